@@ -1,0 +1,64 @@
+"""The workspace configuration `taizhang.toml` (SPEC §6).
+
+Only `township` and `villages` are needed; `db`, `policy`, `inbox`, `out` and
+`templates` are optional paths, relative to the config file's folder.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import UsageError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+DEFAULT_CONFIG = Path("taizhang.toml")
+PATH_KEYS = ("db", "policy", "inbox", "out", "templates")
+
+
+@dataclass(slots=True)
+class Config:
+    township: str = ""
+    villages: list[str] = field(default_factory=list)
+    paths: dict[str, Path] = field(default_factory=dict)
+    source: Path | None = None
+
+
+def load_config(path: Path | None) -> Config:
+    """Read the config; `None` means `./taizhang.toml` if it exists, else empty.
+
+    An explicitly named file that is missing or malformed is a usage error.
+    """
+    explicit = path is not None
+    path = path or DEFAULT_CONFIG
+    if not path.exists():
+        if explicit:
+            raise UsageError(f"找不到配置文件{path}：请检查--config，或先运行 taizhang init")
+        return Config()
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"无法读取配置文件{path}：{exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise UsageError(f"配置文件{path}格式错误：{exc}（注意中文要用英文双引号括起来）") from None
+    township = data.get("township", "")
+    villages = data.get("villages", [])
+    if not isinstance(township, str):
+        raise UsageError(f"配置文件{path}中 township 应为文字，如 township = \"青石镇\"")
+    if not isinstance(villages, list) or not all(isinstance(v, str) for v in villages):
+        raise UsageError(f"配置文件{path}中 villages 应为列表，如 villages = [\"平阳村\", \"东溪村\"]")
+    paths: dict[str, Path] = {}
+    for key in PATH_KEYS:
+        value = data.get(key)
+        if value is None:
+            continue
+        if not isinstance(value, str) or not value:
+            raise UsageError(f"配置文件{path}中 {key} 应为路径文字")
+        candidate = Path(value)
+        paths[key] = candidate if candidate.is_absolute() else path.parent / candidate
+    return Config(township.strip(), [v.strip() for v in villages if v.strip()], paths, path)

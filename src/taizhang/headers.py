@@ -1,0 +1,429 @@
+"""Find the header in a cell grid and map each column to a canonical field.
+
+Village files put title and notes rows above the header, split headers over
+two rows with merged group cells, spell one column a dozen ways (sometimes in
+Traditional characters), and append footers and 合计 rows. This module turns a
+grid into a `SheetLayout`: which rows are the header, what each column means,
+which rows hold data, and which kind of sheet it is.
+
+The alias table below is the single place where header spellings live; the
+README's alias section is checked against it by a test.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from functools import lru_cache
+from typing import Any
+
+from .values import DateResult, clean_text, parse_date
+
+REGISTRATION, TESTS, TEMPERATURES = "registration", "tests", "temperatures"
+KINDS = (REGISTRATION, TESTS, TEMPERATURES)
+KIND_LABELS = {REGISTRATION: "登记表", TESTS: "核酸检测台账", TEMPERATURES: "体温监测表"}
+
+# Canonical field -> header spellings (Simplified; Traditional headers are
+# folded to Simplified by `_T2S` before lookup). Order matters only for docs.
+FIELD_ALIASES: dict[str, tuple[str, ...]] = {
+    "seq": ("序号", "编号", "序", "no", "no."),
+    "name": ("姓名", "名字", "人员姓名", "返乡人员姓名", "隔离人员姓名", "受检人姓名", "受检者姓名"),
+    "sex": ("性别",),
+    "age": ("年龄",),
+    "id_number": (
+        "身份证号", "身份证号码", "公民身份号码", "公民身份证号码", "证件号码", "证件号",
+        "身份证", "身份证件号码", "身份号码",
+    ),
+    "phone": (
+        "联系电话", "电话", "手机号", "手机号码", "手机", "联系方式", "电话号码", "本人电话",
+        "本人联系电话",
+    ),
+    "village": (
+        "村", "村(社区)", "村社区", "村/社区", "所属村", "所属村(社区)", "村名", "行政村", "社区",
+        "村居", "村(居)", "所在村", "所属村居", "村别", "所在村(社区)",
+    ),
+    "address": (
+        "现住址", "住址", "现居住地址", "现居住地", "家庭住址", "居住地址", "详细地址", "现住地址",
+        "居住地",
+    ),
+    "origin": (
+        "来源地", "从何地返回", "从何地来", "返回地", "来自何地", "出发地", "来源地区",
+        "从何处返回", "由何地返回", "始发地", "来源地/从何地返回",
+    ),
+    "risk_level": ("风险等级", "风险地区等级", "来源地风险等级", "风险级别"),
+    "category": ("人员类别", "人员类型", "类别", "人员分类"),
+    "departure_date": (
+        "离开风险地日期", "离开风险地区日期", "离开日期", "离开风险地时间", "离开时间",
+        "离开中高风险地区日期", "离开风险区日期",
+    ),
+    "arrival_date": (
+        "返乡日期", "抵达日期", "返乡(抵达)日期", "返乡时间", "抵达时间", "到达日期", "到达时间",
+        "返回日期", "返回时间", "抵乡日期", "抵乡时间", "入境日期", "返乡抵达日期",
+    ),
+    "registration_date": (
+        "登记日期", "排查日期", "登记(排查)日期", "登记时间", "排查时间", "填报日期",
+        "摸排日期", "摸排时间",
+    ),
+    "transport": ("交通方式", "交通工具", "出行方式", "返乡方式"),
+    "trip_no": (
+        "航班号/车次", "航班号", "车次", "航班车次", "车次/航班号", "车牌号", "航班号/车次/车牌号",
+    ),
+    "workplace": ("工作地", "工作单位", "工作地点", "单位"),
+    "has_negative_proof": (
+        "是否持核酸阴性证明", "是否持48小时核酸阴性证明", "是否持有核酸阴性证明",
+        "核酸阴性证明", "有无核酸证明", "是否有核酸证明", "是否持阴性证明",
+    ),
+    "health_code": ("健康码颜色", "健康码", "健康码状态"),
+    "regime": ("管控措施", "管控方式", "管控类型", "管理措施", "隔离方式", "管控措施类型"),
+    "control_start": (
+        "管控开始日期", "隔离开始日期", "管控开始时间", "隔离开始时间", "开始隔离日期",
+    ),
+    "status": ("状态", "目前状态", "当前状态", "人员状态", "管控状态"),
+    "status_date": (
+        "状态日期", "解除日期", "解除隔离日期", "解除时间", "解除管控日期", "状态变更日期",
+    ),
+    "guardian": ("包保责任人", "包保人", "包保干部", "责任人", "网格员", "包联人"),
+    "doctor": ("村医", "包保村医", "责任医生", "村医生"),
+    "remarks": ("备注", "说明"),
+    "sample_date": ("采样日期", "采样时间", "检测日期", "检测时间", "核酸检测日期", "核酸采样日期"),
+    "result": ("检测结果", "核酸检测结果", "结果", "核酸结果"),
+    "sample_site": ("采样点", "采样地点", "检测机构", "检测点", "采样机构"),
+    "date": ("日期", "监测日期", "测量日期", "测温日期"),
+    "slot": ("时段", "时间段", "上下午", "测量时段", "监测时段"),
+    "temperature": ("体温", "温度", "体温值", "测量体温"),
+}
+
+FIELD_LABELS: dict[str, str] = {f: aliases[0] for f, aliases in FIELD_ALIASES.items()}
+
+# Traditional -> Simplified for characters that occur in header text.
+_T2S = str.maketrans(
+    "號證聯繫電話別齡鄉歸區險離開達記檢測結採樣點溫監時狀態備註責員醫碼顏類來從處現體間據陽陰車務單稱風級應屬護報驗帶錄鎮縣會戶種異傳運轉絡發熱燒證開幾個屬業齊標準擬態組織編輯參與將為無須狀況購買鐵飛機場站點聯絡資訊訊箇與營門東後內兩滿數據計劃統覽當前設",
+    "号证联系电话别龄乡归区险离开达记检测结采样点温监时状态备注责员医码颜类来从处现体间据阳阴车务单称风级应属护报验带录镇县会户种异传运转络发热烧证开几个属业齐标准拟态组织编辑参与将为无须状况购买铁飞机场站点联络资讯讯个与营门东后内两满数据计划统览当前设",
+)
+
+_ALIAS_LOOKUP: dict[str, str] = {
+    alias: fld for fld, aliases in FIELD_ALIASES.items() for alias in aliases
+}
+
+SLOT_WORDS = {"上午": "上午", "下午": "下午", "早": "上午", "晚": "下午", "早上": "上午",
+              "晚上": "下午", "am": "上午", "pm": "下午", "中午": "下午"}
+
+_EMBEDDED_TEST_RE = re.compile(
+    r"^(?:第([一二三四五六七八九十\d]+)(?:次|轮)(?:核酸|核酸检测|采样|检测)(?:情况|结果|检测)?"
+    r"|核酸(?:检测)?([一二三四五六七八九十\d]+)|([一二三四五六七八九十\d]+)检)$"
+)
+_CN_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9,
+              "十": 10}
+_HEADER_DATE_RE = re.compile(
+    r"(?:(\d{4})\s*[-/.年])?\s*(\d{1,2})\s*[月./-]\s*(\d{1,2})\s*[日号]?"
+)
+_SLOT_RE = re.compile(r"(上午|下午|早上|晚上|中午|早|晚|am|pm)", re.IGNORECASE)
+_FOOTER_RE = re.compile(r"^(填表人|填报人|审核人|制表人|统计人|负责人|联系电话|填表日期|填报日期|"
+                        r"报送日期|注[:：]|备注[:：]|说明[:：]|村负责人|村医签字|签字)")
+_TOTAL_RE = re.compile(r"^(合计|总计|小计|共计|汇总)")
+
+# Fields whose presence marks a sheet kind (generic fields like name do not count).
+_KIND_FIELDS = {
+    REGISTRATION: {
+        "arrival_date", "registration_date", "departure_date", "origin", "address",
+        "risk_level", "category", "transport", "trip_no", "workplace", "has_negative_proof",
+        "health_code", "regime", "control_start", "status", "status_date", "guardian", "doctor",
+    },
+    TESTS: {"sample_date", "result", "sample_site"},
+    TEMPERATURES: {"temperature", "slot", "date"},
+}
+
+
+@lru_cache(maxsize=16384)
+def normalize_header(text: str) -> str:
+    """Header text in the form the alias table uses: NFKC (full-width brackets
+    to half-width), Traditional to Simplified, no white space, no `*` marks,
+    lower case."""
+    text = unicodedata.normalize("NFKC", text).translate(_T2S)
+    text = re.sub(r"[\s*※:：]+", "", text)
+    return text.lower()
+
+
+def lookup_field(text: str) -> str | None:
+    """The canonical field of a header, or None. Parenthesised notes and units
+    (`体温(℃)`, `联系电话(手机)`) are tried without their brackets too."""
+    key = normalize_header(text)
+    if not key:
+        return None
+    found = _ALIAS_LOOKUP.get(key)
+    if found is None:
+        bare = re.sub(r"\(.*?\)", "", key)
+        if bare and bare != key:
+            found = _ALIAS_LOOKUP.get(bare)
+    return found
+
+
+def _embedded_test_number(text: str) -> int | None:
+    m = _EMBEDDED_TEST_RE.match(normalize_header(text))
+    if not m:
+        return None
+    token = m[1] or m[2] or m[3]
+    if token.isdigit():
+        return int(token)
+    if token == "十":
+        return 10
+    if token.startswith("十"):
+        return 10 + _CN_DIGITS[token[1]]
+    return _CN_DIGITS.get(token[0], 0) * (10 if token.endswith("十") and len(token) > 1 else 1)
+
+
+def _header_date(raw: Any) -> DateResult | None:
+    """A date in a wide temperature header (`1月28日上午`, a date cell, `2022-01-28`)."""
+    if isinstance(raw, (date, datetime)):
+        return parse_date(raw)
+    text = normalize_header(clean_text(raw))
+    m = _HEADER_DATE_RE.search(text)
+    if not m:
+        return None
+    year, month, day = m.groups()
+    probe = f"{year}-{month}-{day}" if year else f"{month}月{day}日"
+    result = parse_date(probe)
+    return None if result.error else result
+
+
+def _slot(text: str) -> str | None:
+    m = _SLOT_RE.search(normalize_header(text))
+    return SLOT_WORDS[m[1].lower()] if m else None
+
+
+@dataclass(slots=True)
+class Column:
+    """One column of a sheet: its header as written and what it means."""
+
+    index: int
+    header: str
+    field: str | None = None
+    test_number: int | None = None  # embedded 第N次核酸 column
+    test_part: str = "both"  # "date", "result" or "both" for embedded tests
+    temp_date: DateResult | None = None  # wide temperature column
+    temp_slot: str | None = None
+
+
+@dataclass(slots=True)
+class SheetLayout:
+    """Where the header and data are, what each column means, the sheet kind."""
+
+    header_start: int  # 0-based grid row of the first header row
+    header_end: int  # 0-based grid row of the last header row
+    columns: list[Column]
+    kind: str | None
+    title_lines: list[str] = field(default_factory=list)
+    data_rows: list[int] = field(default_factory=list)  # 0-based grid rows
+
+    def by_field(self) -> dict[str, Column]:
+        """First column per canonical field (later duplicates are reported as unknown)."""
+        found: dict[str, Column] = {}
+        for col in self.columns:
+            if col.field and col.field not in found:
+                found[col.field] = col
+        return found
+
+    @property
+    def unknown_columns(self) -> list[str]:
+        seen = set()
+        unknown = []
+        for col in self.columns:
+            recognised = col.field or col.test_number or col.temp_date
+            duplicate = col.field and self.by_field()[col.field] is not col
+            if (not recognised or duplicate) and col.header and col.header not in seen:
+                seen.add(col.header)
+                unknown.append(col.header)
+        return unknown
+
+
+def fill_merged(grid: list[list[Any]], merged: Sequence[tuple[tuple[int, int], tuple[int, int]]]
+                ) -> None:
+    """Copy each merged range's top-left value into every cell of the range.
+
+    A merged 村 cell over twenty data rows means the village of all twenty,
+    and a date merged over 上午/下午 labels both columns.
+    """
+    for (r1, c1), (r2, c2) in merged:
+        if r1 >= len(grid):
+            continue
+        value = grid[r1][c1] if c1 < len(grid[r1]) else None
+        for r in range(r1, min(r2, len(grid) - 1) + 1):
+            row = grid[r]
+            for c in range(c1, min(c2, len(row) - 1) + 1):
+                row[c] = value
+
+
+def _row_texts(row: Sequence[Any]) -> list[str]:
+    return [clean_text(v) for v in row]
+
+
+def _row_score(texts: Sequence[str]) -> int:
+    """How much a row looks like a header: recognised cells, counted once per field."""
+    fields = set()
+    extra = 0
+    for t in texts:
+        if not t:
+            continue
+        f = lookup_field(t)
+        if f:
+            fields.add(f)
+        elif _embedded_test_number(t):
+            extra += 1
+    return len(fields) + min(extra, 2)
+
+
+def detect_layout(
+    grid: list[list[Any]],
+    merged: Sequence[tuple[tuple[int, int], tuple[int, int]]] = (),
+    kind: str | None = None,
+    scan_rows: int = 30,
+) -> SheetLayout | None:
+    """Find the header rows and the columns; None when no header can be found.
+
+    `merged` are the sheet's merged ranges as 0-based ((r1, c1), (r2, c2)),
+    used to tell a two-row header (vertical merges crossing both rows, or a
+    group cell merged over sub-headers) from a title row merged across the top.
+    """
+    texts_cache: dict[int, list[str]] = {}
+
+    def texts(r: int) -> list[str]:
+        if r not in texts_cache:
+            texts_cache[r] = _row_texts(grid[r]) if 0 <= r < len(grid) else []
+        return texts_cache[r]
+
+    best_row, best_score = -1, 1
+    for r in range(min(scan_rows, len(grid))):
+        score = _row_score(texts(r))
+        if score > best_score:
+            best_row, best_score = r, score
+    if best_row < 0:
+        return None
+
+    start = end = best_row
+    if _is_header_pair(best_row - 1, best_row, texts, merged):
+        start = best_row - 1
+    elif _is_header_pair(best_row, best_row + 1, texts, merged):
+        end = best_row + 1
+
+    width = max((len(texts(r)) for r in range(start, end + 1)), default=0)
+    columns: list[Column] = []
+    for c in range(width):
+        top_raw = grid[start][c] if c < len(grid[start]) else None
+        sub_raw = grid[end][c] if c < len(grid[end]) else None
+        columns.append(_make_column(c, top_raw, sub_raw, two_rows=end > start))
+
+    title_lines = [" ".join(t for t in texts(r) if t) for r in range(start)]
+    title_lines = [t for t in title_lines if t]
+    layout = SheetLayout(start, end, columns, kind, title_lines)
+    layout.data_rows = _data_rows(grid, end + 1, columns, texts)
+    if layout.kind is None:
+        layout.kind = detect_kind(columns)
+    return layout
+
+
+def _is_header_pair(
+    top: int,
+    sub: int,
+    texts: Any,
+    merged: Sequence[tuple[tuple[int, int], tuple[int, int]]],
+) -> bool:
+    if top < 0 or not texts(sub) or not texts(top):
+        return False
+    top_texts, sub_texts = texts(top), texts(sub)
+    for (r1, c1), (r2, c2) in merged:
+        if r1 <= top and r2 >= sub:
+            return True  # a header cell merged down over both rows
+        if r1 == top and r2 == top and c2 > c1:
+            distinct = {t for t in top_texts if t}
+            under = [sub_texts[c] for c in range(c1, min(c2, len(sub_texts) - 1) + 1)]
+            if len(distinct) >= 2 and sum(1 for u in under if u) >= 2:
+                return True  # a group cell over sub-headers, not a title row
+    if not merged:
+        slots = sum(1 for t in sub_texts if t and normalize_header(t) in SLOT_WORDS)
+        return slots >= 2
+    return False
+
+
+def _make_column(index: int, top_raw: Any, sub_raw: Any, two_rows: bool) -> Column:
+    top, sub = clean_text(top_raw), clean_text(sub_raw)
+    if not two_rows or not sub or sub == top:
+        header, parts = top, [top_raw]
+    elif not top:
+        header, parts = sub, [sub_raw]
+    else:
+        header, parts = f"{top}/{sub}", [top_raw, sub_raw]
+    col = Column(index, header)
+    if not header:
+        return col
+    candidates = [clean_text(p) for p in parts]
+    # 1. embedded test columns: 第1次核酸 (optionally over 日期 / 结果 sub-headers)
+    for text in candidates:
+        number = _embedded_test_number(text)
+        if number:
+            col.test_number = number
+            if len(candidates) == 2:
+                other = lookup_field(candidates[1]) or ""
+                if other in ("sample_date", "date") or "日期" in candidates[1]:
+                    col.test_part = "date"
+                elif other == "result" or "结果" in candidates[1]:
+                    col.test_part = "result"
+            return col
+    # 2. wide temperature columns: a date (and slot) in the header
+    for raw in parts:
+        found = _header_date(raw)
+        if found is not None:
+            col.temp_date = found
+            col.temp_slot = _slot(header)
+            return col
+    # 3. ordinary fields: the sub-header names it more precisely than its group
+    for text in reversed(candidates):
+        fld = lookup_field(text)
+        if fld:
+            col.field = fld
+            return col
+    if len(candidates) == 2:
+        col.field = lookup_field(header)
+    return col
+
+
+def detect_kind(columns: Sequence[Column]) -> str | None:
+    """registration / tests / temperatures from the recognised columns."""
+    fields = {c.field for c in columns if c.field}
+    wide_temps = sum(1 for c in columns if c.temp_date is not None)
+    scores = {k: len(fields & f) for k, f in _KIND_FIELDS.items()}
+    if "temperature" not in fields and not wide_temps:
+        scores[TEMPERATURES] = 0
+    if wide_temps >= 2:
+        scores[TEMPERATURES] += 3
+    if "name" not in fields and "id_number" not in fields:
+        return None
+    best = max(scores.values())
+    if best == 0:
+        return None
+    for kind in (REGISTRATION, TESTS, TEMPERATURES):  # ties go to registration
+        if scores[kind] == best:
+            return kind
+    return None  # pragma: no cover
+
+
+def _data_rows(grid: list[list[Any]], first: int, columns: Sequence[Column], texts: Any
+               ) -> list[int]:
+    """Rows below the header that hold data: blank rows, footers (填表人…),
+    合计 rows and repeated header rows are not data."""
+    header_keys = [normalize_header(c.header) for c in columns]
+    rows = []
+    for r in range(first, len(grid)):
+        row_texts = texts(r)
+        nonblank = [t for t in row_texts if t]
+        if not nonblank:
+            continue
+        lead = unicodedata.normalize("NFKC", nonblank[0]).translate(_T2S).replace(" ", "")
+        if _TOTAL_RE.match(lead) or (_FOOTER_RE.match(lead) and len(nonblank) <= 4):
+            continue
+        if [normalize_header(t) for t in row_texts[: len(header_keys)]] == header_keys:
+            continue  # the header repeated (tables pasted one under another)
+        rows.append(r)
+    return rows
