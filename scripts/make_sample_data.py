@@ -277,6 +277,7 @@ class Collector:
 
     def __init__(self) -> None:
         self.expected: list[Expected] = []
+        self.rows: dict[str, int] = {}  # "file / sheet" -> data rows written
 
     def add(
         self,
@@ -423,7 +424,7 @@ def write_pingyang(f: PersonFactory, out: Collector) -> list[RegRow]:
     )
     assert bad_checksum_id != p[1].id_number and not id_is_valid(bad_checksum_id)
     rows = [
-        RegRow(p[0], "浙江省杭州市", d(1, 22), d(1, 22), d(1, 22)),
+        RegRow(p[0], "浙江省杭州市", d(1, 22), d(1, 22), d(1, 22), risk="低"),
         RegRow(
             p[1],
             "上海市闵行区",
@@ -546,7 +547,6 @@ def write_pingyang(f: PersonFactory, out: Collector) -> list[RegRow]:
             measure="居家隔离14天",
         ),
     ]
-    rows[0].risk = "低"
 
     wb = openpyxl.Workbook()
     ws = wb.active
@@ -592,6 +592,7 @@ def write_pingyang(f: PersonFactory, out: Collector) -> list[RegRow]:
                 what = f"{WHAT[code]}（应为 {r.person.id_number[-1]}）"
             value = values[PINGYANG_HEADERS.index(column)]
             out.add(PINGYANG_FILE, ws.title, excel_row, column, code, value, what)
+    out.rows[f"{PINGYANG_FILE} / {ws.title}"] = len(rows)
     footer_row = header_row + len(rows) + 2  # one blank row, then the footer
     ws.cell(
         row=footer_row, column=1, value="填表人：王芳    审核人：李建国    联系电话：0575-87654321"
@@ -787,6 +788,7 @@ def write_dongxi(f: PersonFactory, out: Collector) -> tuple[list[LedgerRow], lis
             value = values[labels[column] - 1]
             out.add(DONGXI_FILE, ws.title, excel_row, column, code, value)
         records.extend(TestRecord(r.person, day, result) for day, result, _ in r.tests)
+    out.rows[f"{DONGXI_FILE} / {ws.title}"] = len(rows)
     total_row = bottom + len(rows) + 1
     put(ws, total_row, 1, "合计")
     put(ws, total_row, 3, f"{len(rows)}人")
@@ -853,7 +855,9 @@ def write_dongxi_csv(
             id_text = "3.30682E+17"  # Excel's General format of the number 330682…
             assert rec.person.id_number.startswith("330682")
             scientific_done = True
-            out.add(DONGXI_CSV, Path(DONGXI_CSV).stem, row, "身份证号", "id_scientific", id_text)
+            what = "身份证号成了 Excel 的科学计数法显示（只剩6位有效数字），无法恢复"
+            stem = Path(DONGXI_CSV).stem
+            out.add(DONGXI_CSV, stem, row, "身份证号", "id_scientific", id_text, what)
         if date_text is None:
             date_text = slash(rec.day) if n % 2 else iso(rec.day)
         if defect is not None:
@@ -863,6 +867,7 @@ def write_dongxi_csv(
             out.add(DONGXI_CSV, Path(DONGXI_CSV).stem, row, defect[0], defect[1], value)
         lines.append([str(n), rec.person.name, id_text, date_text, result or "", site])
     assert scientific_done
+    out.rows[f"{DONGXI_CSV} / {Path(DONGXI_CSV).stem}"] = len(entries)
     with open(OUT_DIR / DONGXI_CSV, "w", encoding="gbk", newline="") as fh:
         csv.writer(fh, lineterminator="\r\n").writerows(lines)
     return len(entries)
@@ -966,6 +971,7 @@ def write_taoyuan(f: PersonFactory, out: Collector) -> list[Person]:
         if defect:
             value = values[TAOYUAN_HEADERS.index(defect[0])]
             out.add(TAOYUAN_FILE, "Sheet1", r + 1, defect[0], defect[1], value)
+    out.rows[f"{TAOYUAN_FILE} / Sheet1"] = len(spec)
     for col, width in enumerate([10, 6, 22, 14, 10, 12, 12, 16, 22]):
         sheet.col(col).width = 256 * width
     book.save(str(OUT_DIR / TAOYUAN_FILE))
@@ -1034,6 +1040,7 @@ def write_xinqiao(f: PersonFactory, out: Collector) -> list[Person]:
                 elif style < 0.2:
                     value = f"{value}度"
                 put(ws, excel_row, col, value)
+    out.rows[f"{XINQIAO_FILE} / {ws.title}"] = len(p)
     widths(ws, [10, 21] + [7] * (2 * len(days)))
     save_xlsx(wb, OUT_DIR / XINQIAO_FILE)
     return p
@@ -1110,6 +1117,7 @@ def write_shimen(f: PersonFactory, out: Collector) -> list[Person]:
             what = f"{WHAT['duplicate_row']}（第{seen[idx]}行），序号除外"
             out.add(SHIMEN_FILE, reg.title, excel_row, "身份证号", "duplicate_row", id_text, what)
         seen.setdefault(idx, excel_row)
+    out.rows[f"{SHIMEN_FILE} / {reg.title}"] = len(order)
     widths(reg, [6, 10, 6, 21, 14, 8, 16, 12, 12, 14, 10])
 
     tests = wb.create_sheet("核酸检测")
@@ -1132,6 +1140,7 @@ def write_shimen(f: PersonFactory, out: Collector) -> list[Person]:
             [person.name, person.id_number, when, result, "石门村卫生室"], start=1
         ):
             put(tests, excel_row, col, value, text=col == 2)
+    out.rows[f"{SHIMEN_FILE} / {tests.title}"] = len(test_rows)
     widths(tests, [10, 21, 12, 10, 14])
 
     temps = wb.create_sheet("体温")
@@ -1156,6 +1165,7 @@ def write_shimen(f: PersonFactory, out: Collector) -> list[Person]:
                 else:
                     put(temps, excel_row, 5, value)
                 excel_row += 1
+    out.rows[f"{SHIMEN_FILE} / {temps.title}"] = excel_row - 2
     widths(temps, [10, 21, 12, 8, 10])
 
     hidden = wb.create_sheet("旧数据")
@@ -1173,6 +1183,7 @@ def write_shimen(f: PersonFactory, out: Collector) -> list[Person]:
         ),
         (old[2], old[2].id_number, "浙江省杭州市", dt.date(2021, 10, 3)),
     ]
+    out.rows[f"{SHIMEN_FILE} / {hidden.title}（隐藏）"] = len(old_rows)
     for n, (person, id_text, origin, arrival) in enumerate(old_rows):
         values = [
             n + 1,
@@ -1192,6 +1203,127 @@ def write_shimen(f: PersonFactory, out: Collector) -> list[Person]:
     wb.active = 0
     save_xlsx(wb, OUT_DIR / SHIMEN_FILE)
     return p
+
+
+# ================================================================= README
+
+FILE_NOTES: list[tuple[str, str, str]] = [
+    (
+        PINGYANG_FILE,
+        "registration",
+        "标题行（合并单元格）+ 填报说明行（合并）+ 空行，表头在第4行；表头写法不规范："
+        "`*姓名`（必填标记）、`身份证号码`、`联系电话\\n（手机）`（换行 + 全角括号）；"
+        "没有村列（村名只在标题里）；日期有真日期单元格，也有文本 `2022/1/28`、`2022.1.29`、"
+        "`1月30日`、`20220131`、`2022年2月1日`；身份证号为文本单元格（有一个被存成数字）；"
+        "管控措施有空、`居家隔离14天`、`7+7`、`14+7+7`；人员类别含 `入境人员`、`密切接触者`；"
+        "数据后空一行是 `填表人/审核人/联系电话` 页脚。",
+    ),
+    (
+        DONGXI_FILE,
+        "registration（居家隔离台账）",
+        "标题行 `…（截至2022年2月8日）`；两行表头：`基本信息`/`返乡信息`/`管控信息` 横向合并"
+        "在各自子列上，`序号`、`村（社区）`、`第1次核酸`…`第3次核酸`、`备注` 纵向合并两行；"
+        "嵌入的核酸列，单元格如 `1.29阴`、`2022/1/29 阴性`、`2月3日阴`、`2.4待出`；"
+        "状态有 隔离中 / 已解除（带解除日期）/ 转运 / 失联（日期都写在 `解除日期` 列）；"
+        "末尾 `合计` 行（第一列 `合计`，姓名列 `10人`）。",
+    ),
+    (
+        DONGXI_CSV,
+        "tests",
+        "GBK 编码、无 BOM、CRLF 换行（中文 Windows 上 Excel “另存为 CSV” 的样子）；"
+        "日期 `2022/1/29` 与 `2022-01-30` 混用；结果 `阴性`/`阴`/`待出`；"
+        "东溪村卫生室也给平阳村的人采样（同一采样台账里有两个村的人）；"
+        "与东溪村台账里的嵌入核酸记录有重复（同一次检测在两个文件里各报一次，结果一致）。",
+    ),
+    (
+        TAOYUAN_FILE,
+        "registration",
+        "老的 Excel 97–2003 `.xls`（xlwt 写）；繁体表头 `性別`、`身份證號`、`聯繫電話`、"
+        "`村（社區）`、`返鄉日期`、`登記日期`、`從何地返回`、`備註`；"
+        "标题行 `桃源村返鄉人員登記表`；"
+        "日期都是 `2022-01-27` 样式的文本。",
+    ),
+    (
+        XINQIAO_FILE,
+        "temperatures（宽表）",
+        "标题行；两行表头：`姓名`、`身份证号` 纵向合并，每个日期（`2月1日`…`2月7日`，文本）"
+        "横向合并在 `上午`/`下午` 两列上；体温有数字 `36.5`、文本 `36.7℃`、`36.4度`；"
+        "两个空单元格（漏报，不是数据错误）。这些人只出现在体温表里。",
+    ),
+    (
+        SHIMEN_FILE,
+        "registration + tests + temperatures（长表）",
+        "一个工作簿三张表：`返乡登记`（单行表头，有 `村` 列）、`核酸检测`（长表）、"
+        "`体温`（长表：日期、时段 上午/下午、`体温(℃)`）；"
+        "另有隐藏表 `旧数据`（2021年国庆的旧记录），"
+        "必须跳过并提示。隐藏表里故意放了一个校验位错误的身份证号：如果它出现在问题清单里，"
+        "说明隐藏表没有被跳过。",
+    ),
+]
+
+
+def md_cell(text: str) -> str:
+    """Text for a Markdown table cell: newlines shown as \\n, pipes escaped."""
+    return json.dumps(text, ensure_ascii=False)[1:-1].replace("|", "\\|")
+
+
+def write_readme(out: Collector, expected: list[Expected], counts: dict[str, int]) -> None:
+    lines = [
+        "# sample_data — 样例台账 / sample village files",
+        "",
+        "虚构的青石镇春节返乡人员台账（2022-01-20 … 2022-02-06 返乡，截至 2022-02-08），"
+        "用来演示和测试 taizhang 读取各村真实表格的各种“不规范”写法。",
+        "All names, ID numbers and phone numbers are fictional; ID numbers carry a correct "
+        "GB 11643 check digit except where a defect below says otherwise. "
+        "Every row is valid except the deliberate defects listed below, one problem per row; "
+        "the same list is machine-readable in `tests/data/sample_expected_problems.json` "
+        "(row = the 1-based row number Excel shows; a two-row header is written `上/下`).",
+        "",
+        "Regenerate with `python scripts/make_sample_data.py` (needs `pip install xlwt`).",
+        "Do not edit these files by hand: change the script and regenerate "
+        "(the output is byte-for-byte reproducible).",
+        "",
+        "## 文件 / Files",
+        "",
+        "| 文件 | 表类型 kind | 数据行 | 展示什么 / what it shows |",
+        "|---|---|---|---|",
+    ]
+    for name, kind, note in FILE_NOTES:
+        rows = "；".join(
+            f"{key.split(' / ', 1)[1]} {n}" for key, n in out.rows.items() if key.startswith(name)
+        )
+        lines.append(f"| `{name}` | {kind} | {rows} | {note} |")
+    total = sum(counts.values())
+    lines += [
+        "",
+        "人数 / persons: "
+        + "，".join(f"{village} {n}" for village, n in counts.items())
+        + f"，共 {total} 人（不含隐藏表）。"
+        "同一个人在登记表、核酸台账、体温表里姓名和身份证号一致。",
+        "",
+        f"## 故意放的错误 / deliberate defects ({len(expected)})",
+        "",
+        "| # | 文件 | 工作表 | 行 | 列 | code | 原值 | 问题 |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for i, e in enumerate(expected, start=1):
+        lines.append(
+            f"| {i} | `{e.path.removeprefix('sample_data/')}` | {e.sheet} | {e.row} "
+            f"| `{md_cell(e.column)}` | `{e.code}` "
+            f"| {f'`{md_cell(e.value)}`' if e.value else '（空）'} | {e.what} |"
+        )
+    lines += [
+        "",
+        "不是错误、但要处理好的地方 / not defects, but must be handled:",
+        "",
+        "- 标题行、说明行、空行、页脚、`合计` 行不是数据行；",
+        "- `旧数据` 是隐藏表：跳过并提示，不报其中的问题；",
+        "- 体温宽表里的空单元格是漏报（`temperature_missing` 的依据），不是数据错误；",
+        "- `东溪村核酸检测台账.csv` 里有平阳村的人，也与东溪村台账的嵌入核酸列有相同的检测记录；",
+        "- `新桥社区` 只有体温表，没有登记表。",
+        "",
+    ]
+    (OUT_DIR / "README.md").write_text("\n".join(lines), encoding="utf-8")
 
 
 # ========================================================================= main
@@ -1226,6 +1358,7 @@ def main() -> None:
         + ", ".join(f"{k} {n}人" for k, n in counts.items())
         + f" ({sum(counts.values())} persons; CSV {csv_rows} test rows)"
     )
+    write_readme(out, expected, counts)
     print(f"wrote {len(expected)} expected problems to {EXPECTED_PATH.relative_to(ROOT)}")
 
 

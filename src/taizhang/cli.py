@@ -236,17 +236,16 @@ def render_validation(report: ValidationReport, no_mask: bool) -> None:
             files.add_row(Path(f.path).name, "-", "[red]读取失败[/red]", "-", "-", "0")
     out.print(files)
     problems = report.problems
-    if problems:
-        table = Table(title=f"发现的问题（{len(problems)}条）")
-        for header in ("文件", "工作表", "行", "列", "代码", "级别", "值", "说明"):
-            table.add_column(header, overflow="fold")
-        mask = masker(no_mask)
-        for p in problems:
-            level = "[red]错误[/red]" if p.severity == "error" else "[yellow]警告[/yellow]"
-            value = mask(p.field, p.value) if mask else p.value
-            table.add_row(Path(p.path).name, p.sheet, str(p.row or ""), p.column, p.code, level,
-                          value, p.message)
-        out.print(table)
+    mask = masker(no_mask)
+    current = None
+    for p in problems:
+        if (p.path, p.sheet) != current:
+            current = (p.path, p.sheet)
+            out.print(f"\n[bold]{Path(p.path).name}[/bold]“{p.sheet}”", highlight=False)
+        level = "[red]错误[/red]" if p.severity == "error" else "[yellow]警告[/yellow]"
+        value = mask(p.field, p.value) if mask else p.value
+        shown = f"（值：{value}）" if value else ""
+        out.print(f"  {level} {p.code}：{p.message}{shown}", highlight=False)
     errors = sum(1 for p in problems if p.severity == "error")
     warnings = len(problems) - errors
     sheets = sum(len(f.sheets) for f in report.files)

@@ -109,7 +109,7 @@ def _need(data: dict[str, Any], key: str, kind: type | tuple[type, ...], where: 
     if key not in data:
         raise UsageError(f"政策文件缺少 {where}{key}")
     value = data[key]
-    if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
+    if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
         raise UsageError(f"政策文件 {where}{key} 的值类型不对：{value!r}")
     return value
 

@@ -699,7 +699,10 @@ class _SheetValidator:
 
 
 def _h(col: Column | None, fld: str) -> str:
-    return col.header if col is not None and col.header else FIELD_LABELS.get(fld, fld)
+    """The header for a message: as written, but on one line."""
+    if col is not None and col.header:
+        return re.sub(r"\s+", "", col.header)
+    return FIELD_LABELS.get(fld, fld)
 
 
 @dataclass(slots=True)
