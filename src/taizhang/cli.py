@@ -31,6 +31,7 @@ from .policy import Policy, load_policy
 from .privacy import mask_field
 from .validation import ValidationReport, Validator, validate_paths
 from .values import parse_date
+from .workspace import init_workspace
 
 app = typer.Typer(
     name="taizhang",
@@ -64,6 +65,10 @@ class State:
         if self._config is None:
             self._config = load_config(self.config_path)
         return self._config
+
+    def db_path(self) -> Path:
+        """--db, then TAIZHANG_DB (both arrive in `db`), then the config, then ./taizhang.db."""
+        return self.db or self.config.paths.get("db") or Path("taizhang.db")
 
     @property
     def policy(self) -> Policy:
@@ -236,22 +241,172 @@ def render_validation(report: ValidationReport, no_mask: bool) -> None:
             files.add_row(Path(f.path).name, "-", "[red]读取失败[/red]", "-", "-", "0")
     out.print(files)
     problems = report.problems
-    mask = masker(no_mask)
-    current = None
-    for p in problems:
-        if (p.path, p.sheet) != current:
-            current = (p.path, p.sheet)
-            out.print(f"\n[bold]{Path(p.path).name}[/bold]“{p.sheet}”", highlight=False)
-        level = "[red]错误[/red]" if p.severity == "error" else "[yellow]警告[/yellow]"
-        value = mask(p.field, p.value) if mask else p.value
-        shown = f"（值：{value}）" if value else ""
-        out.print(f"  {level} {p.code}：{p.message}{shown}", highlight=False)
+    render_problems(problems, no_mask)
     errors = sum(1 for p in problems if p.severity == "error")
     warnings = len(problems) - errors
     sheets = sum(len(f.sheets) for f in report.files)
     rows = sum(s.rows for f in report.files for s in f.sheets)
     out.print(f"共读取 {len(report.files) - len(report.failed)} 个文件、{sheets} 个工作表、{rows} 行；"
               f"错误 {errors} 条，警告 {warnings} 条，读取失败 {len(report.failed)} 个文件。")
+
+
+# ---------------------------------------------------------------- init
+
+
+@app.command()
+@handle_errors
+def init(
+    directory: Annotated[Path, typer.Argument(help="工作目录（默认当前目录）")] = Path("."),
+    township: Annotated[str, typer.Option("--township", help="乡镇名称")] = "青石镇",
+    villages: Annotated[str, typer.Option("--villages", help="村（社区）名单，用逗号分隔")] = "",
+) -> None:
+    """创建工作目录：taizhang.toml、inbox/out文件夹、可编辑的政策文件和模板。"""
+    names = [v.strip() for v in villages.replace("，", ",").split(",") if v.strip()]
+    created = init_workspace(directory, township, names)
+    for path in created:
+        out.print(f"已创建 {path}", highlight=False)
+    if not created:
+        out.print("工作目录已存在，未覆盖任何文件。")
+
+
+# ---------------------------------------------------------------- import
+
+
+@app.command("import")
+@handle_errors
+def import_(
+    paths: Paths,
+    fmt: FormatTableJson = "table",
+    no_mask: NoMask = False,
+    kind: KindOpt = None,
+    village: VillageOpt = None,
+    encoding: EncodingOpt = None,
+) -> None:
+    """导入表格到台账：校验、合并，同一文件重复导入不会重复计数。有文件失败时退出码为1。"""
+    from rich.progress import Progress
+
+    from .importer import import_paths
+    from .store import Store
+
+    check_choice(fmt, ("table", "json"), "--format")
+    validator = make_validator(kind, village, encoding)
+    with Store(state.db_path()) as store:
+        with Progress(console=err, transient=True, disable=not err.is_terminal) as bar:
+            task = bar.add_task("导入中", total=None)
+            report = import_paths(store, paths, validator, state.as_of,
+                                  progress=lambda name: bar.update(task, description=name))
+    print_notes(report.notes)
+    for failed in report.failed:
+        err.print(f"[red]导入失败：[/red]{failed.path}：{failed.error}", highlight=False)
+    if fmt == "json":
+        print_json(report.to_dict(masker(no_mask)))
+    else:
+        render_import(report, no_mask)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+def render_import(report: Any, no_mask: bool) -> None:
+    labels = {"imported": "[green]已导入[/green]", "unchanged": "未变化（跳过）",
+              "failed": "[red]失败[/red]"}
+    table = Table(title="导入结果")
+    for header in ("文件", "状态", "新增人员", "更新人员", "核酸记录", "体温记录", "拒收行", "问题"):
+        table.add_column(header)
+    for o in report.outcomes:
+        table.add_row(Path(o.path).name, labels[o.status], str(o.persons_new), str(o.persons_updated),
+                      str(o.tests), str(o.temperatures), str(o.rejected_rows),
+                      str(len(o.problems)) if o.status == "imported" else (o.error or ""))
+    out.print(table)
+    render_problems(report.problems, no_mask)
+
+
+# ---------------------------------------------------------------- export
+
+
+@app.command()
+@handle_errors
+def export(
+    fmt: Annotated[str, typer.Option("--format", help="xlsx 或 csv")] = "xlsx",
+    out_file: Annotated[Path | None, typer.Option("--out", help="输出文件（csv不指定则输出到屏幕）")] = None,
+    no_mask: NoMask = False,
+) -> None:
+    """导出汇总台账：每村一个工作表加“全镇”，身份证号和电话默认打码。"""
+    from .export import export_rows, write_csv, write_xlsx
+    from .store import Store
+
+    check_choice(fmt, ("xlsx", "csv"), "--format")
+    with Store(state.db_path()) as store:
+        rows = export_rows(store, masker(no_mask))
+    if fmt == "csv":
+        text = write_csv(rows, out_file)
+        if text is not None:
+            sys.stdout.write(text)
+            return
+    else:
+        target = out_file or Path(f"汇总台账_{state.as_of.isoformat()}.xlsx")
+        write_xlsx(rows, target, f"{state.config.township}汇总台账")
+        out_file = target
+    err.print(f"已导出 {len(rows)} 人到 {out_file}", highlight=False)
+
+
+# ---------------------------------------------------------------- person
+
+
+@app.command()
+@handle_errors
+def person(
+    id_number: Annotated[str, typer.Argument(help="身份证号")],
+    fmt: FormatTableJson = "table",
+    no_mask: NoMask = False,
+) -> None:
+    """查看一个人的合并记录：每个值来自哪个文件哪一行，以及相关问题。"""
+    from .ledger_view import person_view
+    from .store import Store
+
+    check_choice(fmt, ("table", "json"), "--format")
+    with Store(state.db_path()) as store:
+        view = person_view(store, id_number, masker(no_mask))
+    if fmt == "json":
+        print_json(view)
+        return
+    fields = Table(title=f"{view['name'] or ''}（{view['id_number']}）", show_header=True)
+    for header in ("项目", "当前值", "来源", "历史值"):
+        fields.add_column(header, overflow="fold")
+    for item in view["fields"]:
+        src = item["source"]
+        where = f"{Path(src['path']).name}“{src['sheet']}”第{src['row']}行" if src else ""
+        older = "；".join(f"{h['value']}（{Path(h['path']).name}第{h['row']}行）"
+                         for h in item["history"] if h["value"] != item["value"])
+        fields.add_row(item["label"], item["value"] or "", where, older)
+    out.print(fields)
+    for title, key in (("核酸记录", "tests"), ("体温记录", "temperatures")):
+        if view[key]:
+            out.print(f"{title}：{len(view[key])}条，最近："
+                      + "；".join(_record_text(r) for r in view[key][-5:]), highlight=False)
+    render_problems_dicts(view["problems"])
+
+
+def _record_text(record: dict[str, Any]) -> str:
+    if "result" in record:
+        return f"{record['sample_date']} {record['result_label']}"
+    return f"{record['date']}{record['slot'] or ''} {record['temperature']}℃"
+
+
+def render_problems(problems: list[Any], no_mask: bool) -> None:
+    mask = masker(no_mask)
+    render_problems_dicts([{**p.to_dict(), "value": mask(p.field, p.value) if mask else p.value}
+                           for p in problems])
+
+
+def render_problems_dicts(problems: list[dict[str, Any]]) -> None:
+    current = None
+    for p in problems:
+        if (p["path"], p["sheet"]) != current:
+            current = (p["path"], p["sheet"])
+            out.print(f"\n[bold]{Path(p['path']).name}[/bold]“{p['sheet']}”", highlight=False)
+        level = "[red]错误[/red]" if p["severity"] == "error" else "[yellow]警告[/yellow]"
+        shown = f"（值：{p['value']}）" if p["value"] else ""
+        out.print(f"  {level} {p['code']}：{p['message']}{shown}", highlight=False)
 
 
 def main() -> None:

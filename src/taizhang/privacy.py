@@ -14,8 +14,10 @@ def mask_id(text: str) -> str:
     keep at most their first 3 and last 2 characters."""
     if not text:
         return text
-    if len(text) >= 15:
+    if len(text) >= 18:
         return text[:6] + "*" * (len(text) - 10) + text[-4:]
+    if len(text) >= 15:  # legacy numbers: hide the whole birth date (digits 7-12)
+        return text[:6] + "*" * (len(text) - 9) + text[-3:]
     if len(text) >= 8:
         return text[:3] + "*" * (len(text) - 5) + text[-2:]
     return "*" * len(text)

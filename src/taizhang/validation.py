@@ -569,7 +569,7 @@ class _SheetValidator:
                          f"（{arr.isoformat()}）：请核对两个日期")
         for fld in TEXT_FIELDS:
             if fld in cols:
-                values[fld] = clean_text(self.cell(r, cols[fld]))
+                values[fld] = unneutralise(clean_text(self.cell(r, cols[fld])))
         if "sex" in cols:
             raw_sex = self.cell(r, cols["sex"])
             sex = parse_sex(raw_sex)
@@ -696,6 +696,13 @@ class _SheetValidator:
                          "（如36.5），小数点是否漏写或多写")
         self.result.temperatures.append(TempRecord(r + 1, person, village, day, slot,
                                                    parsed.value, _h(col, "temperature")))
+
+
+def unneutralise(text: str) -> str:
+    """Undo the apostrophe taizhang's own CSV export puts before = + - @."""
+    if len(text) > 1 and text[0] == "'" and text[1] in "=+-@\t\r":
+        return text[1:]
+    return text
 
 
 def _h(col: Column | None, fld: str) -> str:

@@ -1,0 +1,150 @@
+"""`taizhang export`: the merged master ledger (汇总台账) as .xlsx or .csv.
+
+One row per person, one sheet per village plus 全镇. The header uses the first
+alias of each field, so an export re-imports to the same ledger. ID and phone
+columns are written as text (Excel would otherwise turn an ID into a float),
+masked unless the caller passes `mask=None`. Text that Excel could evaluate
+(= + - @, tab, CR at the start) is neutralised: xlsx cells are written as
+strings, CSV cells get a leading apostrophe that the importer strips again.
+Files are written to a temporary name and renamed, so an interrupted export
+never leaves half a file.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+from collections.abc import Callable, Iterable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from .store import PERSON_FIELDS, Store, create_private_file, iter_persons
+from .validation import DATE_FIELDS
+
+COLUMN_LABELS: dict[str, str] = {
+    "name": "姓名", "sex": "性别", "id_number": "身份证号", "phone": "联系电话",
+    "village": "村（社区）", "address": "现住址", "origin": "来源地", "risk_level": "风险等级",
+    "category": "人员类别", "departure_date": "离开风险地日期", "arrival_date": "返乡日期",
+    "registration_date": "登记日期", "transport": "交通方式", "trip_no": "航班号/车次",
+    "workplace": "工作地", "has_negative_proof": "是否持核酸阴性证明",
+    "health_code": "健康码颜色", "regime": "管控措施", "control_start": "管控开始日期",
+    "status": "状态", "status_date": "状态日期", "guardian": "包保责任人", "doctor": "村医",
+    "remarks": "备注",
+}
+EXPORT_FIELDS = tuple(f for f in COLUMN_LABELS if f in PERSON_FIELDS)
+ALL_SHEET = "全镇"
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(text: str) -> str:
+    """Prefix formula-like text with an apostrophe so spreadsheets show, not run, it."""
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def export_rows(store: Store, mask: Callable[[str, str], str] | None) -> list[dict[str, Any]]:
+    rows = []
+    for person in iter_persons(store):
+        row: dict[str, Any] = {}
+        for fld in EXPORT_FIELDS:
+            value = person[fld]
+            if value and mask is not None:
+                value = mask(fld, value)
+            if value and fld in DATE_FIELDS:
+                value = date.fromisoformat(value)
+            row[fld] = value
+        rows.append(row)
+    return rows
+
+
+def _atomic_target(out: Path) -> Path:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
+    if tmp.exists():
+        tmp.unlink()
+    create_private_file(tmp)
+    return tmp
+
+
+def write_csv(rows: Iterable[dict[str, Any]], out: Path | None) -> str | None:
+    """CSV in utf-8-sig (what Excel opens correctly); returns the text when `out` is None."""
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([COLUMN_LABELS[f] for f in EXPORT_FIELDS])
+    for row in rows:
+        writer.writerow([_csv_cell(row[f]) for f in EXPORT_FIELDS])
+    text = buffer.getvalue()
+    if out is None:
+        return text
+    tmp = _atomic_target(out)
+    tmp.write_bytes(text.encode("utf-8-sig"))
+    os.replace(tmp, out)
+    return None
+
+
+def _csv_cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, date):
+        return value.isoformat()
+    return neutralise(str(value))
+
+
+def _sheet_name(name: str, used: set[str]) -> str:
+    base = re.sub(r"[\[\]:*?/\\]", "_", name)[:31] or "未知"
+    candidate, n = base, 2
+    while candidate in used:
+        candidate = f"{base[:28]}_{n}"
+        n += 1
+    used.add(candidate)
+    return candidate
+
+
+def write_xlsx(rows: list[dict[str, Any]], out: Path, title: str = "") -> None:
+    """全镇 first, then one sheet per village; frozen header, widths, autofilter."""
+    import xlsxwriter
+
+    tmp = _atomic_target(out)
+    book = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False, "strings_to_urls": False,
+                                          "strings_to_numbers": False})
+    header_fmt = book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1,
+                                  "text_wrap": True, "valign": "vcenter"})
+    date_fmt = book.add_format({"num_format": "yyyy-mm-dd"})
+    text_fmt = book.add_format({"num_format": "@"})
+    groups: dict[str, list[dict[str, Any]]] = {ALL_SHEET: rows}
+    for row in rows:
+        groups.setdefault(row.get("village") or "村名未知", []).append(row)
+    used: set[str] = set()
+    widths = {f: max(6, len(COLUMN_LABELS[f]) * 2 + 2) for f in EXPORT_FIELDS}
+    widths.update({"id_number": 22, "phone": 14, "address": 24, "remarks": 24})
+    for fld in DATE_FIELDS:
+        widths[fld] = 12
+    for name, members in groups.items():
+        sheet = book.add_worksheet(_sheet_name(name, used))
+        for c, fld in enumerate(EXPORT_FIELDS):
+            sheet.write_string(0, c, COLUMN_LABELS[fld], header_fmt)
+            sheet.set_column(c, c, widths[fld], text_fmt if fld in ("id_number", "phone") else None)
+        for r, row in enumerate(members, start=1):
+            for c, fld in enumerate(EXPORT_FIELDS):
+                value = row[fld]
+                if value is None or value == "":
+                    continue
+                if isinstance(value, date):
+                    sheet.write_datetime(r, c, _as_datetime(value), date_fmt)
+                else:
+                    sheet.write_string(r, c, str(value), text_fmt if fld in ("id_number", "phone")
+                                       else None)
+        sheet.freeze_panes(1, 0)
+        sheet.autofilter(0, 0, max(len(members), 1), len(EXPORT_FIELDS) - 1)
+        if title:
+            sheet.set_header(f"&C{title}")
+    book.close()
+    os.replace(tmp, out)
+
+
+def _as_datetime(value: date) -> Any:
+    from datetime import datetime
+
+    return datetime(value.year, value.month, value.day)

@@ -1,0 +1,68 @@
+"""Read-only views of the ledger for people: one person's merged record with
+the provenance of each value (`taizhang person`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from .errors import TaizhangError
+from .export import COLUMN_LABELS
+from .privacy import mask_id
+from .store import PERSON_FIELDS, Store
+from .values import RESULT_LABELS
+
+
+def person_view(store: Store, id_number: str, mask: Callable[[str, str], str] | None
+                ) -> dict[str, Any]:
+    """The person's current values, where each came from, older values, records, problems."""
+    row = store.person(id_number)
+    if row is None:
+        shown = mask_id(id_number) if mask else id_number
+        raise TaizhangError(f"台账中没有身份证号为{shown}的人员：请核对号码，或先导入该村的表格")
+
+    def m(field: str, value: str | None) -> str | None:
+        return mask(field, value) if (mask and value) else value
+
+    history: dict[str, list[dict[str, Any]]] = {}
+    for v in store.provenance(row["id"]):
+        history.setdefault(v["field"], []).append(
+            {"value": m(v["field"], v["value"]), "path": v["path"], "sheet": v["sheet"],
+             "row": v["row"], "batch": v["batch_id"]})
+    fields = []
+    for fld in PERSON_FIELDS:
+        seen = history.get(fld, [])
+        current = m(fld, row[fld])
+        source = next((h for h in reversed(seen) if h["value"] == current), None)
+        if current is None and not seen:
+            continue
+        fields.append({"field": fld, "label": COLUMN_LABELS.get(fld, fld), "value": current,
+                       "source": source and {k: source[k] for k in ("path", "sheet", "row")},
+                       "history": seen})
+    tests = [
+        {"sample_date": t["sample_date"], "result": t["result"],
+         "result_label": RESULT_LABELS.get(t["result"], t["result"]), "site": t["site"],
+         "path": t["path"], "sheet": t["sheet"], "row": t["row"]}
+        for t in store.db.execute(
+            "SELECT t.*, b.path FROM tests t JOIN batches b ON b.id=t.batch_id "
+            "WHERE person_id=? AND retracted_by IS NULL ORDER BY sample_date", (row["id"],))
+    ]
+    temps = [
+        {"date": t["date"], "slot": t["slot"], "temperature": t["temperature"],
+         "path": t["path"], "sheet": t["sheet"], "row": t["row"]}
+        for t in store.db.execute(
+            "SELECT t.*, b.path FROM temperatures t JOIN batches b ON b.id=t.batch_id "
+            "WHERE person_id=? AND retracted_by IS NULL ORDER BY date, slot", (row["id"],))
+    ]
+    keyed = {(h["path"], h["sheet"], h["row"]) for hs in history.values() for h in hs}
+    keyed |= {(r["path"], r["sheet"], r["row"]) for r in tests + temps}
+    problems = []
+    for p in store.db.execute("SELECT * FROM problems ORDER BY batch_id, id"):
+        if (p["path"], p["sheet"], p["row"]) in keyed:
+            problems.append({"path": p["path"], "sheet": p["sheet"], "row": p["row"],
+                             "column": p["col"], "field": p["field"], "code": p["code"],
+                             "severity": p["severity"], "value": m(p["field"], p["value"]),
+                             "message": p["message"]})
+    return {"id_number": m("id_number", row["id_number"]), "name": row["name"],
+            "village": row["village"], "verified": bool(row["verified"]), "fields": fields,
+            "tests": tests, "temperatures": temps, "problems": problems}

@@ -1,0 +1,443 @@
+"""The ledger: one SQLite file holding everything ever imported (SPEC §7).
+
+Why SQLite: one file a clerk can copy, transactions that make a file all in or
+all out, WAL so readers never block, and `BEGIN IMMEDIATE` + `busy_timeout` so
+a second writer waits instead of corrupting (TECH_NOTES "Store").
+
+Tables:
+- `batches`: one per imported file version (path, sha256, size, as-of date,
+  village, kind, time). A file whose sha256 is already here is `unchanged`.
+- `persons`: one row per person key (valid ID, else name+phone, unverified),
+  holding the *current* value of every field: the newest batch wins field by
+  field.
+- `person_values`: every value ever seen for a person's field, with its batch,
+  sheet and row: the history and the provenance of the current values.
+- `tests`, `temperatures`: de-duplicated on (person, date, result) and
+  (person, date, slot); each keeps the batch/sheet/row it came from. A newer
+  version of the same file retracts records it no longer contains (they stay,
+  marked `retracted_by`).
+- `problems`, `rejected_rows`: what validation found, per batch.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from .errors import TaizhangError
+from .validation import DATE_FIELDS, TEXT_FIELDS, FileResult, PersonKey, Problem
+
+SCHEMA_VERSION = 1
+PERSON_FIELDS = ("name", "sex", "id_number", "phone", "village", *DATE_FIELDS, *TEXT_FIELDS)
+KEY_FIELDS = ("name", "village", "arrival_date")
+
+_SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS batches (
+    id INTEGER PRIMARY KEY,
+    path TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    as_of TEXT NOT NULL,
+    village TEXT,
+    kind TEXT,
+    imported_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS batches_sha ON batches(sha256);
+CREATE INDEX IF NOT EXISTS batches_path ON batches(path);
+CREATE TABLE IF NOT EXISTS persons (
+    id INTEGER PRIMARY KEY,
+    key TEXT NOT NULL UNIQUE,
+    verified INTEGER NOT NULL,
+    registered INTEGER NOT NULL DEFAULT 0,
+    {", ".join(f"{f} TEXT" for f in PERSON_FIELDS)},
+    updated_batch INTEGER REFERENCES batches(id)
+);
+CREATE TABLE IF NOT EXISTS person_values (
+    person_id INTEGER NOT NULL REFERENCES persons(id),
+    field TEXT NOT NULL,
+    value TEXT NOT NULL,
+    batch_id INTEGER NOT NULL REFERENCES batches(id),
+    sheet TEXT NOT NULL,
+    row INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS person_values_person ON person_values(person_id, field);
+CREATE TABLE IF NOT EXISTS tests (
+    id INTEGER PRIMARY KEY,
+    person_id INTEGER NOT NULL REFERENCES persons(id),
+    sample_date TEXT,
+    result TEXT,
+    site TEXT,
+    batch_id INTEGER NOT NULL REFERENCES batches(id),
+    sheet TEXT NOT NULL,
+    row INTEGER NOT NULL,
+    retracted_by INTEGER REFERENCES batches(id),
+    UNIQUE (person_id, sample_date, result)
+);
+CREATE TABLE IF NOT EXISTS temperatures (
+    id INTEGER PRIMARY KEY,
+    person_id INTEGER NOT NULL REFERENCES persons(id),
+    date TEXT,
+    slot TEXT,
+    temperature REAL,
+    batch_id INTEGER NOT NULL REFERENCES batches(id),
+    sheet TEXT NOT NULL,
+    row INTEGER NOT NULL,
+    retracted_by INTEGER REFERENCES batches(id),
+    UNIQUE (person_id, date, slot)
+);
+CREATE TABLE IF NOT EXISTS problems (
+    id INTEGER PRIMARY KEY,
+    batch_id INTEGER NOT NULL REFERENCES batches(id),
+    person_id INTEGER REFERENCES persons(id),
+    path TEXT, sheet TEXT, row INTEGER, col TEXT, field TEXT, code TEXT NOT NULL,
+    severity TEXT NOT NULL, value TEXT, message TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS rejected_rows (
+    id INTEGER PRIMARY KEY,
+    batch_id INTEGER NOT NULL REFERENCES batches(id),
+    sheet TEXT NOT NULL,
+    row INTEGER NOT NULL,
+    cells TEXT NOT NULL,
+    reason TEXT NOT NULL
+);
+"""
+
+# Migrations from version N to N+1, applied in order inside one transaction.
+MIGRATIONS: dict[int, str] = {}
+
+
+def _text(value: Any) -> str | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def create_private_file(path: Path) -> None:
+    """Create `path` readable by its owner only (0600) where the OS allows."""
+    if path.exists():
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
+    os.close(fd)
+
+
+class Store:
+    """An open ledger database."""
+
+    def __init__(self, path: Path, timeout: float = 60.0) -> None:
+        self.path = path
+        create_private_file(path)
+        try:
+            self.db = sqlite3.connect(path, timeout=timeout, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise TaizhangError(f"无法打开台账数据库{path}：{exc}") from None
+        self.db.row_factory = sqlite3.Row
+        try:
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            self.db.execute("PRAGMA foreign_keys=ON")
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            self.db.close()
+            raise TaizhangError(f"{path}不是可用的台账数据库（{exc}）：请检查--db路径") from None
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """BEGIN IMMEDIATE … COMMIT; any exception rolls everything back."""
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc) or "busy" in str(exc):
+                raise TaizhangError(
+                    f"台账数据库{self.path}正被另一个taizhang进程写入，等待超时：请等它结束后再运行"
+                ) from None
+            raise
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        else:
+            self.db.execute("COMMIT")
+
+    def _migrate(self) -> None:
+        with self.transaction() as db:
+            for statement in _SCHEMA.split(";"):
+                if statement.strip():
+                    db.execute(statement)
+            row = db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+            version = int(row[0]) if row else SCHEMA_VERSION
+            if version > SCHEMA_VERSION:
+                raise TaizhangError(
+                    f"台账数据库{self.path}由更新版本的taizhang创建（结构版本{version}，本程序支持"
+                    f"{SCHEMA_VERSION}）：请升级taizhang后再使用"
+                )
+            while version < SCHEMA_VERSION:
+                for statement in MIGRATIONS[version].split(";"):
+                    if statement.strip():
+                        db.execute(statement)
+                version += 1
+            db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', ?)",
+                       (str(version),))
+
+    # ------------------------------------------------------------------ queries
+
+    def find_batch(self, sha256: str) -> sqlite3.Row | None:
+        return self.db.execute("SELECT * FROM batches WHERE sha256=? ORDER BY id DESC LIMIT 1",
+                               (sha256,)).fetchone()
+
+    def person(self, id_or_key: str) -> sqlite3.Row | None:
+        """A person by ID number (18 or 15 digits), key, or database id."""
+        from .values import clean_id_text, id_from_legacy
+
+        text = clean_id_text(id_or_key)
+        candidates = [text, "id:" + text]
+        if len(text) == 15 and text.isdigit():
+            candidates.append("id:" + id_from_legacy(text))
+        for key in candidates:
+            row = self.db.execute("SELECT * FROM persons WHERE key=?", (key,)).fetchone()
+            if row is not None:
+                return row
+        return self.db.execute("SELECT * FROM persons WHERE id_number=? ORDER BY id LIMIT 1",
+                               (text,)).fetchone()
+
+    def provenance(self, person_id: int) -> list[sqlite3.Row]:
+        return self.db.execute(
+            """SELECT v.field, v.value, v.sheet, v.row, b.path, b.id AS batch_id, b.as_of
+               FROM person_values v JOIN batches b ON b.id = v.batch_id
+               WHERE v.person_id=? ORDER BY v.field, b.as_of, b.id""",
+            (person_id,),
+        ).fetchall()
+
+    def counts(self) -> dict[str, int]:
+        names = ("persons", "tests", "temperatures", "problems", "rejected_rows", "batches")
+        result = {n: self.db.execute(f"SELECT count(*) FROM {n}").fetchone()[0] for n in names}
+        result["tests_active"] = self.db.execute(
+            "SELECT count(*) FROM tests WHERE retracted_by IS NULL").fetchone()[0]
+        return result
+
+    def integrity_ok(self) -> bool:
+        return self.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+@dataclass(slots=True)
+class BatchOutcome:
+    """What importing one file did."""
+
+    path: str
+    status: str  # imported / unchanged / failed
+    error: str | None = None
+    persons_new: int = 0
+    persons_updated: int = 0
+    rejected_rows: int = 0
+    tests: int = 0
+    temperatures: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    batch_id: int | None = None
+
+
+def write_batch(store: Store, result: FileResult, path: Path, sha256: str, size: int,
+                as_of: date) -> BatchOutcome:
+    """Merge one validated file into the ledger in a single transaction."""
+    outcome = BatchOutcome(result.path, "imported", problems=list(result.problems))
+    villages = {s.village for s in result.sheets if s.village}
+    kinds = {s.kind for s in result.sheets if s.kind}
+    with store.transaction() as db:
+        cur = db.execute(
+            "INSERT INTO batches(path, sha256, size, as_of, village, kind, imported_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (result.path, sha256, size, as_of.isoformat(),
+             "、".join(sorted(villages)) or None, "、".join(sorted(kinds)) or None,
+             datetime.now().isoformat(timespec="seconds")),
+        )
+        batch = int(cur.lastrowid or 0)
+        outcome.batch_id = batch
+        previous = [r[0] for r in db.execute(
+            "SELECT id FROM batches WHERE path=? AND id<>?", (result.path, batch))]
+        merger = _Merger(db, batch, as_of, outcome)
+        for sheet in result.sheets:
+            for rec in sheet.persons:
+                values = dict(rec.fields)
+                values["village"] = rec.village
+                merger.person(rec.person, values, sheet.sheet, rec.row, registered=True)
+            for t in sheet.tests:
+                merger.person(t.person, {"name": t.person.name, "id_number": t.person.id_number,
+                                         "phone": t.person.phone}, sheet.sheet, t.row)
+            for reading in sheet.temperatures:
+                merger.person(reading.person, {"name": reading.person.name,
+                                               "id_number": reading.person.id_number},
+                              sheet.sheet, reading.row)
+        merger.finish()
+        if previous:
+            marks = ",".join("?" * len(previous))
+            for table in ("tests", "temperatures"):
+                db.execute(f"UPDATE {table} SET retracted_by=? WHERE batch_id IN ({marks}) "
+                           "AND retracted_by IS NULL", (batch, *previous))
+        for sheet in result.sheets:
+            test_rows = [(merger.ids[t.person.key], _text(t.sample_date), t.result, t.site, batch,
+                          sheet.sheet, t.row) for t in sheet.tests
+                         if t.sample_date is not None and t.result is not None]
+            outcome.tests += _upsert(db, "tests", ("sample_date", "result"), ("site",), test_rows)
+            temp_rows = [(merger.ids[r.person.key], _text(r.date), r.slot, r.temperature, batch,
+                          sheet.sheet, r.row) for r in sheet.temperatures
+                         if r.date is not None and r.temperature is not None]
+            outcome.temperatures += _upsert(db, "temperatures", ("date", "slot"),
+                                            ("temperature",), temp_rows)
+            for rej in sheet.rejected:
+                db.execute("INSERT INTO rejected_rows(batch_id, sheet, row, cells, reason) "
+                           "VALUES (?, ?, ?, ?, ?)",
+                           (batch, sheet.sheet, rej.row,
+                            json.dumps(rej.cells, ensure_ascii=False), rej.reason))
+                outcome.rejected_rows += 1
+        outcome.problems.extend(merger.conflicts)
+        db.executemany(
+            "INSERT INTO problems(batch_id, path, sheet, row, col, field, code, severity, value, "
+            "message) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(batch, p.path, p.sheet, p.row, p.column, p.field, p.code, p.severity, p.value,
+              p.message) for p in outcome.problems],
+        )
+    return outcome
+
+
+def _upsert(db: sqlite3.Connection, table: str, keys: tuple[str, ...], extra: tuple[str, ...],
+            rows: list[tuple[Any, ...]]) -> int:
+    """Insert de-duplicated records; a record seen again takes the newer provenance."""
+    if not rows:
+        return 0
+    cols = ("person_id", *keys, *extra, "batch_id", "sheet", "row")
+    updates = ", ".join(f"{c}=excluded.{c}" for c in (*extra, "batch_id", "sheet", "row"))
+    before = db.total_changes
+    db.executemany(
+        f"INSERT INTO {table}({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))}) "
+        f"ON CONFLICT(person_id, {', '.join(keys)}) DO UPDATE SET {updates}, retracted_by=NULL",
+        rows,
+    )
+    return db.total_changes - before
+
+
+class _Merger:
+    """Person upserts within one batch: history rows, then current values
+    recomputed for the touched persons (newest batch wins field by field)."""
+
+    def __init__(self, db: sqlite3.Connection, batch: int, as_of: date, outcome: BatchOutcome
+                 ) -> None:
+        self.db = db
+        self.batch = batch
+        self.as_of = as_of
+        self.outcome = outcome
+        self.ids: dict[str, int] = {}
+        self.touched: set[int] = set()
+        self.new: set[int] = set()
+        self.named: set[int] = set()
+        self.conflicts: list[Problem] = []
+        self.path = outcome.path
+
+    def person(self, key: PersonKey, values: dict[str, Any], sheet: str, row: int,
+               registered: bool = False) -> None:
+        k = key.key
+        pid = self.ids.get(k)
+        if pid is None:
+            found = self.db.execute("SELECT id FROM persons WHERE key=?", (k,)).fetchone()
+            if found is None:
+                cur = self.db.execute(
+                    "INSERT INTO persons(key, verified, registered) VALUES (?, ?, ?)",
+                    (k, int(key.id_valid), int(registered)))
+                pid = int(cur.lastrowid or 0)
+                self.new.add(pid)
+            else:
+                pid = int(found[0])
+            self.ids[k] = pid
+        if registered:
+            self._check_conflicts(pid, values, sheet, row)
+            self.db.execute("UPDATE persons SET registered=1 WHERE id=?", (pid,))
+        elif pid not in self.new or pid in self.named:
+            return  # test and temperature rows only name people nobody registered
+        else:
+            self.named.add(pid)
+        rows = [(pid, f, _text(v), self.batch, sheet, row) for f, v in values.items()
+                if f in PERSON_FIELDS and _text(v) is not None]
+        self.db.executemany("INSERT INTO person_values(person_id, field, value, batch_id, sheet, "
+                            "row) VALUES (?, ?, ?, ?, ?, ?)", rows)
+        self.touched.add(pid)
+
+    def _check_conflicts(self, pid: int, values: dict[str, Any], sheet: str, row: int) -> None:
+        """Key fields that disagree with the ledger as earlier batches left it."""
+        if pid in self.new:
+            return
+        current = self.db.execute(f"SELECT {', '.join(KEY_FIELDS)} FROM persons WHERE id=?",
+                                  (pid,)).fetchone()
+        for fld in KEY_FIELDS:
+            mine, theirs = _text(values.get(fld)), current[fld]
+            if mine is None or theirs is None or mine == theirs:
+                continue
+            source = self.db.execute(
+                """SELECT v.sheet, v.row, b.path FROM person_values v
+                   JOIN batches b ON b.id=v.batch_id
+                   WHERE v.person_id=? AND v.field=? AND v.value=? AND v.batch_id<>?
+                   ORDER BY b.as_of DESC, b.id DESC LIMIT 1""",
+                (pid, fld, theirs, self.batch),
+            ).fetchone()
+            if source is None or source["path"] == self.path:
+                continue  # a newer version of the same file corrects itself
+            label = {"name": "姓名", "village": "村（社区）", "arrival_date": "返乡日期"}[fld]
+            where = f"{Path(source['path']).name}“{source['sheet']}”第{source['row']}行"
+            self.conflicts.append(Problem(
+                self.path, sheet, row, label, fld, "conflict", "error", mine,
+                f"第{row}行同一身份证号的{label}“{mine}”与已导入的{where}的“{theirs}”不一致："
+                "已按最新文件更新，请核对哪一个正确",
+            ))
+
+    def finish(self) -> None:
+        """Recompute current values of the touched persons from their history."""
+        self.outcome.persons_new = len(self.new)
+        updated = 0
+        for pid in self.touched:
+            current = self.db.execute(
+                f"SELECT {', '.join(PERSON_FIELDS)} FROM persons WHERE id=?", (pid,)).fetchone()
+            newest: dict[str, str] = {}
+            for fld, value in self.db.execute(
+                """SELECT v.field, v.value FROM person_values v JOIN batches b ON b.id=v.batch_id
+                   WHERE v.person_id=? ORDER BY b.as_of, b.id, v.row""",
+                (pid,),
+            ):
+                newest[fld] = value
+            merged = {f: newest.get(f) for f in PERSON_FIELDS}
+            if tuple(current) != tuple(merged[f] for f in PERSON_FIELDS):
+                assignments = ", ".join(f"{f}=?" for f in PERSON_FIELDS)
+                self.db.execute(f"UPDATE persons SET {assignments}, updated_batch=? WHERE id=?",
+                                (*[merged[f] for f in PERSON_FIELDS], self.batch, pid))
+                if pid not in self.new:
+                    updated += 1
+        self.outcome.persons_updated = updated
+
+
+def iter_persons(store: Store) -> Iterable[sqlite3.Row]:
+    return store.db.execute("SELECT * FROM persons ORDER BY village, name, id")

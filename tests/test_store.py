@@ -1,0 +1,346 @@
+"""The ledger store and `taizhang import`/`export`/`person` (SPEC §6–§7, issue 3)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, make_id
+from typer.testing import CliRunner
+
+from taizhang import store as store_module
+from taizhang.cli import app
+from taizhang.errors import TaizhangError
+from taizhang.importer import import_paths
+from taizhang.policy import load_policy
+from taizhang.store import SCHEMA_VERSION, Store
+from taizhang.validation import Validator
+
+AS_OF = date(2022, 2, 8)
+POLICY = load_policy()
+HEADER = ["姓名", "性别", "身份证号", "联系电话", "村", "返乡日期", "登记日期", "备注"]
+ZHANG = make_id(seq="123")
+LI = make_id(seq="245")
+runner = CliRunner()
+
+
+def validator() -> Validator:
+    return Validator(as_of=AS_OF, villages=["平阳村", "东溪村"], township="青石镇",
+                     find_regime=POLICY.find_regime, regime_examples=POLICY.regime_examples())
+
+
+def snapshot(db_path: Path) -> dict[str, list[tuple]]:
+    """Every table's rows, for 'the ledger equals what it was' comparisons."""
+    db = sqlite3.connect(db_path)
+    tables = ["batches", "persons", "person_values", "tests", "temperatures", "problems",
+              "rejected_rows"]
+    result = {t: sorted(map(tuple, db.execute(f"SELECT * FROM {t}"))) for t in tables}
+    db.close()
+    return result
+
+
+@pytest.fixture
+def ledger(tmp_path: Path) -> Path:
+    return tmp_path / "ledger.db"
+
+
+def do_import(db_path: Path, *paths: Path, as_of: date = AS_OF):
+    with Store(db_path) as store:
+        return import_paths(store, list(paths), validator(), as_of)
+
+
+def test_import_twice_second_is_unchanged(ledger: Path, write_csv: Callable[..., Path]) -> None:
+    path = write_csv("平阳村登记.csv", [HEADER, ["张三", "男", ZHANG, "13812345678", "平阳村",
+                                                "2022-01-28", "2022-01-29", ""]])
+    first = do_import(ledger, path)
+    assert [o.status for o in first.outcomes] == ["imported"]
+    assert first.outcomes[0].persons_new == 1
+    before = snapshot(ledger)
+    second = do_import(ledger, path)
+    assert [o.status for o in second.outcomes] == ["unchanged"]
+    assert second.outcomes[0].persons_new == 0
+    assert snapshot(ledger) == before
+
+
+def test_corrected_file_updates_fields_and_keeps_history(
+    ledger: Path, write_csv: Callable[..., Path]
+) -> None:
+    rows = [HEADER, ["张三", "男", ZHANG, "1381234567", "平阳村", "2022-01-28", "2022-01-29", ""]]
+    path = write_csv("平阳村登记.csv", rows)
+    do_import(ledger, path)
+    rows[1][3] = "13812345678"  # the clerk fixes the phone
+    write_csv("平阳村登记.csv", rows)
+    report = do_import(ledger, path)
+    assert report.outcomes[0].status == "imported"
+    assert report.outcomes[0].persons_updated == 1
+    with Store(ledger) as store:
+        person = store.person(ZHANG)
+        assert person is not None and person["phone"] == "13812345678"
+        prov = [r for r in store.provenance(person["id"]) if r["field"] == "phone"]
+        assert [r["value"] for r in prov] == ["13812345678"]  # the invalid phone was never a value
+        names = [r for r in store.provenance(person["id"]) if r["field"] == "name"]
+        assert len(names) == 2  # history: both batches recorded the name
+        assert {r["batch_id"] for r in names} == {1, 2}
+
+
+def test_newest_batch_wins_field_by_field(ledger: Path, write_csv: Callable[..., Path]) -> None:
+    old = write_csv("a.csv", [HEADER, ["张三", "男", ZHANG, "13812345678", "平阳村", "2022-01-28",
+                                        "2022-01-29", "旧备注"]])
+    do_import(ledger, old, as_of=date(2022, 2, 1))
+    new = write_csv("b.csv", [["姓名", "身份证号", "村", "返乡日期", "备注"],
+                              ["张三", ZHANG, "平阳村", "2022-01-28", "新备注"]])
+    do_import(ledger, new, as_of=date(2022, 2, 2))
+    with Store(ledger) as store:
+        person = store.person(ZHANG)
+        assert person["remarks"] == "新备注"  # newer batch
+        assert person["phone"] == "13812345678"  # only the older batch had it
+        assert person["registration_date"] == "2022-01-29"
+        history = [r["value"] for r in store.provenance(person["id"]) if r["field"] == "remarks"]
+        assert history == ["旧备注", "新备注"]
+
+
+def test_conflict_across_villages_names_both_sources(
+    ledger: Path, write_csv: Callable[..., Path]
+) -> None:
+    first = write_csv("平阳村登记.csv", [HEADER, ["张三", "男", ZHANG, "13812345678", "平阳村",
+                                                 "2022-01-28", "2022-01-29", ""]])
+    do_import(ledger, first)
+    second = write_csv("东溪村登记.csv", [HEADER, ["张三", "男", ZHANG, "13812345678", "东溪村",
+                                                  "2022-01-28", "2022-01-29", ""]])
+    report = do_import(ledger, second)
+    conflicts = [p for p in report.problems if p.code == "conflict"]
+    assert len(conflicts) == 1
+    c = conflicts[0]
+    assert (c.field, c.row, c.value) == ("village", 2, "东溪村")
+    assert "平阳村登记.csv" in c.message and "平阳村" in c.message and "东溪村" in c.message
+    with Store(ledger) as store:
+        stored = store.db.execute("SELECT path, code FROM problems WHERE code='conflict'").fetchall()
+        assert [tuple(r) for r in stored] == [(str(second), "conflict")]
+        assert store.person(ZHANG)["village"] == "东溪村"  # newest wins, conflict reported
+
+
+def test_tests_and_temperatures_are_deduplicated(ledger: Path, write_csv: Callable[..., Path]) -> None:
+    tests = [["姓名", "身份证号", "采样日期", "检测结果"], ["张三", ZHANG, "2022-01-29", "阴性"]]
+    do_import(ledger, write_csv("平阳村核酸1.csv", tests))
+    do_import(ledger, write_csv("平阳村核酸2.csv", [*tests, ["张三", ZHANG, "2022-02-03", "阴"]]))
+    with Store(ledger) as store:
+        rows = store.db.execute("SELECT sample_date, result FROM tests ORDER BY sample_date").fetchall()
+        assert [tuple(r) for r in rows] == [("2022-01-29", "negative"), ("2022-02-03", "negative")]
+
+
+def test_corrected_file_retracts_records_it_no_longer_has(
+    ledger: Path, write_csv: Callable[..., Path]
+) -> None:
+    header = ["姓名", "身份证号", "采样日期", "检测结果"]
+    path = write_csv("平阳村核酸.csv", [header, ["张三", ZHANG, "2022-01-19", "阴性"]])
+    do_import(ledger, path)
+    write_csv("平阳村核酸.csv", [header, ["张三", ZHANG, "2022-01-29", "阴性"]])  # date typo fixed
+    do_import(ledger, path)
+    with Store(ledger) as store:
+        rows = store.db.execute("SELECT sample_date, retracted_by FROM tests ORDER BY sample_date")
+        assert [tuple(r) for r in rows] == [("2022-01-19", 2), ("2022-01-29", None)]
+
+
+def test_rejected_rows_are_stored_with_their_cells(ledger: Path, write_csv: Callable[..., Path]) -> None:
+    path = write_csv("平阳村登记.csv", [HEADER, ["", "男", "", "", "平阳村", "2022-01-28", "", "无名"]])
+    report = do_import(ledger, path)
+    assert report.to_dict()["rejected_rows"] == 1
+    with Store(ledger) as store:
+        row = store.db.execute("SELECT row, cells FROM rejected_rows").fetchone()
+        assert row["row"] == 2
+        assert json.loads(row["cells"])["备注"] == "无名"
+
+
+def test_failing_file_leaves_the_database_as_before(
+    ledger: Path, write_csv: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    good = write_csv("a.csv", [HEADER, ["张三", "男", ZHANG, "13812345678", "平阳村", "2022-01-28",
+                                        "", ""]])
+    do_import(ledger, good)
+    before = snapshot(ledger)
+    calls = {"n": 0}
+    real = store_module._upsert
+
+    def failing(*args, **kwargs):
+        calls["n"] += 1
+        real(*args, **kwargs)
+        raise TaizhangError("模拟写入失败")
+
+    monkeypatch.setattr(store_module, "_upsert", failing)
+    bad = write_csv("b.csv", [HEADER, ["李四", "男", LI, "13912345678", "平阳村", "2022-01-30", "", ""]])
+    report = do_import(ledger, bad)
+    assert calls["n"] == 1
+    assert [o.status for o in report.outcomes] == ["failed"]
+    assert snapshot(ledger) == before
+
+
+def test_one_bad_file_does_not_stop_the_others(ledger: Path, write_csv: Callable[..., Path],
+                                               tmp_path: Path) -> None:
+    (tmp_path / "empty.csv").write_bytes(b"")
+    write_csv("a.csv", [HEADER, ["张三", "男", ZHANG, "13812345678", "平阳村", "2022-01-28", "", ""]])
+    report = do_import(ledger, tmp_path)
+    statuses = {Path(o.path).name: o.status for o in report.outcomes}
+    assert statuses == {"a.csv": "imported", "empty.csv": "failed"}
+    assert not report.ok
+
+
+def test_kill_9_mid_import_leaves_a_consistent_ledger(
+    ledger: Path, write_csv: Callable[..., Path], tmp_path: Path
+) -> None:
+    first = write_csv("a.csv", [HEADER, ["张三", "男", ZHANG, "13812345678", "平阳村", "2022-01-28",
+                                         "", ""]])
+    do_import(ledger, first)
+    before = snapshot(ledger)
+    second = write_csv("b.csv", [HEADER, ["李四", "男", LI, "13912345678", "平阳村", "2022-01-30",
+                                          "", ""]])
+    marker = tmp_path / "inside-transaction"
+    script = textwrap.dedent(f"""
+        import time
+        from datetime import date
+        from pathlib import Path
+        from taizhang import store
+        from taizhang.importer import import_paths
+        from taizhang.validation import Validator
+        real = store._Merger.finish
+        def finish(self):
+            real(self)
+            Path({str(marker)!r}).write_text("x")
+            time.sleep(60)  # killed here, inside the open transaction
+        store._Merger.finish = finish
+        with store.Store(Path({str(ledger)!r})) as s:
+            import_paths(s, [Path({str(second)!r})], Validator(as_of=date(2022, 2, 8)), date(2022, 2, 8))
+    """)
+    proc = subprocess.Popen([sys.executable, "-c", script])
+    try:
+        deadline = time.monotonic() + 60
+        while not marker.exists():
+            assert proc.poll() is None, "the importer ended before reaching the transaction"
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+    finally:
+        proc.kill()  # SIGKILL on POSIX, TerminateProcess on Windows
+        proc.wait()
+    with Store(ledger) as store:
+        assert store.integrity_ok()
+    assert snapshot(ledger) == before
+    report = do_import(ledger, second)  # the next run simply imports it
+    assert [o.status for o in report.outcomes] == ["imported"]
+
+
+def test_second_writer_waits_then_gives_a_clear_message(ledger: Path) -> None:
+    Store(ledger).close()
+    holder = sqlite3.connect(ledger, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        with Store(ledger, timeout=0.3) as store:
+            pytest.fail("opening should have waited for the lock")  # pragma: no cover
+    except TaizhangError as exc:
+        assert "另一个taizhang进程" in exc.message
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+
+
+def test_second_writer_proceeds_once_the_first_commits(ledger: Path) -> None:
+    Store(ledger).close()
+    holder = sqlite3.connect(ledger, isolation_level=None, check_same_thread=False)
+    holder.execute("BEGIN IMMEDIATE")
+    timer = threading.Timer(0.3, lambda: holder.execute("COMMIT"))
+    timer.start()
+    with Store(ledger, timeout=10) as store:
+        assert store.integrity_ok()
+    timer.join()
+    holder.close()
+
+
+def test_newer_schema_is_refused(ledger: Path) -> None:
+    Store(ledger).close()
+    db = sqlite3.connect(ledger)
+    db.execute("UPDATE meta SET value=? WHERE key='schema_version'", (str(SCHEMA_VERSION + 1),))
+    db.commit()
+    db.close()
+    with pytest.raises(TaizhangError, match="更新版本"):
+        Store(ledger)
+
+
+def test_database_is_private(ledger: Path) -> None:
+    Store(ledger).close()
+    if sys.platform != "win32":
+        assert ledger.stat().st_mode & 0o777 == 0o600
+
+
+# ------------------------------------------------------------------ CLI
+
+
+def cli(*args: str, db: Path) -> object:
+    return runner.invoke(app, ["--db", str(db), "--as-of", "2022-02-08", *args])
+
+
+def test_cli_import_sample_data_json(ledger: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+    result = cli("import", "sample_data", "--format", "json", db=ledger)
+    assert result.exit_code == 0, result.output  # data problems are reported, no file failed
+    data = json.loads(result.stdout)
+    assert {"files", "persons_new", "persons_updated", "rejected_rows", "problems"} <= set(data)
+    assert {f["status"] for f in data["files"]} == {"imported"}
+    assert data["persons_new"] + 0 == 47  # 46 people + the unrecoverable id_scientific row's key
+    again = json.loads(cli("import", "sample_data", "--format", "json", db=ledger).stdout)
+    assert {f["status"] for f in again["files"]} == {"unchanged"}
+    assert (again["persons_new"], again["persons_updated"], again["problems"]) == (0, 0, [])
+
+
+def test_export_then_reimport_yields_the_same_ledger(tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+    first, second = tmp_path / "one.db", tmp_path / "two.db"
+    cli("import", "sample_data", db=first)
+    exported = tmp_path / "汇总台账.xlsx"
+    result = cli("export", "--format", "xlsx", "--out", str(exported), "--no-mask", db=first)
+    assert result.exit_code == 0, result.output
+    assert exported.exists()
+    result = cli("import", str(exported), "--kind", "registration", db=second)
+    assert result.exit_code == 0, result.output
+    fields = "key, name, sex, id_number, phone, village, arrival_date, registration_date, " \
+             "departure_date, regime, status, status_date, remarks"
+    with Store(first) as a, Store(second) as b:
+        query = f"SELECT {fields} FROM persons ORDER BY key"
+        ours = [tuple(r) for r in a.db.execute(query)]
+        theirs = [tuple(r) for r in b.db.execute(query)]
+    assert ours == theirs
+    assert len(ours) > 40
+
+
+def test_export_csv_masks_and_neutralises(ledger: Path, write_csv: Callable[..., Path]) -> None:
+    path = write_csv("平阳村登记.csv", [HEADER, ["张三", "男", ZHANG, "13812345678", "平阳村",
+                                                "2022-01-28", "", "=HYPERLINK(\"x\")"]])
+    cli("import", str(path), db=ledger)
+    result = cli("export", "--format", "csv", db=ledger)
+    assert result.exit_code == 0, result.output
+    assert ZHANG not in result.stdout and "138****5678" in result.stdout
+    assert "'=HYPERLINK" in result.stdout
+    clear = cli("export", "--format", "csv", "--no-mask", db=ledger).stdout
+    assert ZHANG in clear
+
+
+def test_person_shows_provenance(ledger: Path, write_csv: Callable[..., Path]) -> None:
+    path = write_csv("平阳村登记.csv", [HEADER, ["张三", "男", ZHANG, "13812345678", "平阳村",
+                                                "2022-01-28", "", ""]])
+    cli("import", str(path), db=ledger)
+    result = cli("person", ZHANG, "--format", "json", db=ledger)
+    assert result.exit_code == 0, result.output
+    view = json.loads(result.stdout)
+    assert view["id_number"] == ZHANG[:6] + "********" + ZHANG[-4:]
+    arrival = next(f for f in view["fields"] if f["field"] == "arrival_date")
+    assert arrival["value"] == "2022-01-28"
+    assert arrival["source"] == {"path": str(path), "sheet": "平阳村登记", "row": 2}
+    missing = cli("person", LI, db=ledger)
+    assert missing.exit_code == 1 and LI not in missing.output
