@@ -241,7 +241,7 @@ def test_second_writer_waits_then_gives_a_clear_message(ledger: Path) -> None:
     holder = sqlite3.connect(ledger, isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")
     try:
-        with Store(ledger, timeout=0.3) as store:
+        with Store(ledger, timeout=0.3):
             pytest.fail("opening should have waited for the lock")  # pragma: no cover
     except TaizhangError as exc:
         assert "另一个taizhang进程" in exc.message
