@@ -123,6 +123,7 @@ _HEADER_DATE_RE = re.compile(
 _SLOT_RE = re.compile(r"(上午|下午|早上|晚上|中午|早|晚|am|pm)", re.IGNORECASE)
 _FOOTER_RE = re.compile(r"^(填表人|填报人|审核人|制表人|统计人|负责人|联系电话|填表日期|填报日期|"
                         r"报送日期|注[:：]|备注[:：]|说明[:：]|村负责人|村医签字|签字)")
+_ID_LIKE_RE = re.compile(r"^\d{15}(\d{2}[\dXx])?$")
 _TOTAL_RE = re.compile(r"^(合计|总计|小计|共计|汇总)")
 
 # Fields whose presence marks a sheet kind (generic fields like name do not count).
@@ -303,9 +304,9 @@ def detect_layout(
         return None
 
     start = end = best_row
-    if _is_header_pair(best_row - 1, best_row, texts, merged):
+    if _is_header_pair(best_row - 1, best_row, texts, merged, groups_needed=2):
         start = best_row - 1
-    elif _is_header_pair(best_row, best_row + 1, texts, merged):
+    elif _is_header_pair(best_row, best_row + 1, texts, merged, groups_needed=1):
         end = best_row + 1
 
     width = max((len(texts(r)) for r in range(start, end + 1)), default=0)
@@ -329,22 +330,55 @@ def _is_header_pair(
     sub: int,
     texts: Any,
     merged: Sequence[tuple[tuple[int, int], tuple[int, int]]],
+    groups_needed: int,
 ) -> bool:
-    if top < 0 or not texts(sub) or not texts(top):
+    """Whether rows `top` and `sub` form one two-row header.
+
+    Evidence, strongest first: a header cell merged down over both rows; or
+    group cells merged across sub-headers — at least two of them when the
+    group row is above the best header row (one merged cell there is a title),
+    or one whose sub-cells all look like header text when the candidate
+    sub-row is below it (otherwise it is the first data row). Without merge
+    information (CSV, HTML), only a row of 上午/下午 under dates counts.
+    """
+    if top < 0 or not any(texts(sub)) or not any(texts(top)):
         return False
     top_texts, sub_texts = texts(top), texts(sub)
+    if any(_looks_like_data(t) for t in sub_texts):
+        return False
+    groups = 0
     for (r1, c1), (r2, c2) in merged:
         if r1 <= top and r2 >= sub:
             return True  # a header cell merged down over both rows
         if r1 == top and r2 == top and c2 > c1:
-            distinct = {t for t in top_texts if t}
             under = [sub_texts[c] for c in range(c1, min(c2, len(sub_texts) - 1) + 1)]
-            if len(distinct) >= 2 and sum(1 for u in under if u) >= 2:
-                return True  # a group cell over sub-headers, not a title row
+            if sum(1 for u in under if u) >= 2 and all(_header_like(u) for u in under if u):
+                groups += 1
+    distinct = {t for t in top_texts if t}
+    if groups >= max(groups_needed, 2) or (
+        groups >= groups_needed and len(distinct) >= 2 and _row_score(sub_texts) >= 1
+    ):
+        return True
     if not merged:
         slots = sum(1 for t in sub_texts if t and normalize_header(t) in SLOT_WORDS)
         return slots >= 2
     return False
+
+
+_DATA_LIKE_RE = re.compile(r"^[\d\s.+\-/:Xx]{7,}$")
+
+
+def _looks_like_data(text: str) -> bool:
+    """An ID number, phone or full date: a data row, never a header."""
+    return bool(text) and bool(_DATA_LIKE_RE.match(text))
+
+
+def _header_like(text: str) -> bool:
+    """Sub-header text: a known field, a slot word, or short text that is not a value."""
+    key = normalize_header(text)
+    if lookup_field(text) or key in SLOT_WORDS or _embedded_test_number(text):
+        return True
+    return 0 < len(key) <= 12 and not _looks_like_data(text) and not re.fullmatch(r"[\d.]+", key)
 
 
 def _make_column(index: int, top_raw: Any, sub_raw: Any, two_rows: bool) -> Column:
@@ -421,8 +455,10 @@ def _data_rows(grid: list[list[Any]], first: int, columns: Sequence[Column], tex
         if not nonblank:
             continue
         lead = unicodedata.normalize("NFKC", nonblank[0]).translate(_T2S).replace(" ", "")
-        if _TOTAL_RE.match(lead) or (_FOOTER_RE.match(lead) and len(nonblank) <= 4):
+        if _TOTAL_RE.match(lead):
             continue
+        if _FOOTER_RE.match(lead) and not any(_ID_LIKE_RE.match(t) for t in nonblank):
+            continue  # 填表人/审核人 footers, also when spread over label and value cells
         if [normalize_header(t) for t in row_texts[: len(header_keys)]] == header_keys:
             continue  # the header repeated (tables pasted one under another)
         rows.append(r)
