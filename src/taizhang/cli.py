@@ -356,16 +356,25 @@ def export(
 @handle_errors
 def person(
     id_number: Annotated[str, typer.Argument(help="身份证号")],
+    on: Annotated[str | None, typer.Option("--date", help="计算日历的日期（默认 --as-of 或今天）")] = None,
     fmt: FormatTableJson = "table",
     no_mask: NoMask = False,
 ) -> None:
-    """查看一个人的合并记录：每个值来自哪个文件哪一行，以及相关问题。"""
+    """查看一个人：合并记录及每个值的来源、管控日历（每天的阶段、应检与实检、解除日期或受阻原因）。"""
+    from .due import calendar
+    from .ledger import load_people
     from .ledger_view import person_view
     from .store import Store
 
     check_choice(fmt, ("table", "json"), "--format")
+    day = parse_date_option(on, "--date") or state.as_of
     with Store(state.db_path()) as store:
         view = person_view(store, id_number, masker(no_mask))
+        data = next((d for d in load_people(store, day, registered_only=False)
+                     if d.person["_id"] == view["_id"]), None)
+    view.pop("_id")
+    view["calendar"] = calendar(data, day, state.policy) if data is not None else None
+    view["date"] = day.isoformat()
     if fmt == "json":
         print_json(view)
         return
@@ -383,7 +392,43 @@ def person(
         if view[key]:
             out.print(f"{title}：{len(view[key])}条，最近："
                       + "；".join(_record_text(r) for r in view[key][-5:]), highlight=False)
+    render_calendar(view["calendar"])
     render_problems_dicts(view["problems"])
+
+
+def render_calendar(cal: dict[str, Any] | None) -> None:
+    from .due_output import reason_label
+
+    if not cal:
+        return
+    if "error" in cal:
+        out.print(f"管控日历：{cal['error']}", highlight=False)
+        return
+    out.print(f"\n管控方案：{cal['regime_name']}（{cal['regime']}，依据{cal['regime_reason']}）；"
+              f"第1天 {cal['base_date']}，管控开始 {cal['control_start']}，共{cal['days']}天，"
+              f"应解除 {cal['planned_release_date']}", highlight=False)
+    if cal["no_control"]:
+        out.print("已在外地满期，无需本地管控。")
+    table = Table(title="核酸安排")
+    for header in ("第几天", "应检日期", "实际采样", "结果", "影响解除"):
+        table.add_column(header)
+    labels = {"negative": "阴性", "positive": "阳性", "pending": "待出"}
+    for t in cal["tests"]:
+        rec = t["record"] or {}
+        table.add_row(str(t["day"]), t["due_date"], rec.get("sample_date", "未采样"),
+                      labels.get(rec.get("result", ""), ""), "是" if t["blocks_release"] else "否")
+    out.print(table)
+    for t in cal["dropped_tests"]:
+        out.print(f"第{t['day']}天（{t['due_date']}）早于到达，填平补齐不再要求", highlight=False)
+    if cal["release_date"]:
+        out.print(f"解除日期：{cal['release_date']}", highlight=False)
+    elif cal["blocked_reasons"]:
+        out.print("解除受阻：" + "；".join(reason_label(r) for r in cal["blocked_reasons"]),
+                  highlight=False)
+    out.print("每天阶段：" + "，".join(f"{d['date'][5:]}第{d['day']}天{d['phase'] or '已结束'}"
+                                     for d in cal["calendar"]), highlight=False)
+    for note in cal["notes"]:
+        out.print(f"[yellow]注意：[/yellow]{note}", highlight=False)
 
 
 def _record_text(record: dict[str, Any]) -> str:
@@ -407,6 +452,124 @@ def render_problems_dicts(problems: list[dict[str, Any]]) -> None:
         level = "[red]错误[/red]" if p["severity"] == "error" else "[yellow]警告[/yellow]"
         shown = f"（值：{p['value']}）" if p["value"] else ""
         out.print(f"  {level} {p['code']}：{p['message']}{shown}", highlight=False)
+
+
+# ---------------------------------------------------------------- due-today
+
+DateOpt = Annotated[str | None, typer.Option("--date", help="日期（默认 --as-of 或今天）")]
+
+
+@app.command("due-today")
+@handle_errors
+def due_today(
+    on: DateOpt = None,
+    village: Annotated[str | None, typer.Option("--village", help="只列出这个村（社区）")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="table、json、csv 或 xlsx")] = "table",
+    out_file: Annotated[Path | None, typer.Option("--out", help="输出文件")] = None,
+    no_mask: NoMask = False,
+) -> None:
+    """今日名单：应检、逾期未检、应解除、解除受阻、体温缺报、发热，按村分组。"""
+    from .due import due_lists
+    from .due_output import LIST_FIELDS, LISTS, cell_text, lists_csv, mask_lists, write_lists_xlsx
+    from .ledger import load_people
+    from .store import Store
+
+    check_choice(fmt, ("table", "json", "csv", "xlsx"), "--format")
+    day = parse_date_option(on, "--date") or state.as_of
+    policy = state.policy
+    with Store(state.db_path()) as store:
+        people = load_people(store, day, village)
+    lists = mask_lists(due_lists(people, day, policy, village), masker(no_mask))
+    regimes = {k: r.name for k, r in policy.regimes.items()}
+    title = state.config.township or "taizhang"
+    if fmt == "json":
+        text = json.dumps(lists, ensure_ascii=False, indent=2) + "\n"
+        if out_file:
+            _write_text(out_file, text)
+        else:
+            sys.stdout.write(text)
+        return
+    if fmt == "csv":
+        text = lists_csv(lists, regimes)
+        if out_file:
+            _write_text(out_file, text, encoding="utf-8-sig")
+        else:
+            sys.stdout.write(text)
+        return
+    if fmt == "xlsx":
+        target = out_file or Path(f"今日名单_{day.isoformat()}.xlsx")
+        write_lists_xlsx(lists, target, title, regimes)
+        err.print(f"已写入 {target}", highlight=False)
+        return
+    for key, label in LISTS.items():
+        entries = lists[key]
+        table = Table(title=f"{label}（{len(entries)}）", title_justify="left")
+        for fld in LIST_FIELDS[key]:
+            table.add_column(_column_label(fld))
+        for entry in entries:
+            table.add_row(*(cell_text(f, entry.get(f), regimes) for f in LIST_FIELDS[key]))
+        if entries:
+            out.print(table)
+        else:
+            out.print(f"{label}：无", highlight=False)
+
+
+def _column_label(fld: str) -> str:
+    from .due_output import COLUMNS
+
+    return COLUMNS[fld]
+
+
+def _write_text(path: Path, text: str, encoding: str = "utf-8") -> None:
+    """Write through a temporary file and rename, so readers never see half a file."""
+    import os
+
+    from .export import _atomic_target
+
+    tmp = _atomic_target(path)
+    tmp.write_bytes(text.encode(encoding))
+    os.replace(tmp, path)
+
+
+# ---------------------------------------------------------------- policy
+
+policy_app = typer.Typer(help="管控政策", no_args_is_help=True)
+app.add_typer(policy_app, name="policy")
+
+
+@policy_app.command("show")
+@handle_errors
+def policy_show(fmt: FormatTableJson = "table") -> None:
+    """列出当前生效的管控方案、分配规则和阈值。"""
+    check_choice(fmt, ("table", "json"), "--format")
+    policy = state.policy
+    if fmt == "json":
+        print_json({
+            "source": policy.source, "default_regime": policy.default_regime,
+            "early": policy.early, "grace": policy.grace,
+            "fever_threshold": policy.fever_threshold,
+            "regimes": [{"key": r.key, "name": r.name, "aliases": list(r.aliases), "base": r.base,
+                         "phases": [list(p) for p in r.phases], "days": r.days,
+                         "tests": list(r.tests)} for r in policy.regimes.values()],
+            "assign": [{"field": a.field, "values": list(a.values), "contains": list(a.contains),
+                        "regime": a.regime} for a in policy.assign],
+        })
+        return
+    table = Table(title=f"管控方案（{policy.source}）")
+    for header in ("代码", "名称", "起算", "阶段", "共计", "核酸（第几天）", "别名"):
+        table.add_column(header, overflow="fold")
+    for r in policy.regimes.values():
+        table.add_row(r.key, r.name, "返乡日期" if r.base == "arrival" else "离开风险地日期（填平补齐）",
+                      "+".join(f"{name}{days}天" for name, days in r.phases), f"{r.days}天",
+                      "、".join(str(t) for t in r.tests), "、".join(r.aliases))
+    out.print(table)
+    rules = [f"{i}. {a.field} {'等于' if a.values else '包含'} "
+             f"{'/'.join(a.values or a.contains)} → {a.regime}"
+             for i, a in enumerate(policy.assign, start=1)]
+    out.print("分配规则（先明确的管控措施，再依次匹配，最后默认）：\n  " + "\n  ".join(rules)
+              + f"\n  否则 → {policy.default_regime}", highlight=False)
+    out.print(f"核酸可提前 {policy.early} 天、宽限 {policy.grace} 天；体温 ≥ {policy.fever_threshold}℃ 为发热；"
+              f"需报体温的阶段：{'、'.join(sorted(policy.temperature_phases))}", highlight=False)
 
 
 def main() -> None:

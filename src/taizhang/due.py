@@ -425,12 +425,14 @@ def calendar(data: PersonData, t: date, policy: Policy) -> dict[str, Any]:
     matched = match_tests(ep.tests, known, policy.early, policy.grace)
     released = release_date(ep, own, data.readings, t, policy)
     st = state_on(ep, data.tests, data.readings, t, policy)
-    last = max(ep.planned_release, t) if released is None else released
+    end = released or ep.end_date
+    last = end if end is not None else max(ep.planned_release, t)
     days = []
     day = ep.base
     while day <= last and len(days) < 120:
+        controlled = ep.start <= day and (end is None or day < end) and not ep.no_control
         days.append({"date": day.isoformat(), "day": ep.day_number(day),
-                     "phase": ep.phase_on(day) if day < max(ep.planned_release, last) else None})
+                     "phase": ep.phase_on(day) if controlled else None})
         day += ONE
     return {
         "regime": ep.regime.key, "regime_name": ep.regime.name, "regime_reason": ep.regime_reason,

@@ -63,6 +63,6 @@ def person_view(store: Store, id_number: str, mask: Callable[[str, str], str] | 
                              "column": p["col"], "field": p["field"], "code": p["code"],
                              "severity": p["severity"], "value": m(p["field"], p["value"]),
                              "message": p["message"]})
-    return {"id_number": m("id_number", row["id_number"]), "name": row["name"],
+    return {"_id": row["id"], "id_number": m("id_number", row["id_number"]), "name": row["name"],
             "village": row["village"], "verified": bool(row["verified"]), "fields": fields,
             "tests": tests, "temperatures": temps, "problems": problems}
