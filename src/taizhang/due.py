@@ -13,8 +13,6 @@ R actual release date (first t ≥ P on which the person is eligible).
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -99,10 +97,6 @@ class EpisodeError:
 # ------------------------------------------------------------------ assignment
 
 
-def _norm(text: Any) -> str:
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(text or ""))).lower()
-
-
 def assign_regime(person: Mapping[str, Any], policy: Policy) -> tuple[Regime, str]:
     """First match wins: explicit 管控措施, then the policy's rules, then the default."""
     explicit = person.get("regime")
@@ -110,24 +104,15 @@ def assign_regime(person: Mapping[str, Any], policy: Policy) -> tuple[Regime, st
         key = policy.find_regime(str(explicit))
         if key is not None:
             return policy.regimes[key], f"管控措施“{explicit}”"
-    for rule in policy.assign:
-        value = _norm(person.get(rule.field))
-        if not value:
-            continue
-        if any(value == _norm(v) for v in rule.values) or any(
-            _norm(c) in value for c in rule.contains
-        ):
-            return policy.regimes[rule.regime], f"{rule.field}“{person.get(rule.field)}”"
+    rule = policy.match_rule(person)
+    if rule is not None:
+        return policy.regimes[rule.regime], f"{rule.field}“{person.get(rule.field)}”"
     return policy.regimes[policy.default_regime], "默认方案"
 
 
 def status_kind(text: Any, policy: Policy) -> str | None:
     """released / transferred / lost / active for a 状态 text; None if unknown."""
-    value = _norm(text)
-    for kind in (RELEASED, TRANSFERRED, LOST, ACTIVE):
-        if any(value == _norm(w) for w in policy.status_words.get(kind, ())):
-            return kind
-    return ACTIVE if not value else None
+    return policy.status_kind(str(text or ""))
 
 
 def _date(value: Any) -> date | None:
@@ -251,18 +236,33 @@ def blocking_reasons(ep: Episode, records: Sequence[TestRecord], readings: Seque
 def release_date(ep: Episode, records: Sequence[TestRecord], readings: Sequence[Reading],
                  until: date, policy: Policy) -> date | None:
     """R: the first t in [P, until] on which the person is eligible; an explicit
-    已解除 date is the release date; None if not released by `until`."""
+    已解除 date is the release date; None if not released by `until`.
+
+    Eligibility only changes on a record's date (it becomes known) and the day
+    after (it was sampled before t), and on the days a fever reading enters
+    and leaves the look-back window; so only P and those dates are tried.
+    """
     if ep.end_kind == RELEASED and ep.end_date is not None:
         return ep.end_date if ep.end_date <= until else None
     if ep.end_kind == TRANSFERRED:
         return None
-    t = ep.planned_release
-    while t <= until:
+    planned = ep.planned_release
+    if planned > until:
+        return None
+    lookback = timedelta(days=policy.fever_lookback)
+    candidates = {planned}
+    for r in records:
+        candidates.add(r.sample_date)
+        candidates.add(r.sample_date + ONE)
+    for r in readings:
+        if r.temperature >= policy.fever_threshold:
+            candidates.add(r.date + ONE)
+            candidates.add(r.date + lookback + ONE)
+    for t in sorted(c for c in candidates if planned <= c <= until):
         if ep.ended_by(t):
             return None
         if not blocking_reasons(ep, records, readings, t, policy):
             return t
-        t += ONE
     return None
 
 
@@ -332,20 +332,15 @@ def state_on(ep: Episode, records: Sequence[TestRecord], readings: Sequence[Read
     elif t >= ep.planned_release and released is None:
         st.blocked = blocking_reasons(ep, own, readings, t, policy)
     yesterday = t - ONE
-    if _under_control_on(ep, own, readings, yesterday, policy) and \
-            ep.phase_on(yesterday) in policy.temperature_phases:
+    controlled_yesterday = (
+        yesterday >= ep.start and not ep.ended_by(yesterday)
+        and (released is None or yesterday < released)
+    )
+    if controlled_yesterday and ep.phase_on(yesterday) in policy.temperature_phases:
         count = len({(r.slot or str(i)) for i, r in enumerate(readings) if r.date == yesterday})
         if count < len(policy.temperature_slots):
             st.temperature_missing = count
     return st
-
-
-def _under_control_on(ep: Episode, records: Sequence[TestRecord], readings: Sequence[Reading],
-                      t: date, policy: Policy) -> bool:
-    if ep.no_control or t < ep.start or ep.ended_by(t):
-        return False
-    released = release_date(ep, records, readings, t, policy)
-    return released is None or t < released
 
 
 # ------------------------------------------------------------------ lists

@@ -12,6 +12,7 @@ import re
 import sys
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -63,11 +64,34 @@ class Policy:
     status_words: dict[str, tuple[str, ...]]
     source: str
     _lookup: dict[str, str] = field(default_factory=dict)
+    _status: dict[str, str] = field(default_factory=dict)
+    _rules: list[tuple[AssignRule, frozenset[str], tuple[str, ...]]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         for regime in self.regimes.values():
             for text in (regime.key, regime.name, *regime.aliases):
                 self._lookup.setdefault(_norm(text), regime.key)
+        for kind in ("released", "transferred", "lost", "active"):
+            for word in self.status_words.get(kind, ()):
+                self._status.setdefault(_norm(word), kind)
+        self._rules = [(r, frozenset(_norm(v) for v in r.values),
+                        tuple(_norm(c) for c in r.contains)) for r in self.assign]
+
+    def status_kind(self, text: str) -> str | None:
+        """released / transferred / lost / active for a 状态 text; None if unknown."""
+        value = _norm(text)
+        return self._status.get(value, "active" if not value else None)
+
+    def match_rule(self, person: Any) -> AssignRule | None:
+        """The first assignment rule whose field value matches (values exact, contains substring)."""
+        for rule, values, contains in self._rules:
+            raw = person.get(rule.field)
+            if not raw:
+                continue
+            value = _norm(str(raw))
+            if value in values or any(c in value for c in contains):
+                return rule
+        return None
 
     def find_regime(self, text: str) -> str | None:
         """The regime key a 管控措施 text names (by key, name or alias), else None."""
@@ -77,6 +101,7 @@ class Policy:
         return [r.name for r in list(self.regimes.values())[:limit]]
 
 
+@lru_cache(maxsize=65536)
 def _norm(text: str) -> str:
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)).lower()
 
