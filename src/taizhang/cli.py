@@ -469,17 +469,17 @@ def due_today(
     no_mask: NoMask = False,
 ) -> None:
     """今日名单：应检、逾期未检、应解除、解除受阻、体温缺报、发热，按村分组。"""
-    from .due import due_lists
+    from .due_fast import due_lists_fast
     from .due_output import LIST_FIELDS, LISTS, cell_text, lists_csv, mask_lists, write_lists_xlsx
-    from .ledger import load_people
+    from .ledger import load_arrays
     from .store import Store
 
     check_choice(fmt, ("table", "json", "csv", "xlsx"), "--format")
     day = parse_date_option(on, "--date") or state.as_of
     policy = state.policy
     with Store(state.db_path()) as store:
-        people = load_people(store, day, village)
-    lists = mask_lists(due_lists(people, day, policy, village), masker(no_mask))
+        arrays = load_arrays(store, day, policy.fever_threshold, village)
+    lists = mask_lists(due_lists_fast(arrays, day, policy, village), masker(no_mask))
     regimes = {k: r.name for k, r in policy.regimes.items()}
     title = state.config.township or "taizhang"
     if fmt == "json":

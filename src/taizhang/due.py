@@ -236,16 +236,15 @@ def blocking_reasons(ep: Episode, records: Sequence[TestRecord], readings: Seque
 def release_date(ep: Episode, records: Sequence[TestRecord], readings: Sequence[Reading],
                  until: date, policy: Policy) -> date | None:
     """R: the first t in [P, until] on which the person is eligible; an explicit
-    已解除 date is the release date; None if not released by `until`.
+    已解除 date X ≤ `until` is the release date; before X (and before a 转运
+    date) the release is computed as usual. None if not released by `until`.
 
     Eligibility only changes on a record's date (it becomes known) and the day
     after (it was sampled before t), and on the days a fever reading enters
     and leaves the look-back window; so only P and those dates are tried.
     """
-    if ep.end_kind == RELEASED and ep.end_date is not None:
-        return ep.end_date if ep.end_date <= until else None
-    if ep.end_kind == TRANSFERRED:
-        return None
+    if ep.end_kind == RELEASED and ep.end_date is not None and ep.end_date <= until:
+        return ep.end_date
     planned = ep.planned_release
     if planned > until:
         return None
@@ -300,8 +299,9 @@ def state_on(ep: Episode, records: Sequence[TestRecord], readings: Sequence[Read
              policy: Policy) -> PersonState:
     """The person's duties and standing on date t, using only records dated ≤ t."""
     st = PersonState(ep, t)
-    st.fevers = [r for r in readings if t - ONE <= r.date <= t
-                 and r.temperature >= policy.fever_threshold]
+    if not ep.ended_by(t):  # after an explicit end nothing of the episode is listed
+        st.fevers = [r for r in readings if t - ONE <= r.date <= t
+                     and r.temperature >= policy.fever_threshold]
     if ep.no_control or t < ep.start or ep.ended_by(t):
         if ep.end_kind == RELEASED and ep.ended_by(t):
             st.released_on = ep.end_date

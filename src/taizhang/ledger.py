@@ -53,3 +53,73 @@ def load_people(store: Store, until: date, village: str | None = None,
         if data is not None and temp is not None:
             data.readings.append(Reading(date.fromisoformat(day), slot, float(temp)))
     return list(people.values())
+
+
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+
+
+def _ordinals(values: list[str | None]) -> Any:
+    """ISO date strings to day ordinals (NEVER for empty) without a Python date per value."""
+    import numpy as np
+
+    from .due_fast import NEVER
+
+    days = np.array([v or "NaT" for v in values], dtype="datetime64[D]")
+    out = days.astype("int64") + _EPOCH_ORDINAL
+    return np.where(np.isnat(days), NEVER, out)
+
+
+def load_arrays(store: Store, until: date, threshold: float, village: str | None = None) -> Any:
+    """The ledger as columns for `due_fast`: registered people, their active test
+    records dated ≤ `until`, and of the temperature readings only those the due
+    lists can use — dated `until` or the day before, or at/above the fever
+    threshold (for the release look-back). Three queries, no object per record.
+    """
+    import numpy as np
+
+    from .due_fast import DATE_COLUMNS, RESULT_CODE, TEXT_COLUMNS, LedgerArrays
+
+    where, args = "WHERE registered=1", []
+    if village is not None:
+        where += " AND village=?"
+        args.append(village)
+    cols = ("id", *TEXT_COLUMNS, *DATE_COLUMNS)
+    rows = store.db.execute(f"SELECT {', '.join(cols)} FROM persons {where} ORDER BY id",
+                            args).fetchall()
+    columns = list(zip(*rows, strict=True)) if rows else [()] * len(cols)
+    ids = np.array(columns[0], dtype=np.int64)
+    text = {c: [v or "" for v in columns[1 + i]] for i, c in enumerate(TEXT_COLUMNS)}
+    dates = {c: _ordinals(list(columns[1 + len(TEXT_COLUMNS) + i]))
+             for i, c in enumerate(DATE_COLUMNS)}
+    index = np.full(int(ids.max()) + 1 if len(ids) else 1, -1, dtype=np.int64)
+    index[ids] = np.arange(len(ids))
+
+    def people(pids: list[int]) -> Any:
+        found = np.array(pids, dtype=np.int64)
+        inside = found < len(index)
+        mapped = np.full(len(found), -1, dtype=np.int64)
+        mapped[inside] = index[found[inside]]
+        return mapped
+
+    limit = until.isoformat()
+    tests = store.db.execute(
+        "SELECT person_id, sample_date, result FROM tests WHERE retracted_by IS NULL "
+        "AND sample_date <= ? AND result IS NOT NULL", (limit,)).fetchall()
+    tp, td, tr = (list(c) for c in zip(*tests, strict=True)) if tests else ([], [], [])
+    t_person = people(tp)
+    keep = t_person >= 0
+    t_date = _ordinals(td)
+    t_result = np.array([RESULT_CODE.get(r, 2) for r in tr], dtype=np.int8)
+    yesterday = date.fromordinal(until.toordinal() - 1).isoformat()
+    reads = store.db.execute(
+        "SELECT person_id, date, slot, temperature FROM temperatures WHERE retracted_by IS NULL "
+        "AND temperature IS NOT NULL AND date <= ? AND (date >= ? OR temperature >= ?)",
+        (limit, yesterday, threshold)).fetchall()
+    rp, rd, rs, rt = (list(c) for c in zip(*reads, strict=True)) if reads else ([], [], [], [])
+    r_person = people(rp)
+    rkeep = r_person >= 0
+    return LedgerArrays(
+        text, dates, t_person[keep], t_date[keep], t_result[keep],
+        r_person[rkeep], _ordinals(rd)[rkeep], np.array(rt, dtype=np.float64)[rkeep],
+        [s for s, k in zip(rs, rkeep, strict=True) if k],
+    )

@@ -35,11 +35,10 @@ class Regime:
     base: str
     phases: tuple[tuple[str, int], ...]
     tests: tuple[int, ...]
+    days: int = 0  # N, the number of days under control: derived from phases
 
-    @property
-    def days(self) -> int:
-        """N: the number of days under control."""
-        return sum(days for _, days in self.phases)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "days", sum(days for _, days in self.phases))
 
 
 @dataclass(frozen=True, slots=True)

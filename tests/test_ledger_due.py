@@ -1,0 +1,80 @@
+"""due-today from the store: the array loader and the CLI agree with the reference."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from conftest import ROOT
+from typer.testing import CliRunner
+
+from taizhang.cli import app
+from taizhang.due import due_lists
+from taizhang.due_fast import due_lists_fast
+from taizhang.ledger import load_arrays, load_people
+from taizhang.policy import load_policy
+from taizhang.privacy import mask_id
+from taizhang.store import Store
+
+runner = CliRunner()
+POLICY = load_policy()
+
+
+@pytest.fixture(scope="module")
+def sample_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    db = tmp_path_factory.mktemp("ledger") / "sample.db"
+    import os
+
+    cwd = Path.cwd()
+    os.chdir(ROOT)
+    try:
+        result = runner.invoke(app, ["--db", str(db), "--as-of", "2022-02-08", "import", "sample_data"])
+    finally:
+        os.chdir(cwd)
+    assert result.exit_code == 0, result.output
+    return db
+
+
+@pytest.mark.parametrize("offset", range(-20, 12, 3))
+def test_arrays_from_the_store_give_the_reference_lists(sample_db: Path, offset: int) -> None:
+    day = date(2022, 2, 8) + timedelta(days=offset)
+    with Store(sample_db) as store:
+        reference = due_lists(load_people(store, day), day, POLICY)
+        fast = due_lists_fast(load_arrays(store, day, POLICY.fever_threshold), day, POLICY)
+    assert fast == reference
+
+
+def test_cli_due_today_json_is_masked_reference(sample_db: Path) -> None:
+    result = runner.invoke(app, ["--db", str(sample_db), "due-today", "--date", "2022-02-08",
+                                 "--format", "json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    with Store(sample_db) as store:
+        reference = due_lists(load_people(store, date(2022, 2, 8)), date(2022, 2, 8), POLICY)
+    assert set(data) == {"date", "tests_due", "tests_overdue", "releases_due", "releases_blocked",
+                         "temperature_missing", "fever"}
+    for key in ("tests_due", "tests_overdue", "releases_blocked"):
+        assert [e["id_number"] for e in data[key]] == [mask_id(e["id_number"]) for e in reference[key]]
+        assert [{k: v for k, v in e.items() if k != "id_number"} for e in data[key]] == \
+            [{k: v for k, v in e.items() if k != "id_number"} for e in reference[key]]
+
+
+@pytest.mark.parametrize("fmt", ["table", "csv", "xlsx"])
+def test_cli_due_today_formats(sample_db: Path, tmp_path: Path, fmt: str) -> None:
+    args = ["--db", str(sample_db), "due-today", "--date", "2022-02-08", "--format", fmt]
+    if fmt == "xlsx":
+        args += ["--out", str(tmp_path / "due.xlsx")]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    if fmt == "xlsx":
+        from python_calamine import CalamineWorkbook
+
+        book = CalamineWorkbook.from_path(str(tmp_path / "due.xlsx"))
+        assert book.sheet_names == ["今日应检", "逾期未检", "今日应解除", "解除受阻", "体温缺报", "发热"]
+    elif fmt == "csv":
+        assert result.stdout.splitlines()[0].startswith("清单,")
+        assert "*" in result.stdout
+    else:
+        assert "今日应检" in result.stdout
