@@ -572,6 +572,100 @@ def policy_show(fmt: FormatTableJson = "table") -> None:
               f"需报体温的阶段：{'、'.join(sorted(policy.temperature_phases))}", highlight=False)
 
 
+# ---------------------------------------------------------------- daily-report
+
+
+def _templates_dir() -> Path | None:
+    return state.config.paths.get("templates")
+
+
+@app.command("daily-report")
+@handle_errors
+def daily_report(
+    on: DateOpt = None,
+    out_dir: Annotated[Path | None, typer.Option("--out", help="输出文件夹（不指定时 text/md/json 输出到屏幕）")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="text、md、html、xlsx 或 json")] = "text",
+    no_mask: NoMask = False,
+) -> None:
+    """日报告/零报告：全镇和各村的在管、解除、检测、阳性、发热、失联情况及需处理事项。"""
+    from .daily import REPORT_FORMATS, gather, render_report, write_report
+    from .store import Store
+
+    check_choice(fmt, REPORT_FORMATS, "--format")
+    day = parse_date_option(on, "--date") or state.as_of
+    with Store(state.db_path()) as store:
+        data = gather(store, day, state.policy, state.config)
+    if out_dir is None and fmt in ("text", "md", "json"):
+        sys.stdout.write(str(render_report(data, fmt, masker(no_mask), _templates_dir())))
+        return
+    target = write_report(data, fmt, out_dir or Path("."), masker(no_mask), _templates_dir())
+    err.print(f"已写入 {target}", highlight=False)
+
+
+# ---------------------------------------------------------------- notice
+
+
+@app.command()
+@handle_errors
+def notice(
+    kind: Annotated[str, typer.Argument(help="isolation（居家隔离告知书）、test（核酸检测通知）、release（解除通知书）")],
+    on: DateOpt = None,
+    id_number: Annotated[str | None, typer.Option("--id", help="只给这个身份证号的人")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="html（一个可打印文件）或 docx（每人一个）")] = "html",
+    out_dir: Annotated[Path, typer.Option("--out", help="输出文件夹")] = Path("."),
+    no_mask: NoMask = False,
+) -> None:
+    """生成通知：当天开始管控者的告知书、当天应检者的核酸通知、当天应解除者的解除通知书。"""
+    from .daily import NOTICE_KINDS, gather, notice_people, write_notices
+    from .store import Store
+
+    check_choice(kind, NOTICE_KINDS, "KIND")
+    check_choice(fmt, ("html", "docx"), "--format")
+    day = parse_date_option(on, "--date") or state.as_of
+    with Store(state.db_path()) as store:
+        data = gather(store, day, state.policy, state.config, trend_days=1)
+        people = notice_people(store, data, kind, state.policy, id_number, masker(no_mask))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = write_notices(people, kind, data, fmt, out_dir, _templates_dir(), {})
+    err.print(f"{len(people)} 人，已写入 " + "、".join(str(p) for p in written), highlight=False)
+
+
+# ---------------------------------------------------------------- daily
+
+
+@app.command()
+@handle_errors
+def daily(
+    on: DateOpt = None,
+    wait: Annotated[float, typer.Option("--wait", help="另一个daily正在运行时最多等待的秒数")] = 600.0,
+) -> None:
+    """每日定时任务：导入inbox，输出今日名单、日报告（各种格式）和通知到 out/日期/，记录日志。"""
+    from .dailyrun import run_daily
+
+    day = parse_date_option(on, "--date") or state.as_of
+    result = run_daily(state.config, state.db_path(), state.policy, day, wait)
+    for line in result.summary:
+        out.print(line, highlight=False)
+    if not result.ok:
+        raise typer.Exit(1)
+
+
+@app.command()
+@handle_errors
+def demo(
+    directory: Annotated[Path | None, typer.Option("--dir", help="演示工作目录（默认临时目录）")] = None,
+    on: Annotated[str, typer.Option("--date", help="演示日期（样例数据在2022年春节前后）")] = "2022-02-08",
+) -> None:
+    """演示：用内置样例数据建立临时工作目录，运行一次每日任务，显示输出在哪里。"""
+    from .dailyrun import run_demo
+
+    day = parse_date_option(on, "--date")
+    assert day is not None
+    result = run_demo(directory, day)
+    for line in result.summary:
+        out.print(line, highlight=False)
+
+
 def main() -> None:
     """Console-script entry point."""
     app()

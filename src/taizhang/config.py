@@ -19,6 +19,7 @@ else:  # pragma: no cover
 
 DEFAULT_CONFIG = Path("taizhang.toml")
 PATH_KEYS = ("db", "policy", "inbox", "out", "templates")
+TEXT_KEYS = ("reporter", "reviewer", "contact_phone", "sample_site")
 
 
 @dataclass(slots=True)
@@ -27,6 +28,8 @@ class Config:
     villages: list[str] = field(default_factory=list)
     paths: dict[str, Path] = field(default_factory=dict)
     source: Path | None = None
+    # optional wording for reports and notices: reporter, reviewer, contact_phone, sample_site
+    text: dict[str, str] = field(default_factory=dict)
 
 
 def load_config(path: Path | None) -> Config:
@@ -61,4 +64,5 @@ def load_config(path: Path | None) -> Config:
             raise UsageError(f"配置文件{path}中 {key} 应为路径文字")
         candidate = Path(value)
         paths[key] = candidate if candidate.is_absolute() else path.parent / candidate
-    return Config(township.strip(), [v.strip() for v in villages if v.strip()], paths, path)
+    text = {key: str(data.get(key, "")) for key in TEXT_KEYS}
+    return Config(township.strip(), [v.strip() for v in villages if v.strip()], paths, path, text)

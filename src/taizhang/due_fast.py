@@ -186,6 +186,13 @@ class _Fast:
         self.regime_base = np.array([r.base == "departure" for r in regimes])
         self.regime_days = np.array([r.days for r in regimes], dtype=np.int64)
         self.regimes = regimes
+        self.phase_names: list[str] = []
+        self._phase_ends: list[np.ndarray] = []
+        self._phase_offset = np.zeros(len(regimes), dtype=np.int64)
+        for i, regime in enumerate(regimes):
+            self._phase_offset[i] = len(self.phase_names)
+            self.phase_names.extend(name for name, _ in regime.phases)
+            self._phase_ends.append(np.cumsum([d for _, d in regime.phases]))
 
     def _statuses(self) -> None:
         """Explicit 已解除/转运 end dates and 失联 dates (a status without a date is ignored)."""
@@ -240,19 +247,23 @@ class _Fast:
             self.rdate[person, slot] = day
             self.rres[person, slot] = result
 
-    def phase_on(self, rows: np.ndarray, day: int) -> list[str]:
-        """The phase name of each person in `rows` on `day` (the last past N)."""
+    def phase_codes(self, rows: np.ndarray, day: int) -> np.ndarray:
+        """Index into `self.phase_names` of each person's phase on `day` (the
+        regime's last phase past day N)."""
         number = day - self.base[rows] + 1
-        names: list[str] = [""] * len(rows)
-        for r_index, regime in enumerate(self.regimes):
-            sel = np.flatnonzero(self.regime[rows] == r_index)
-            if not len(sel):
-                continue
-            ends = np.cumsum([d for _, d in regime.phases])
-            which = np.minimum(np.searchsorted(ends, number[sel], side="left"), len(ends) - 1)
-            for s, w in zip(sel, which, strict=True):
-                names[s] = regime.phases[w][0]
-        return names
+        regime = self.regime[rows]
+        codes = np.zeros(len(rows), dtype=np.int64)
+        for r_index, ends in enumerate(self._phase_ends):
+            sel = regime == r_index
+            if sel.any():
+                which = np.minimum(np.searchsorted(ends, number[sel], side="left"), len(ends) - 1)
+                codes[sel] = self._phase_offset[r_index] + which
+        return codes
+
+    def phase_on(self, rows: np.ndarray, day: int) -> list[str]:
+        """The phase name of each person in `rows` on `day`."""
+        codes = self.phase_codes(rows, day)
+        return [self.phase_names[c] for c in codes]
 
     # ------------------------------------------------------------------ matching
 
@@ -321,10 +332,13 @@ class _Fast:
         result[pos[ok]] = True
         return result
 
-    def release_dates(self) -> np.ndarray:
-        """R per person (NEVER when not released by t), as `due.release_date`."""
+    def release_dates(self, explicit_end: bool = True) -> np.ndarray:
+        """R per person (NEVER when not released by t), as `due.release_date`.
+
+        With `explicit_end=False` an explicit 已解除 date is ignored and the
+        release computed as on the days before it (the search stops at it)."""
         release = np.full(self.n, NEVER, dtype=np.int64)
-        explicit = self.fast & self.released_end & (self.end <= self.t)
+        explicit = self.fast & self.released_end & (self.end <= self.t) & explicit_end
         release[explicit] = self.end[explicit]
         todo = np.flatnonzero(self.fast & ~explicit & (self.planned <= self.t))
         if not len(todo):
@@ -436,6 +450,57 @@ class _Fast:
             if isinstance(ep, Episode):
                 add_state(lists, state_on(ep, data.tests, data.readings, date.fromordinal(t),
                                           self.policy))
+
+    def states(self) -> dict[str, Any]:
+        """Per-person arrays for the daily report on t: R, under control, phase,
+        lost contact, and the scheduled tests due on t with how many are done."""
+        t = self.t
+        release = self.release_dates()
+        no_control = self.planned <= self.start
+        ended = self.end <= t
+        active = self.fast & ~no_control & (self.start <= t) & ~ended
+        controlled = active & (t < release)
+        phase = np.full(self.n, -1, dtype=np.int64)
+        rows = np.flatnonzero(controlled)
+        phase[rows] = self.phase_codes(rows, t)
+        due_today = np.zeros(self.n, dtype=np.int64)
+        done_today = np.zeros(self.n, dtype=np.int64)
+        rows = np.flatnonzero(active)
+        if len(rows):
+            matched = self.match(rows, np.full(len(rows), t, dtype=np.int64))
+            today = self.has_test[rows] & (self.due[rows] == t)
+            due_today[rows] = today.sum(axis=1)
+            done_today[rows] = (today & (matched >= 0)).sum(axis=1)
+        released_on = np.where(self.released_end & ended, self.end,
+                               np.where(active & (release <= t), release, NEVER))
+        return {"release": released_on, "controlled": controlled, "phase": phase,
+                "phase_names": self.phase_names,
+                "lost": controlled & (self.lost_from <= t), "due_today": due_today,
+                "done_today": done_today, "start": self.start, "fast": self.fast,
+                "overflow": self.overflow}
+
+    def trend(self, days: int) -> tuple[list[str], list[dict[str, int]]]:
+        """People under control on each of the last `days` days up to t, by phase.
+
+        Uses R as computed on t: eligibility on a date only looks at records
+        up to that date, so a person not released by t was under control on
+        every earlier day from S on, and one released on R until R − 1.
+        """
+        release = self.release_dates(explicit_end=False)
+        no_control = self.planned <= self.start
+        dates, series = [], []
+        for back in range(days - 1, -1, -1):
+            x = self.t - back
+            rows = np.flatnonzero(self.fast & ~no_control & (self.start <= x) &
+                                  ~(self.end <= x) & (x < release))
+            codes = self.phase_codes(rows, x)
+            counts: dict[str, int] = {}
+            for code, n in zip(*np.unique(codes, return_counts=True), strict=True):
+                name = self.phase_names[code]
+                counts[name] = counts.get(name, 0) + int(n)
+            dates.append(_iso(x))
+            series.append(counts)
+        return dates, series
 
     def _temperature_missing(self, lists: dict[str, Any], release: np.ndarray,
                              no_control: np.ndarray) -> None:

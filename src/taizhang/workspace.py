@@ -37,6 +37,12 @@ out = "out"
 
 # 自定义模板：把需要修改的模板文件复制到这里，同名文件优先于内置模板
 templates = "templates"
+
+# 以下用于日报告和通知书（可留空）
+reporter = ""        # 报告人
+reviewer = ""        # 审核人
+contact_phone = ""   # 通知书上的联系电话
+sample_site = ""     # 核酸采样地点，如“村卫生室”
 """
 
 

@@ -1,0 +1,162 @@
+"""`taizhang daily` and `taizhang demo`: the whole day, unattended.
+
+One run: take the lock, import the inbox, compute the day once, write the
+due lists, the report in every format and the notices into `out/D/` (each
+file written to a temporary name and renamed), append to `out/taizhang.log`,
+and report failure through the exit code so cron or Task Scheduler notices.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from .config import Config, load_config
+from .daily import (
+    NOTICE_KINDS,
+    REPORT_FORMATS,
+    daily_lock,
+    file_logger,
+    gather,
+    notice_people,
+    write_notices,
+    write_report,
+    write_text,
+)
+from .due_output import lists_csv, mask_lists, write_lists_xlsx
+from .errors import TaizhangError, UsageError
+from .importer import import_paths
+from .policy import Policy, load_policy
+from .privacy import mask_field
+from .store import Store
+from .validation import Validator
+from .workspace import init_workspace
+
+
+@dataclass(slots=True)
+class DailyResult:
+    ok: bool
+    out_dir: Path
+    outputs: list[Path] = field(default_factory=list)
+    summary: list[str] = field(default_factory=list)
+
+
+def run_daily(config: Config, db_path: Path, policy: Policy, day: date, wait: float = 600.0
+              ) -> DailyResult:
+    inbox = config.paths.get("inbox")
+    if inbox is None:
+        raise UsageError("配置文件中没有 inbox（各村表格放在哪个文件夹）：请运行 taizhang init 或在"
+                         "taizhang.toml 中添加 inbox = \"inbox\"")
+    out_root = config.paths.get("out") or Path("out")
+    out_dir = out_root / day.isoformat()
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise TaizhangError(f"无法创建输出文件夹{out_dir}（{exc.strerror}）：请检查磁盘空间和权限") from None
+    with daily_lock(out_root, wait):
+        log = file_logger(out_root / "taizhang.log")
+        log.info("开始 daily %s，数据库 %s", day.isoformat(), db_path)
+        try:
+            result = _run(config, db_path, policy, day, inbox, out_dir, log)
+        except TaizhangError as exc:
+            log.error("失败：%s", exc.message)
+            raise
+        except OSError as exc:
+            log.error("写入失败：%s", exc.strerror)
+            raise TaizhangError(f"写入{out_dir}失败（{exc.strerror}）：请检查磁盘空间和文件夹权限") from None
+        log.info("结束 daily %s：%s", day.isoformat(), "成功" if result.ok else "有文件导入失败")
+    return result
+
+
+def _run(config: Config, db_path: Path, policy: Policy, day: date, inbox: Path, out_dir: Path,
+         log: object) -> DailyResult:
+    import logging
+
+    assert isinstance(log, logging.Logger)
+    result = DailyResult(True, out_dir)
+    validator = Validator(as_of=day, villages=config.villages, township=config.township,
+                          find_regime=policy.find_regime,
+                          regime_examples=policy.regime_examples())
+    templates = config.paths.get("templates")
+    with Store(db_path) as store:
+        if inbox.exists():
+            report = import_paths(store, [inbox], validator, day)
+        else:
+            report = None
+            log.warning("inbox 文件夹 %s 不存在，今天没有导入", inbox)
+            result.summary.append(f"提示：inbox 文件夹 {inbox} 不存在，今天没有导入")
+        if report is not None:
+            counts = {s: sum(1 for o in report.outcomes if o.status == s)
+                      for s in ("imported", "unchanged", "failed")}
+            result.summary.append(f"导入：新文件 {counts['imported']} 个，未变化 {counts['unchanged']} 个，"
+                                  f"失败 {counts['failed']} 个；发现问题 {len(report.problems)} 条")
+            for o in report.outcomes:
+                log.info("导入 %s：%s%s", o.path, o.status, f"（{o.error}）" if o.error else "")
+            for p in report.problems:
+                log.info("问题 %s“%s”第%s行 %s：%s（值：%s）", p.path, p.sheet, p.row, p.code,
+                         p.message, mask_field(p.field, p.value))
+            for o in report.failed:
+                result.summary.append(f"导入失败：{o.path}：{o.error}")
+            result.ok = report.ok
+        data = gather(store, day, policy, config)
+        lists = mask_lists(data.lists, mask_field)
+        regimes = {k: r.name for k, r in policy.regimes.items()}
+        stamp = day.isoformat()
+        target = out_dir / f"今日名单_{stamp}.xlsx"
+        write_lists_xlsx(lists, target, config.township or "taizhang", regimes)
+        result.outputs.append(target)
+        target = out_dir / f"今日名单_{stamp}.csv"
+        write_text(target, lists_csv(lists, regimes), encoding="utf-8-sig")
+        result.outputs.append(target)
+        import json
+
+        target = out_dir / f"今日名单_{stamp}.json"
+        write_text(target, json.dumps(lists, ensure_ascii=False, indent=2) + "\n")
+        result.outputs.append(target)
+        for fmt in REPORT_FORMATS:
+            result.outputs.append(write_report(data, fmt, out_dir, mask_field, templates))
+        for kind in NOTICE_KINDS:
+            people = notice_people(store, data, kind, policy, None, mask_field)
+            result.outputs.extend(write_notices(people, kind, data, "html", out_dir, templates, {}))
+    for path in result.outputs:
+        log.info("输出 %s", path)
+    totals = data.report["totals"]
+    result.summary.append(
+        f"{'零报告' if data.report['zero_report'] else '日报告'}：在管 {sum(totals['under_control'].values())} 人，"
+        f"今日应检 {totals['tests_due']} 人次，逾期 {totals['tests_overdue']} 人次，阳性 {totals['positives']}，"
+        f"发热 {totals['fever']}，未报送村 {totals['villages'] - totals['submitted']} 个")
+    result.summary.append(f"输出文件夹：{out_dir}")
+    return result
+
+
+def sample_data_dir() -> Path:
+    """The bundled sample village files (in the source checkout)."""
+    here = Path(__file__).resolve()
+    for parent in here.parents:
+        candidate = parent / "sample_data"
+        if candidate.is_dir() and any(candidate.glob("*.xlsx")):
+            return candidate
+    raise TaizhangError("找不到样例数据 sample_data/：demo 需要在源码目录中安装（pip install -e .）")
+
+
+SAMPLE_VILLAGES = ["平阳村", "东溪村", "桃源村", "新桥社区", "石门村"]
+
+
+def run_demo(directory: Path | None, day: date) -> DailyResult:
+    """A fresh workspace filled from sample_data/, then one daily run on `day`."""
+    workspace = directory or Path(tempfile.mkdtemp(prefix="taizhang-demo-"))
+    init_workspace(workspace, "青石镇", SAMPLE_VILLAGES)
+    inbox = workspace / "inbox"
+    for source in sorted(sample_data_dir().iterdir()):
+        if source.is_file() and source.suffix.lower() in (".xlsx", ".xls", ".csv"):
+            shutil.copy2(source, inbox / source.name)
+    config = load_config(workspace / "taizhang.toml")
+    policy = load_policy(config.paths.get("policy"))
+    result = run_daily(config, config.paths.get("db") or workspace / "taizhang.db", policy, day, 60)
+    result.summary.insert(0, f"演示工作目录：{workspace}（样例数据已放入 inbox/）")
+    result.summary.append("主要输出：")
+    result.summary.extend(f"  {p}" for p in result.outputs)
+    return result

@@ -1,0 +1,58 @@
+"""Rendering with Jinja2: every word a clerk reads comes from `templates/`.
+
+Templates are looked up first in the workspace's `templates/` folder (the
+config key `templates`), then in the packaged defaults, so an office changes
+one file without copying all of them. HTML templates are autoescaped; text
+and Markdown are not (they are not markup for a browser).
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, StrictUndefined
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+
+def environment(user_dir: Path | None = None) -> Environment:
+    loaders: list[Any] = []
+    if user_dir is not None and user_dir.is_dir():
+        loaders.append(FileSystemLoader(str(user_dir), encoding="utf-8"))
+    loaders.append(PackageLoader("taizhang", "templates"))
+    env = Environment(
+        loader=ChoiceLoader(loaders),
+        autoescape=lambda name: bool(name) and name.endswith((".html.j2", ".html")),
+        keep_trailing_newline=True,
+        undefined=StrictUndefined,
+    )
+    labels = load_labels(env)
+    env.filters["reason"] = lambda reason: reason_text(reason, labels)
+    env.globals["labels"] = labels
+    return env
+
+
+def load_labels(env: Environment) -> dict[str, Any]:
+    """`labels.toml` through the same loader, so it is overridable like a template."""
+    assert env.loader is not None
+    source, _, _ = env.loader.get_source(env, "labels.toml")
+    return tomllib.loads(source)
+
+
+def reason_text(reason: str, labels: dict[str, Any]) -> str:
+    """`missing_test:day7` → 第7天核酸未采样 (wording from labels.toml)."""
+    m = re.fullmatch(r"(missing_test|pending_result):day(\d+)", reason)
+    texts = labels.get("reasons", {})
+    if m:
+        return str(texts.get(m[1], reason)).format(day=m[2])
+    return str(texts.get(reason, reason))
+
+
+def render(env: Environment, name: str, **context: Any) -> str:
+    return env.get_template(name).render(**context)
