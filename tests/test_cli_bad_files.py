@@ -9,7 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from click.testing import Result
+from typer.testing import Result
 from typer.testing import CliRunner
 
 from taizhang.cli import app

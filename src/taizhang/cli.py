@@ -443,15 +443,29 @@ def render_problems(problems: list[Any], no_mask: bool) -> None:
                            for p in problems])
 
 
+PROBLEMS_PER_SHEET = 30
+
+
 def render_problems_dicts(problems: list[dict[str, Any]]) -> None:
-    current = None
+    """Problems grouped by file and sheet; at most PROBLEMS_PER_SHEET lines per
+    sheet (a clerk fixes the first ones and re-sends), then a count by code."""
+    groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for p in problems:
-        if (p["path"], p["sheet"]) != current:
-            current = (p["path"], p["sheet"])
-            out.print(f"\n[bold]{Path(p['path']).name}[/bold]“{p['sheet']}”", highlight=False)
-        level = "[red]错误[/red]" if p["severity"] == "error" else "[yellow]警告[/yellow]"
-        shown = f"（值：{p['value']}）" if p["value"] else ""
-        out.print(f"  {level} {p['code']}：{p['message']}{shown}", highlight=False)
+        groups.setdefault((p["path"], p["sheet"]), []).append(p)
+    for (path, sheet), items in groups.items():
+        lines = [f"\n[bold]{Path(path).name}[/bold]“{sheet}”"]
+        for p in items[:PROBLEMS_PER_SHEET]:
+            level = "[red]错误[/red]" if p["severity"] == "error" else "[yellow]警告[/yellow]"
+            shown = f"（值：{p['value']}）" if p["value"] else ""
+            lines.append(f"  {level} {p['code']}：{p['message']}{shown}")
+        if len(items) > PROBLEMS_PER_SHEET:
+            counts: dict[str, int] = {}
+            for p in items[PROBLEMS_PER_SHEET:]:
+                counts[p["code"]] = counts.get(p["code"], 0) + 1
+            summary = "、".join(f"{code} {n}条" for code, n in counts.items())
+            lines.append(f"  ……还有{len(items) - PROBLEMS_PER_SHEET}条（{summary}），"
+                         "全部问题请用 --format json 查看")
+        out.print("\n".join(lines), highlight=False)
 
 
 # ---------------------------------------------------------------- due-today

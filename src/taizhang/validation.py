@@ -322,6 +322,7 @@ class _SheetValidator:
         self.reference = owner.as_of
         # within-sheet duplicates: key -> (row, signature)
         self._rows_seen: dict[Any, int] = {}
+        self._wide: list[tuple[Column, date | None]] | None = None
 
     # ------------------------------------------------------------------ helpers
 
@@ -657,14 +658,13 @@ class _SheetValidator:
     def _temperature_row(self, r: int, person: PersonKey, village: str | None) -> None:
         cols = self.cols
         self._cross_check(r, person, village, None)
-        wide = [c for c in self.layout.columns if c.temp_date is not None]
+        wide = self._wide_columns()
         if wide:
-            for col in wide:
-                raw = self.cell(r, col)
-                if is_blank(raw):
+            row = self.grid[r]
+            for col, day in wide:
+                raw = row[col.index] if col.index < len(row) else None
+                if raw is None or raw == "" or is_blank(raw):
                     continue
-                assert col.temp_date is not None
-                day = self._date(r, col, "date", col.temp_date, col.header)
                 self._reading(r, person, village, day, col.temp_slot, raw, col)
             return
         day = None
@@ -686,6 +686,18 @@ class _SheetValidator:
                            f"（{person.name}）同一天同一时段"):
             return
         self._reading(r, person, village, day, slot, raw, cols.get("temperature"))
+
+    def _wide_columns(self) -> list[tuple[Column, date | None]]:
+        """Wide temperature columns with their dates resolved once per sheet; a
+        header date after the as-of date is reported once, on the header row."""
+        if self._wide is None:
+            self._wide = []
+            for col in self.layout.columns:
+                if col.temp_date is None:
+                    continue
+                day = self._date(self.layout.header_end, col, "date", col.temp_date, col.header)
+                self._wide.append((col, day))
+        return self._wide
 
     def _reading(self, r: int, person: PersonKey, village: str | None, day: date | None,
                  slot: str | None, raw: Any, col: Column | None) -> None:
