@@ -450,10 +450,16 @@ def _data_rows(grid: list[list[Any]], first: int, columns: Sequence[Column], tex
     header_keys = [normalize_header(c.header) for c in columns]
     rows = []
     for r in range(first, len(grid)):
+        raw_row = grid[r]
+        first_value = next((v for v in raw_row if v is not None and v != "" and
+                            not (isinstance(v, str) and not v.strip())), None)
+        if first_value is None:
+            continue
+        if not isinstance(first_value, str):
+            rows.append(r)  # a number or date first (序号): data, never a footer or 合计
+            continue
         row_texts = texts(r)
         nonblank = [t for t in row_texts if t]
-        if not nonblank:
-            continue
         lead = unicodedata.normalize("NFKC", nonblank[0]).translate(_T2S).replace(" ", "")
         if _TOTAL_RE.match(lead):
             continue

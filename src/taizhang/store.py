@@ -289,13 +289,11 @@ def write_batch(store: Store, result: FileResult, path: Path, sha256: str, size:
                 values = dict(rec.fields)
                 values["village"] = rec.village
                 merger.person(rec.person, values, sheet.sheet, rec.row, registered=True)
-            for t in sheet.tests:
-                merger.person(t.person, {"name": t.person.name, "id_number": t.person.id_number,
-                                         "phone": t.person.phone}, sheet.sheet, t.row)
-            for reading in sheet.temperatures:
-                merger.person(reading.person, {"name": reading.person.name,
-                                               "id_number": reading.person.id_number},
-                              sheet.sheet, reading.row)
+            for rec in [*sheet.tests, *sheet.temperatures]:
+                if rec.person.key not in merger.ids:  # once per person, not per record
+                    merger.person(rec.person, {"name": rec.person.name,
+                                               "id_number": rec.person.id_number,
+                                               "phone": rec.person.phone}, sheet.sheet, rec.row)
         merger.finish()
         if previous:
             marks = ",".join("?" * len(previous))
@@ -417,26 +415,36 @@ class _Merger:
             ))
 
     def finish(self) -> None:
-        """Recompute current values of the touched persons from their history."""
+        """Recompute current values of the touched persons from their history:
+        for each field the value of the newest batch (as-of date, then import
+        order, then row) wins. One query for all touched persons."""
         self.outcome.persons_new = len(self.new)
+        if not self.touched:
+            return
+        self.db.execute("CREATE TEMP TABLE IF NOT EXISTS touched (id INTEGER PRIMARY KEY)")
+        self.db.execute("DELETE FROM touched")
+        self.db.executemany("INSERT INTO touched(id) VALUES (?)", [(p,) for p in self.touched])
+        merged: dict[int, dict[str, str]] = {}
+        for pid, fld, value in self.db.execute(
+            """SELECT v.person_id, v.field, v.value FROM person_values v
+               JOIN touched t ON t.id = v.person_id JOIN batches b ON b.id = v.batch_id
+               ORDER BY v.person_id, b.as_of, b.id, v.row"""
+        ):
+            merged.setdefault(pid, {})[fld] = value
+        current = {row[0]: tuple(row[1:]) for row in self.db.execute(
+            f"SELECT p.id, {', '.join('p.' + f for f in PERSON_FIELDS)} FROM persons p "
+            "JOIN touched t ON t.id = p.id")}
+        updates = []
         updated = 0
-        for pid in self.touched:
-            current = self.db.execute(
-                f"SELECT {', '.join(PERSON_FIELDS)} FROM persons WHERE id=?", (pid,)).fetchone()
-            newest: dict[str, str] = {}
-            for fld, value in self.db.execute(
-                """SELECT v.field, v.value FROM person_values v JOIN batches b ON b.id=v.batch_id
-                   WHERE v.person_id=? ORDER BY b.as_of, b.id, v.row""",
-                (pid,),
-            ):
-                newest[fld] = value
-            merged = {f: newest.get(f) for f in PERSON_FIELDS}
-            if tuple(current) != tuple(merged[f] for f in PERSON_FIELDS):
-                assignments = ", ".join(f"{f}=?" for f in PERSON_FIELDS)
-                self.db.execute(f"UPDATE persons SET {assignments}, updated_batch=? WHERE id=?",
-                                (*[merged[f] for f in PERSON_FIELDS], self.batch, pid))
+        for pid, values in merged.items():
+            row = tuple(values.get(f) for f in PERSON_FIELDS)
+            if current.get(pid) != row:
+                updates.append((*row, self.batch, pid))
                 if pid not in self.new:
                     updated += 1
+        assignments = ", ".join(f"{f}=?" for f in PERSON_FIELDS)
+        self.db.executemany(f"UPDATE persons SET {assignments}, updated_batch=? WHERE id=?",
+                            updates)
         self.outcome.persons_updated = updated
 
 

@@ -47,6 +47,8 @@ from .values import (
     parse_result,
     parse_sex,
     parse_temperature,
+    TEMP_MAX,
+    TEMP_MIN,
     raw_repr,
     resolve_year,
     split_embedded_test,
@@ -701,6 +703,10 @@ class _SheetValidator:
 
     def _reading(self, r: int, person: PersonKey, village: str | None, day: date | None,
                  slot: str | None, raw: Any, col: Column | None) -> None:
+        if type(raw) is float and TEMP_MIN <= raw <= TEMP_MAX:  # the common case, fast
+            self.result.temperatures.append(TempRecord(r + 1, person, village, day, slot,
+                                                       round(raw, 1), _h(col, "temperature")))
+            return
         parsed = parse_temperature(raw)
         if parsed.error:
             self.problem(r, col, "temperature", "temp_invalid", raw_repr(raw),
