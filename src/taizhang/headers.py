@@ -458,14 +458,14 @@ def _data_rows(grid: list[list[Any]], first: int, columns: Sequence[Column], tex
         if not isinstance(first_value, str):
             rows.append(r)  # a number or date first (序号): data, never a footer or 合计
             continue
-        row_texts = texts(r)
-        nonblank = [t for t in row_texts if t]
-        lead = unicodedata.normalize("NFKC", nonblank[0]).translate(_T2S).replace(" ", "")
+        lead = unicodedata.normalize("NFKC", first_value).translate(_T2S).replace(" ", "")
         if _TOTAL_RE.match(lead):
             continue
-        if _FOOTER_RE.match(lead) and not any(_ID_LIKE_RE.match(t) for t in nonblank):
-            continue  # 填表人/审核人 footers, also when spread over label and value cells
-        if [normalize_header(t) for t in row_texts[: len(header_keys)]] == header_keys:
+        if _FOOTER_RE.match(lead):
+            if not any(_ID_LIKE_RE.match(t) for t in texts(r) if t):
+                continue  # 填表人/审核人 footers, also when spread over label and value cells
+        elif normalize_header(first_value) in header_keys and \
+                [normalize_header(t) for t in texts(r)[: len(header_keys)]] == header_keys:
             continue  # the header repeated (tables pasted one under another)
         rows.append(r)
     return rows

@@ -324,7 +324,7 @@ class _SheetValidator:
         self.reference = owner.as_of
         # within-sheet duplicates: key -> (row, signature)
         self._rows_seen: dict[Any, int] = {}
-        self._wide: list[tuple[Column, date | None]] | None = None
+        self._wide: list[tuple[Column, date | None, str]] | None = None
 
     # ------------------------------------------------------------------ helpers
 
@@ -663,11 +663,16 @@ class _SheetValidator:
         wide = self._wide_columns()
         if wide:
             row = self.grid[r]
-            for col, day in wide:
+            readings = self.result.temperatures
+            for col, day, label in wide:
                 raw = row[col.index] if col.index < len(row) else None
-                if raw is None or raw == "" or is_blank(raw):
+                if raw is None or raw == "":
                     continue
-                self._reading(r, person, village, day, col.temp_slot, raw, col)
+                if type(raw) is float and TEMP_MIN <= raw <= TEMP_MAX:  # the common case
+                    readings.append(TempRecord(r + 1, person, village, day, col.temp_slot,
+                                               round(raw, 1), label))
+                elif not is_blank(raw):
+                    self._reading(r, person, village, day, col.temp_slot, raw, col)
             return
         day = None
         if "date" in cols:
@@ -689,7 +694,7 @@ class _SheetValidator:
             return
         self._reading(r, person, village, day, slot, raw, cols.get("temperature"))
 
-    def _wide_columns(self) -> list[tuple[Column, date | None]]:
+    def _wide_columns(self) -> list[tuple[Column, date | None, str]]:
         """Wide temperature columns with their dates resolved once per sheet; a
         header date after the as-of date is reported once, on the header row."""
         if self._wide is None:
@@ -698,15 +703,11 @@ class _SheetValidator:
                 if col.temp_date is None:
                     continue
                 day = self._date(self.layout.header_end, col, "date", col.temp_date, col.header)
-                self._wide.append((col, day))
+                self._wide.append((col, day, _h(col, "temperature")))
         return self._wide
 
     def _reading(self, r: int, person: PersonKey, village: str | None, day: date | None,
                  slot: str | None, raw: Any, col: Column | None) -> None:
-        if type(raw) is float and TEMP_MIN <= raw <= TEMP_MAX:  # the common case, fast
-            self.result.temperatures.append(TempRecord(r + 1, person, village, day, slot,
-                                                       round(raw, 1), _h(col, "temperature")))
-            return
         parsed = parse_temperature(raw)
         if parsed.error:
             self.problem(r, col, "temperature", "temp_invalid", raw_repr(raw),
