@@ -9,8 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from typer.testing import Result
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from taizhang.cli import app
 

@@ -680,6 +680,26 @@ def demo(
         out.print(line, highlight=False)
 
 
+# ---------------------------------------------------------------- doctor
+
+
+@app.command()
+@handle_errors
+def doctor() -> None:
+    """检查工作目录：配置、村名单、政策、模板、数据库完整性、文件夹、磁盘空间和权限，并说明怎么改。"""
+    from .doctor import run_checks
+
+    checks = run_checks(state.config_path, state.db, state.policy_path)
+    for check in checks:
+        if check.ok:
+            mark = "[yellow]注意[/yellow]" if check.warning else "[green]正常[/green]"
+            out.print(f"{mark} {check.what}", highlight=False)
+        else:
+            out.print(f"[red]需处理[/red] {check.what}：{check.fix}", highlight=False)
+    if not all(c.ok for c in checks):
+        raise typer.Exit(1)
+
+
 def main() -> None:
     """Console-script entry point."""
     app()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -22,9 +23,9 @@ from typing import Any
 
 from .config import Config
 from .due_fast import NEVER, LedgerArrays, due_lists_fast
-from .due_output import mask_lists, write_lists_xlsx, lists_csv
+from .due_output import lists_csv, mask_lists, write_lists_xlsx
 from .errors import TaizhangError
-from .export import _atomic_target
+from .export import _atomic_target, neutralise
 from .ledger import load_arrays
 from .policy import Policy
 from .privacy import mask_field
@@ -294,6 +295,13 @@ def render_notices(people: list[dict[str, Any]], kind: str, data: DailyData,
 NOTICE_TITLES = {"isolation": "居家隔离告知书", "test": "核酸检测通知", "release": "解除居家隔离通知书"}
 
 
+def safe_filename(name: str) -> str:
+    """A file name every OS accepts: no path separators, Windows-reserved
+    characters, control characters, or a leading dot."""
+    cleaned = re.sub(r'[\\/:*?"<>|\x00-\x1f]', "_", name).lstrip(". ")
+    return cleaned[:150] or "_"
+
+
 def write_notices(people: list[dict[str, Any]], kind: str, data: DailyData, fmt: str,
                   out_dir: Path, templates: Path | None, extras: dict[str, Any]) -> list[Path]:
     """One printable html with page breaks, or one .docx per person."""
@@ -320,10 +328,11 @@ def write_notices(people: list[dict[str, Any]], kind: str, data: DailyData, fmt:
         run.font.size = Pt(18)
         body = [line for line in lines[1:] if line.strip()]
         for n, line in enumerate(body):
-            para = doc.add_paragraph(line)
+            para = doc.add_paragraph(neutralise(line))
             if n >= len(body) - 2:
                 para.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-        target = out_dir / f"{NOTICE_TITLES[kind]}_{day}_{person['village']}_{person['name']}.docx"
+        target = out_dir / safe_filename(
+            f"{NOTICE_TITLES[kind]}_{day}_{person['village']}_{person['name']}.docx")
         tmp = _atomic_target(target)
         doc.save(str(tmp))
         os.replace(tmp, target)
@@ -373,5 +382,15 @@ def masked_problem_text(p: Any) -> str:
     return f"{p.path}“{p.sheet}”{p.code}：{p.message}（值：{mask_field(p.field, p.value)}）"
 
 
-__all__ = ["NEVER", "REPORT_FORMATS", "DailyData", "daily_lock", "gather", "lists_csv",
-           "mask_lists", "write_lists_xlsx", "write_report", "datetime"]
+__all__ = [
+    "NEVER",
+    "REPORT_FORMATS",
+    "DailyData",
+    "daily_lock",
+    "datetime",
+    "gather",
+    "lists_csv",
+    "mask_lists",
+    "write_lists_xlsx",
+    "write_report",
+]

@@ -57,6 +57,8 @@ def run_daily(config: Config, db_path: Path, policy: Policy, day: date, wait: fl
     except OSError as exc:
         raise TaizhangError(f"无法创建输出文件夹{out_dir}（{exc.strerror}）：请检查磁盘空间和权限") from None
     with daily_lock(out_root, wait):
+        for stale in out_dir.glob(".*.tmp-*"):  # left by a run that was killed mid-write
+            stale.unlink(missing_ok=True)
         log = file_logger(out_root / "taizhang.log")
         log.info("开始 daily %s，数据库 %s", day.isoformat(), db_path)
         try:

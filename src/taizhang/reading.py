@@ -109,6 +109,8 @@ def read_workbook(path: Path, encoding: str | None = None) -> RawWorkbook:
         real = _FORMAT_LABEL.get(fmt if fmt != "ole" else "xls", fmt)
         notes.append(f"{path.name}：扩展名是{path.suffix}，但内容是{real}，已按实际内容读取")
 
+    if fmt == "xlsx":
+        check_xlsx_extent(path)
     if fmt in ("xlsx", "ole"):
         book = _read_excel(path, fmt)
     else:
@@ -118,7 +120,14 @@ def read_workbook(path: Path, encoding: str | None = None) -> RawWorkbook:
         if fmt == "html":
             book = RawWorkbook(path, "html", _read_html(text), encoding=used)
         else:
-            book = RawWorkbook(path, "csv", [RawSheet(path.stem, parse_csv(text))], encoding=used)
+            try:
+                grid = parse_csv(text)
+            except ValueError as exc:
+                raise FileReadError(str(path), f"{exc}，不是正常的台账表格，请检查文件") from None
+            book = RawWorkbook(path, "csv", [RawSheet(path.stem, grid)], encoding=used)
+            if used == "mixed":
+                notes.append(f"{path.name}：文件中既有UTF-8也有GBK编码的行（可能是拼接而成），已逐行识别，"
+                             "请核对中文是否正确")
     book.notes[:0] = notes
     if not any(any(_filled(v) for v in row) for sheet in book.sheets for row in sheet.grid):
         raise FileReadError(str(path), "没有可读取的数据（所有工作表都是空的）")
@@ -187,6 +196,56 @@ def _read_excel(path: Path, fmt: str) -> RawWorkbook:
     return RawWorkbook(path, "xls" if fmt == "ole" else "xlsx", sheets, notes)
 
 
+_DIMENSION_RE = re.compile(rb'<dimension ref="([A-Z]{1,4})?([0-9]{1,9})?(?::([A-Z]{1,4})([0-9]{1,9}))?"')
+_CELL_REF_RE = re.compile(rb'<c r="([A-Z]{1,4})([0-9]{1,9})"')
+FULL_SCAN_BYTES = 32 << 20  # sheet XML up to this size is scanned cell by cell
+
+
+def _col_number(letters: bytes) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + (ch - 64)
+    return n
+
+
+def check_xlsx_extent(path: Path) -> None:
+    """Refuse a workbook whose sheet would span more than MAX_CELLS cells.
+
+    The reader allocates the whole rectangle from A1 to the farthest cell, so
+    a few bytes claiming a cell at XFD1048576 would need hundreds of GB and
+    abort the process. The declared `<dimension>` is checked for every sheet;
+    sheets whose XML is small (where a bomb hides) are also scanned cell by
+    cell, which costs little because they are small.
+    """
+    try:
+        with zipfile.ZipFile(path) as archive:
+            for info in archive.infolist():
+                name = info.filename
+                if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
+                    continue
+                with archive.open(info) as fh:
+                    head = fh.read(8192)
+                    rows = cols = 0
+                    m = _DIMENSION_RE.search(head)
+                    if m and m.group(4):
+                        rows, cols = int(m.group(4)), _col_number(m.group(3))
+                    if info.file_size <= FULL_SCAN_BYTES:
+                        data = head + fh.read()
+                        for ref in _CELL_REF_RE.finditer(data):
+                            rows = max(rows, int(ref.group(2)))
+                            cols = max(cols, _col_number(ref.group(1)))
+                if rows * cols > MAX_CELLS:
+                    raise FileReadError(
+                        str(path),
+                        f"工作表声明了{rows:,}行×{cols:,}列，超过{MAX_CELLS:,}个单元格的上限，可能是损坏或"
+                        "恶意文件；请在Excel中删除多余的空行空列后另存",
+                    )
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError):
+        return  # the reader reports a damaged file with its own message
+    except RuntimeError:  # an encrypted zip member
+        raise FileReadError(str(path), "文件设置了密码保护，请取消密码后另存再发送") from None
+
+
 def _is_encrypted_ooxml(path: Path) -> bool:
     with path.open("rb") as fh:
         while chunk := fh.read(1 << 20):
@@ -221,13 +280,61 @@ def decode_text(data: bytes, encoding: str | None, name: str) -> tuple[str, str]
     except UnicodeDecodeError:
         pass
     try:
-        return data.decode("gb18030"), "gb18030"
+        text = data.decode("gb18030")
+    except UnicodeDecodeError as exc:
+        failed_at = exc.start
+    else:
+        mixed = _decode_lines(data)
+        if mixed is not None and mixed != text:
+            return mixed, "mixed"
+        return text, "gb18030"
+    mixed = _decode_lines(data)
+    if mixed is not None:
+        return mixed, "mixed"
+    try:
+        raise UnicodeDecodeError("gb18030", data, failed_at, failed_at + 1, "")
     except UnicodeDecodeError as exc:
         raise FileReadError(
             name,
             f"无法识别文件编码（第{exc.start}字节起既不是UTF-8也不是GBK），"
             "请用Excel另存为“CSV UTF-8”，或用--encoding指定编码",
         ) from None
+
+
+def _decode_lines(data: bytes) -> str | None:
+    """Each line in its own encoding when a file mixes UTF-8 and GBK lines
+    (files pasted together on different PCs); None when it is not that case."""
+    decoded, kinds = [], set()
+    for line in data.split(b"\n"):
+        candidates = []
+        for codec in ("utf-8", "gb18030"):
+            try:
+                candidates.append((codec, line.decode(codec)))
+            except UnicodeDecodeError:
+                continue
+        if not candidates:
+            return None
+        # Short GBK text can also be valid UTF-8; real text is mostly common
+        # characters (GB2312), mis-decoded text mostly is not.
+        codec, text = max(candidates, key=lambda c: (_common_share(c[1]), c[0] == "gb18030"))
+        if any(ord(ch) > 0x7F for ch in text):
+            kinds.add(codec)
+        decoded.append(text)
+    return "\n".join(decoded) if kinds == {"utf-8", "gb18030"} else None
+
+
+def _common_share(text: str) -> float:
+    wide = [ch for ch in text if ord(ch) > 0x7F]
+    if not wide:
+        return 1.0
+    common = 0
+    for ch in wide:
+        try:
+            ch.encode("gb2312")
+            common += 1
+        except UnicodeEncodeError:
+            pass
+    return common / len(wide)
 
 
 def _codec(encoding: str) -> str:
@@ -246,7 +353,12 @@ def parse_csv(text: str) -> list[list[Any]]:
         dialect: Any = csv.Sniffer().sniff(sample, delimiters=",\t;|")
     except csv.Error:
         dialect = csv.excel_tab if sample.count("\t") > sample.count(",") else csv.excel
-    return [list(row) for row in csv.reader(io.StringIO(text, newline=""), dialect)]
+    try:
+        return [list(row) for row in csv.reader(io.StringIO(text, newline=""), dialect)]
+    except csv.Error as exc:
+        if "field larger than field limit" in str(exc):
+            raise ValueError(f"单元格内容超过{csv.field_size_limit():,}个字符") from None
+        raise ValueError(f"CSV格式错误（{exc}）") from None
 
 
 class _TableParser(HTMLParser):

@@ -35,7 +35,7 @@ from typing import Any
 from .errors import TaizhangError
 from .validation import DATE_FIELDS, TEXT_FIELDS, FileResult, PersonKey, Problem
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 PERSON_FIELDS = ("name", "sex", "id_number", "phone", "village", *DATE_FIELDS, *TEXT_FIELDS)
 KEY_FIELDS = ("name", "village", "arrival_date")
 
@@ -49,7 +49,8 @@ CREATE TABLE IF NOT EXISTS batches (
     as_of TEXT NOT NULL,
     village TEXT,
     kind TEXT,
-    imported_at TEXT NOT NULL
+    imported_at TEXT NOT NULL,
+    notes TEXT
 );
 CREATE INDEX IF NOT EXISTS batches_sha ON batches(sha256);
 CREATE INDEX IF NOT EXISTS batches_path ON batches(path);
@@ -113,7 +114,10 @@ CREATE TABLE IF NOT EXISTS rejected_rows (
 """
 
 # Migrations from version N to N+1, applied in order inside one transaction.
-MIGRATIONS: dict[int, str] = {}
+MIGRATIONS: dict[int, str] = {
+    # 2: keep the reader's notes per file (hidden sheets skipped, extension lies, encodings)
+    1: "ALTER TABLE batches ADD COLUMN notes TEXT",
+}
 
 
 def _text(value: Any) -> str | None:
@@ -273,11 +277,11 @@ def write_batch(store: Store, result: FileResult, path: Path, sha256: str, size:
     kinds = {s.kind for s in result.sheets if s.kind}
     with store.transaction() as db:
         cur = db.execute(
-            "INSERT INTO batches(path, sha256, size, as_of, village, kind, imported_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO batches(path, sha256, size, as_of, village, kind, imported_at, notes) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (result.path, sha256, size, as_of.isoformat(),
              "、".join(sorted(villages)) or None, "、".join(sorted(kinds)) or None,
-             datetime.now().isoformat(timespec="seconds")),
+             datetime.now().isoformat(timespec="seconds"), "\n".join(result.notes) or None),
         )
         batch = int(cur.lastrowid or 0)
         outcome.batch_id = batch

@@ -36,6 +36,8 @@ from .headers import (
 )
 from .reading import RawSheet, read_workbook
 from .values import (
+    TEMP_MAX,
+    TEMP_MIN,
     DateResult,
     IdResult,
     clean_text,
@@ -47,8 +49,6 @@ from .values import (
     parse_result,
     parse_sex,
     parse_temperature,
-    TEMP_MAX,
-    TEMP_MIN,
     raw_repr,
     resolve_year,
     split_embedded_test,
