@@ -18,8 +18,11 @@ the row numbers taken from where the defects were actually written, so tests
 can compare ``taizhang validate sample_data/`` against it.
 
 The world: township 青石镇, villages 平阳村, 东溪村, 桃源村, 新桥社区, 石门村;
-spring-festival returnees arriving 2022-01-20 … 2022-02-06, files as of
-2022-02-08. All names, ID numbers and phone numbers are made up (ID numbers
+spring-festival returnees arriving 2022-01-20 … 2022-02-08 (one 入境 person
+from 2022-01-11), files as of 2022-02-08. On 2022-02-08 the data tell a small
+story that can be checked by hand: a few entries in each ``due-today`` list
+(see DUE_TODAY_README; the expected output is
+``tests/data/sample_due_2022-02-08.json``). All names, ID numbers and phone numbers are made up (ID numbers
 carry a correct GB 11643 check digit unless a defect says otherwise).
 
 Usage::
@@ -411,7 +414,17 @@ class RegRow:
     id_value: Any = None
     phone_value: Any = None
     defect: tuple[str, str] | None = None  # (column header, code)
-    clean: bool = True  # the person's own data is right (usable in other files)
+    # Tests sampled for this person (date, 阴性/待出, site): they go into the CSV.
+    tests: tuple[tuple[dt.date, str, str], ...] = ()
+
+
+PY_SITE = "平阳村文化礼堂采样点"
+QUARANTINE_SITE = "县集中隔离点"
+
+
+def sampled(*days: dt.date, site: str = PY_SITE, last: str = "阴性") -> tuple:
+    """Tests on ``days``, all 阴性 except the last one, whose result is ``last``."""
+    return tuple((day, last if k == len(days) - 1 else "阴性", site) for k, day in enumerate(days))
 
 
 def write_pingyang(f: PersonFactory, out: Collector) -> list[RegRow]:
@@ -423,8 +436,16 @@ def write_pingyang(f: PersonFactory, out: Collector) -> list[RegRow]:
         (int(p[1].id_number[17].replace("X", "0")) + 3) % 10
     )
     assert bad_checksum_id != p[1].id_number and not id_is_valid(bad_checksum_id)
+    # The story on 2022-02-08 (see DUE_TODAY_README): most people were tested on
+    # days 1, 7 and 14 and are released; 俞宇航 (7+7) is released today; 沈素芬
+    # (入境 14+7+7) waits for her day-28 result; 熊建华 registered today. The
+    # people whose ID is unusable (rows 6 and 9) are in 集中隔离 with no test
+    # due yet, so their unlinkable records do not matter today.
     rows = [
-        RegRow(p[0], "浙江省杭州市", d(1, 22), d(1, 22), d(1, 22), risk="低"),
+        RegRow(
+            p[0], "浙江省杭州市", d(1, 22), d(1, 22), d(1, 22), risk="低",
+            tests=sampled(d(1, 22), d(1, 28), d(2, 4)),
+        ),
         RegRow(
             p[1],
             "上海市闵行区",
@@ -433,64 +454,70 @@ def write_pingyang(f: PersonFactory, out: Collector) -> list[RegRow]:
             slash(d(1, 28)),
             "火车",
             "G7364",
+            risk="高",
             id_value=bad_checksum_id,
             defect=("身份证号码", "id_checksum"),
-            clean=False,
+            note="已转县集中隔离点",
         ),
         RegRow(
             p[2],
             "新疆乌鲁木齐市",
-            d(1, 25),
-            d(1, 25),
-            d(1, 26),
+            d(1, 21),
+            d(1, 21),
+            d(1, 22),
             "飞机",
             "CZ6917",
             note="本人电话可打通",
+            tests=sampled(d(1, 21), d(1, 27), d(2, 3)),
         ),
         RegRow(
             p[3],
             "美国洛杉矶（上海浦东入境）",
-            d(1, 29),
-            dotted(d(1, 29)),
-            dotted(d(1, 29)),
-            "专车接送",
+            d(1, 11),
+            dotted(d(1, 11)),
+            dotted(d(1, 12)),
+            "闭环转运",
             "",
             category="入境人员",
             measure="14+7+7",
-            note="已完成14天集中隔离",
+            note="1月11日转运至县集中隔离点，1月25日转居家隔离",
+            tests=sampled(d(1, 11), d(1, 24), site=QUARANTINE_SITE)
+            + sampled(d(1, 31), d(2, 7), last="待出"),
         ),
         RegRow(
             p[4],
             "江苏省苏州市",
-            d(1, 24),
-            d(1, 24),
-            d(1, 24),
+            d(1, 27),
+            d(1, 27),
+            d(1, 27),
             "大巴",
             "",
+            category="密切接触者",
             id_value=excel_float(p[4].id_number),
             defect=("身份证号码", "id_scientific"),
-            clean=False,
+            note="上级协查推送，已转县集中隔离点",
         ),
         RegRow(
             p[5],
             "浙江省宁波市北仑区",
-            d(1, 30),
-            month_day(d(1, 30)),
-            month_day(d(1, 30)),
+            d(1, 25),
+            month_day(d(1, 25)),
+            month_day(d(1, 25)),
             risk="中",
             measure="7+7",
+            tests=sampled(d(1, 25)),
         ),
         RegRow(
             p[6],
             "广东省深圳市",
-            d(1, 26),
-            d(1, 26),
-            d(1, 27),
+            d(1, 23),
+            d(1, 23),
+            d(1, 24),
             "飞机",
             "ZH9811",
             phone_value="1380000123",
             defect=("联系电话\n（手机）", "phone_invalid"),
-            clean=False,
+            tests=sampled(d(1, 23), d(1, 29), d(2, 5)),
         ),
         RegRow(
             p[7],
@@ -501,29 +528,29 @@ def write_pingyang(f: PersonFactory, out: Collector) -> list[RegRow]:
             "火车",
             "D3136",
             category="密切接触者",
-            note="上级协查推送",
+            note="上级协查推送，已转县集中隔离点",
         ),
         RegRow(
             p[8],
             "江西省南昌市",
             None,
             "2022-02-30",
-            d(2, 3),
+            d(2, 8),
             "火车",
             "K1558",
             defect=("返乡日期", "date_invalid"),
-            clean=False,
         ),
         RegRow(
             p[9],
             "天津市津南区",
-            d(2, 1),
-            chinese(d(2, 1)),
-            chinese(d(2, 1)),
+            d(1, 20),
+            chinese(d(1, 20)),
+            chinese(d(1, 20)),
             "火车",
             "G1231",
             risk="高",
             measure="居家隔离14天",
+            tests=sampled(d(1, 20), d(1, 26), d(2, 2)),
         ),
         RegRow(
             p[10],
@@ -533,18 +560,18 @@ def write_pingyang(f: PersonFactory, out: Collector) -> list[RegRow]:
             None,
             note="返乡日期待核实",
             defect=("返乡日期", "missing_required"),
-            clean=False,
         ),
         RegRow(
             p[11],
             "湖北省武汉市",
-            d(2, 5),
-            d(2, 5),
-            d(2, 6),
+            d(1, 24),
+            d(1, 24),
+            d(1, 24),
             "火车",
             "G588",
             risk="低",
             measure="居家隔离14天",
+            tests=sampled(d(1, 24), d(1, 30), d(2, 6)),
         ),
     ]
 
@@ -627,6 +654,10 @@ def write_dongxi(f: PersonFactory, out: Collector) -> tuple[list[LedgerRow], lis
     p = [f.person(v, "330682", male=True, name="陈喆", years=(1985, 1995))]
     p += [f.person(v, "330682") for _ in range(9)]
     home = "居家隔离14天"
+    # Everyone whose 14 days are over is marked 已解除 on P = arrival + 14 (the day
+    # after day 14); 夏娟 was let go early by the village (early_release); 赵建华
+    # was transferred; 何志强 is 失联 (lost contact) and still owes his day-7 test;
+    # 戴飞 arrived today and was sampled at once (result 待出).
     rows = [
         LedgerRow(
             p[0],
@@ -648,19 +679,27 @@ def write_dongxi(f: PersonFactory, out: Collector) -> tuple[list[LedgerRow], lis
             d(1, 24),
             d(1, 23),
             home,
-            "隔离中",
-            None,
-            [(d(1, 24), "阴性", "1.24阴"), (d(1, 30), "阴性", "2022/1/30 阴性")],
+            "已解除",
+            d(2, 7),
+            [
+                (d(1, 24), "阴性", "1.24阴"),
+                (d(1, 30), "阴性", "2022/1/30 阴性"),
+                (d(2, 6), "阴性", "2.6阴"),
+            ],
         ),
         LedgerRow(
             p[2],
             "天津市",
-            d(1, 26),
+            d(1, 22),
             d(1, 28),
             home,
-            "隔离中",
-            None,
-            [(d(1, 26), "阴性", "1.26阴"), (d(2, 1), "阴性", "2月1日阴")],
+            "已解除",
+            d(2, 5),
+            [
+                (d(1, 22), "阴性", "1.22阴"),
+                (d(1, 28), "阴性", "1月28日阴"),
+                (d(2, 4), "阴性", "2.4阴"),
+            ],
             defect=("返乡信息/离开风险地日期", "date_order"),
         ),
         LedgerRow(
@@ -669,9 +708,10 @@ def write_dongxi(f: PersonFactory, out: Collector) -> tuple[list[LedgerRow], lis
             d(1, 27),
             None,
             "居家观察三天",
-            "隔离中",
-            None,
+            "已解除",
+            d(1, 30),
             [(d(1, 27), "阴性", "2022/1/27 阴性")],
+            note="村里按三天观察后解除",
             defect=("管控信息/管控措施", "unknown_regime"),
         ),
         LedgerRow(
@@ -699,27 +739,48 @@ def write_dongxi(f: PersonFactory, out: Collector) -> tuple[list[LedgerRow], lis
         LedgerRow(
             p[6],
             "陕西省西安市",
-            d(1, 29),
-            d(1, 28),
+            d(1, 23),
+            d(1, 22),
             home,
-            "隔离中",
-            None,
-            [(d(1, 29), "阴性", "2022/1/29 阴性"), (d(2, 4), "待出", "2.4待出")],
+            "已解除",
+            d(2, 6),
+            [
+                (d(1, 23), "阴性", "2022/1/23 阴性"),
+                (d(1, 29), "阴性", "1.29阴"),
+                (d(2, 5), "阴性", "2月5日阴"),
+            ],
         ),
         LedgerRow(
             p[7],
             "北京市",
-            d(2, 1),
+            d(1, 24),
             None,
             home,
-            "隔离中",
-            None,
-            [(d(2, 1), "阴性", "2022/2/1 阴性")],
+            "已解除",
+            d(2, 7),
+            [
+                (d(1, 24), "阴性", "2022/1/24 阴性"),
+                (d(1, 30), "阴性", "1.30阴"),
+                (d(2, 6), "阴性", "2022/2/6 阴性"),
+            ],
         ),
         LedgerRow(
-            p[8], "上海市", d(2, 3), None, home, "隔离中", None, [(d(2, 3), "阴性", "2月3日阴")]
+            p[8],
+            "上海市",
+            d(1, 20),
+            None,
+            home,
+            "已解除",
+            d(2, 3),
+            [
+                (d(1, 20), "阴性", "1.20阴"),
+                (d(1, 26), "阴性", "2022/1/26 阴性"),
+                (d(2, 2), "阴性", "2月2日阴"),
+            ],
         ),
-        LedgerRow(p[9], "江苏省无锡市", d(2, 6), None, home, "隔离中", None, []),
+        LedgerRow(
+            p[9], "江苏省无锡市", d(2, 8), None, home, "隔离中", None, [(d(2, 8), "待出", "2.8待出")]
+        ),
     ]
 
     wb = openpyxl.Workbook()
@@ -803,71 +864,70 @@ def write_dongxi(f: PersonFactory, out: Collector) -> tuple[list[LedgerRow], lis
 DONGXI_CSV = "东溪村核酸检测台账.csv"
 
 
+# Where the three deliberate CSV defects sit (1-based Excel rows; the header is row 1).
+# Each falls on a 东溪村卫生室 row that repeats a test the 东溪村 ledger also
+# reports, so the damaged copy loses nothing: the ledger's copy is stored.
+CSV_DEFECT_ROWS = {16: "id_scientific", 18: "date_invalid", 23: "result_invalid"}
+
+
+def typo_date(day: dt.date) -> str:
+    """``2022/1/26`` typed with the day's digits swapped: ``2022/1/62`` (no such date)."""
+    swapped = f"{day.day:02d}"[::-1].lstrip("0")
+    text = f"{day.year}/{day.month}/{swapped}"
+    assert int(swapped) > 31, text
+    return text
+
+
 def write_dongxi_csv(
     pingyang: list[RegRow], dongxi_tests: list[TestRecord], dongxi: list[LedgerRow], out: Collector
 ) -> int:
-    """Write the township sampling point's test ledger. Returns the number of data rows."""
+    """Write the sampling ledger kept by 东溪村卫生室. Returns the number of data rows.
+
+    It holds the 东溪村 people's tests (the same tests the 东溪村 ledger lists in
+    its 第N次核酸 columns, except the ones below that only the ledger reports), the
+    平阳村 people's tests (平阳村 has no test sheet of its own) and the tests the
+    county quarantine site took of 沈素芬 (平阳村, 入境).
+    """
     site_dx = "东溪村卫生室"
-    site_py = "平阳村文化礼堂采样点"
-    # (record, text written for the date, text for the result, site, defect)
-    entries: list[tuple[TestRecord, str | None, str | None, str, tuple[str, str] | None]] = []
-    for k, rec in enumerate(dongxi_tests):
-        if rec.person is dongxi[0].person and rec.day == d(2, 3):
-            continue  # reported only in the ledger
-        result = rec.result if rec.result != "阴性" else ("阴性" if k % 3 else "阴")
-        entries.append((rec, None, result, site_dx, None))
-    # One more test of the person whose ID the CSV mangles (see below).
-    entries.append((TestRecord(dongxi[7].person, d(2, 7), "待出"), None, "待出", site_dx, None))
+    ledger_only = {(dongxi[0].person.name, d(2, 3)), (dongxi[2].person.name, d(1, 28))}
+    # (record, site, also in the 东溪村 ledger)
+    entries: list[tuple[TestRecord, str, bool]] = [
+        (rec, site_dx, True)
+        for rec in dongxi_tests
+        if (rec.person.name, rec.day) not in ledger_only
+    ]
+    for r in pingyang:
+        for day, result, site in r.tests:
+            entries.append((TestRecord(r.person, day, result), site, False))
+    entries.sort(key=lambda e: (e[0].day, e[1], e[0].person.id_number))
 
-    clean_py = [r for r in pingyang if r.clean and r.arrival is not None]
-    for r in clean_py:
-        entries.append((TestRecord(r.person, r.arrival, "阴性"), None, "阴性", site_py, None))
-    # The 密切接触者 and the 入境人员 had a second test on 02-06 / 02-07.
-    entries.append(
-        (
-            TestRecord(pingyang[7].person, d(2, 6), "阴性"),
-            None,
-            None,
-            site_py,
-            ("检测结果", "result_invalid"),
-        )
-    )
-    entries.append((TestRecord(pingyang[3].person, d(2, 7), "待出"), None, "待出", site_py, None))
-    entries.append(
-        (
-            TestRecord(pingyang[5].person, d(2, 1), "阴性"),
-            "2022/13/1",
-            "阴性",
-            site_py,
-            ("采样日期", "date_invalid"),
-        )
-    )
-
-    entries.sort(key=lambda e: (e[0].day, e[3], e[0].person.id_number))
     header = ["序号", "姓名", "身份证号", "采样日期", "检测结果", "采样点"]
     lines: list[list[str]] = [header]
-    scientific_person = dongxi[7].person
-    scientific_done = False
-    for n, (rec, date_text, result, site, defect) in enumerate(entries, start=1):
+    stem = Path(DONGXI_CSV).stem
+    for n, (rec, site, duplicated) in enumerate(entries, start=1):
         row = n + 1  # the header is row 1
         id_text = rec.person.id_number
-        if rec.person is scientific_person and rec.day == d(2, 1) and not scientific_done:
-            id_text = "3.30682E+17"  # Excel's General format of the number 330682…
+        date_text = slash(rec.day) if n % 2 else iso(rec.day)
+        result = rec.result if rec.result != "阴性" else ("阴性" if n % 3 else "阴")
+        code = CSV_DEFECT_ROWS.get(row)
+        if code is not None:
+            assert duplicated and site == site_dx, (row, rec)  # the ledger keeps a good copy
+        if code == "id_scientific":
             assert rec.person.id_number.startswith("330682")
-            scientific_done = True
+            id_text = "3.30682E+17"  # Excel's General format of the number 330682…
             what = "身份证号成了 Excel 的科学计数法显示（只剩6位有效数字），无法恢复"
-            stem = Path(DONGXI_CSV).stem
-            out.add(DONGXI_CSV, stem, row, "身份证号", "id_scientific", id_text, what)
-        if date_text is None:
-            date_text = slash(rec.day) if n % 2 else iso(rec.day)
-        if defect is not None:
-            if defect[1] == "result_invalid":
-                result = "阴行"
-            value = result if defect[0] == "检测结果" else date_text
-            out.add(DONGXI_CSV, Path(DONGXI_CSV).stem, row, defect[0], defect[1], value)
-        lines.append([str(n), rec.person.name, id_text, date_text, result or "", site])
-    assert scientific_done
-    out.rows[f"{DONGXI_CSV} / {Path(DONGXI_CSV).stem}"] = len(entries)
+            out.add(DONGXI_CSV, stem, row, "身份证号", code, id_text, what)
+        elif code == "date_invalid":
+            date_text = typo_date(rec.day)
+            what = f"不存在的日期（{slash(rec.day)} 的日数两位写反了）"
+            out.add(DONGXI_CSV, stem, row, "采样日期", code, date_text, what)
+        elif code == "result_invalid":
+            assert rec.result == "阴性"
+            result = "阴行"
+            out.add(DONGXI_CSV, stem, row, "检测结果", code, result)
+        lines.append([str(n), rec.person.name, id_text, date_text, result, site])
+    assert max(CSV_DEFECT_ROWS) <= len(entries) + 1
+    out.rows[f"{DONGXI_CSV} / {stem}"] = len(entries)
     with open(OUT_DIR / DONGXI_CSV, "w", encoding="gbk", newline="") as fh:
         csv.writer(fh, lineterminator="\r\n").writerows(lines)
     return len(entries)
@@ -885,6 +945,9 @@ TAOYUAN_HEADERS = [
     "返鄉日期",
     "登記日期",
     "從何地返回",
+    "第1次核酸檢測",
+    "第2次核酸檢測",
+    "第3次核酸檢測",
     "備註",
 ]
 
@@ -898,45 +961,72 @@ def write_taoyuan(f: PersonFactory, out: Collector) -> list[Person]:
     p += [f.person(v, "330683") for _ in range(4)]
     legacy = f.legacy_id("330683", p[1].male, (1952, 1960))
     assert len(legacy) == 15 and int(legacy[14]) % 2 == int(p[1].male)
-    # (person, arrival, registered, origin, note, id text, sex text, defect)
-    spec: list[
-        tuple[Person, str, str, str, str, str | None, str | None, tuple[str, str] | None]
-    ] = [
-        (p[0], "2022-01-23", "2022-01-23", "浙江省温州市", "", None, None, None),
+    # (person, arrival, registered, origin, note, id text, sex text, defect, tests)
+    # Everyone returned 01-20 … 01-24 and had the day-1, day-7 and day-14 tests
+    # (returnee_monitor14): all are released by 02-07, so 桃源村, which sends no
+    # temperature sheet, has nobody in the 2022-02-08 lists. 程鑫's day-7 test
+    # was a make-up (补检) two days late.
+    Spec = tuple[
+        Person, str, str, str, str, str | None, str | None, tuple[str, str] | None, list[str]
+    ]
+
+    def neg(*days: dt.date) -> list[str]:
+        return [f"{iso(day)} 阴性" for day in days]
+
+    spec: list[Spec] = [
+        (
+            p[0], "2022-01-20", "2022-01-20", "浙江省温州市", "", None, None, None,
+            neg(d(1, 20), d(1, 26), d(2, 2)),
+        ),
         (
             p[1],
-            "2022-01-25",
-            "2022-01-25",
+            "2022-01-20",
+            "2022-01-21",
             "福建省厦门市",
             "老年人，身份證未換領",
             legacy,
             None,
             ("身份證號", "id_legacy"),
+            neg(d(1, 21), d(1, 26), d(2, 2)),
         ),
-        (p[2], "2022-01-26", "2022-01-27", "江苏省苏州市", "", None, None, None),
+        (
+            p[2], "2022-01-21", "2022-01-22", "江苏省苏州市", "", None, None, None,
+            neg(d(1, 21), d(1, 27), d(2, 3)),
+        ),
         (
             p[3],
-            "2022-01-27",
-            "2022-01-27",
+            "2022-01-22",
+            "2022-01-22",
             "广东省东莞市",
             "",
             None,
             "女",
             ("性別", "sex_mismatch"),
+            neg(d(1, 22), d(1, 28), d(2, 4)),
         ),
-        (p[4], "2022-01-29", "2022-01-29", "上海市浦东新区", "已報備", None, None, None),
+        (
+            p[4], "2022-01-22", "2022-01-22", "上海市浦东新区", "已報備，第2次核酸補檢",
+            None, None, None, neg(d(1, 22), d(1, 30), d(2, 4)),
+        ),
         (
             p[5],
-            "2022-01-27",
-            "2202-01-28",
+            "2022-01-23",
+            "2202-01-23",
             "湖南省长沙市",
             "",
             None,
             None,
             ("登記日期", "date_future"),
+            neg(d(1, 23), d(1, 29), d(2, 5)),
         ),
-        (p[6], "2022-02-02", "2022-02-02", "四川省成都市", "", None, None, None),
-        (p[7], "2022-02-04", "2022-02-05", "北京市朝阳区", "", None, None, None),
+        (
+            p[6], "2022-01-24", "2022-01-24", "四川省成都市", "", None, None, None,
+            neg(d(1, 24), d(1, 30), d(2, 6)),
+        ),
+        (
+            p[7], "2022-01-24", "2022-01-25", "北京市朝阳区", "", None, None, None,
+            neg(d(1, 25), d(1, 31), d(2, 6)),
+        ),
     ]
     book = xlwt.Workbook(encoding="utf-8")
     sheet = book.add_sheet("Sheet1")
@@ -951,8 +1041,8 @@ def write_taoyuan(f: PersonFactory, out: Collector) -> list[Person]:
     )
     for col, text in enumerate(TAOYUAN_HEADERS):
         sheet.write(1, col, text, bold)
-    for i, (person, arrival, registered, origin, note, id_text, sex_text, defect) in enumerate(
-        spec
+    for i, (person, arrival, registered, origin, note, id_text, sex_text, defect, tests) in (
+        enumerate(spec)
     ):
         r = 2 + i  # 0-based; Excel row = r + 1
         values = [
@@ -964,6 +1054,7 @@ def write_taoyuan(f: PersonFactory, out: Collector) -> list[Person]:
             arrival,
             registered,
             origin,
+            *tests,
             note,
         ]
         for col, value in enumerate(values):
@@ -972,7 +1063,7 @@ def write_taoyuan(f: PersonFactory, out: Collector) -> list[Person]:
             value = values[TAOYUAN_HEADERS.index(defect[0])]
             out.add(TAOYUAN_FILE, "Sheet1", r + 1, defect[0], defect[1], value)
     out.rows[f"{TAOYUAN_FILE} / Sheet1"] = len(spec)
-    for col, width in enumerate([10, 6, 22, 14, 10, 12, 12, 16, 22]):
+    for col, width in enumerate([10, 6, 22, 14, 10, 12, 12, 16, 18, 18, 18, 22]):
         sheet.col(col).width = 256 * width
     book.save(str(OUT_DIR / TAOYUAN_FILE))
     return p
@@ -1077,16 +1168,27 @@ def write_shimen(f: PersonFactory, out: Collector) -> list[Person]:
     for col, text in enumerate(reg_headers, start=1):
         header_cell(reg, 1, col, text)
     home = "居家隔离14天"
-    # (person, origin, arrival, registered, measure)
+    # (person, origin, arrival, registered, measure, note, tests as (date, result))
+    # The village with most of the 2022-02-08 story (it sends tests and
+    # temperatures): 陆立新 registered today; 严春梅 missed her day-14 test
+    # yesterday; 姚紫涵 missed her day-7 test; 龚俊's day-14 sample of 02-07
+    # releases him today; 余梦瑶 had a fever on 02-07; 雷立新's 02-07 下午
+    # reading is missing; 刘堃 and 陶敏 were released earlier.
     people = [
-        (p[0], "浙江省杭州市", d(1, 20), d(1, 21), ""),
-        (p[1], "上海市", d(1, 23), d(1, 23), ""),
-        (p[2], "江苏省常州市", d(1, 25), d(1, 25), ""),
-        (p[3], "广东省深圳市", d(1, 30), d(1, 30), home),
-        (p[4], "河北省石家庄市", d(2, 2), d(2, 2), home),
-        (p[5], "浙江省金华市", d(2, 3), d(2, 4), ""),
-        (p[6], "天津市", d(2, 5), d(2, 5), home),
-        (p[7], "福建省泉州市", d(2, 6), d(2, 6), ""),
+        (p[0], "浙江省杭州市", d(1, 20), d(1, 21), "", "",
+         [(d(1, 20), "阴性"), (d(1, 26), "阴性"), (d(2, 2), "阴性")]),
+        (p[1], "上海市", d(1, 23), d(1, 23), "", "",
+         [(d(1, 23), "阴性"), (d(1, 29), "阴性"), (d(2, 5), "阴性")]),
+        (p[2], "江苏省常州市", d(2, 8), d(2, 8), "", "2月8日上午登记", []),
+        (p[3], "广东省深圳市", d(1, 30), d(1, 30), home, "", [(d(1, 30), "阴性")]),
+        (p[4], "河北省石家庄市", d(2, 2), d(2, 2), home, "",
+         [(d(2, 2), "阴性"), (d(2, 8), "待出")]),
+        (p[5], "浙江省金华市", d(1, 25), d(1, 25), "", "",
+         [(d(1, 25), "阴性"), (d(1, 31), "阴性")]),
+        (p[6], "天津市", d(1, 24), d(1, 24), home, "",
+         [(d(1, 24), "阴性"), (d(1, 30), "阴性"), (d(2, 7), "阴性")]),
+        (p[7], "福建省泉州市", d(1, 25), d(1, 26), "", "2月7日下午体温37.6℃，已报村医",
+         [(d(1, 25), "阴性"), (d(1, 31), "阴性"), (d(2, 7), "阴性")]),
     ]
     short_id = 2  # index in `people` whose ID lost its last digit
     duplicate_of = 1  # index in `people` pasted in twice
@@ -1094,7 +1196,7 @@ def write_shimen(f: PersonFactory, out: Collector) -> list[Person]:
     seen: dict[int, int] = {}  # index in `people` -> first Excel row
     for n, idx in enumerate(order):
         excel_row = 2 + n
-        person, origin, arrival, registered, measure = people[idx]
+        person, origin, arrival, registered, measure, note, _ = people[idx]
         id_text = person.id_number[:17] if idx == short_id else person.id_number
         values: list[Any] = [
             n + 1,
@@ -1107,7 +1209,7 @@ def write_shimen(f: PersonFactory, out: Collector) -> list[Person]:
             arrival,
             registered,
             measure,
-            "",
+            note,
         ]
         for col, value in enumerate(values, start=1):
             put(reg, excel_row, col, value, text=col in (4, 5))
@@ -1118,20 +1220,14 @@ def write_shimen(f: PersonFactory, out: Collector) -> list[Person]:
             out.add(SHIMEN_FILE, reg.title, excel_row, "身份证号", "duplicate_row", id_text, what)
         seen.setdefault(idx, excel_row)
     out.rows[f"{SHIMEN_FILE} / {reg.title}"] = len(order)
-    widths(reg, [6, 10, 6, 21, 14, 8, 16, 12, 12, 14, 10])
+    widths(reg, [6, 10, 6, 21, 14, 8, 16, 12, 12, 14, 28])
 
     tests = wb.create_sheet("核酸检测")
     for col, text in enumerate(["姓名", "身份证号", "采样日期", "检测结果", "采样点"], start=1):
         header_cell(tests, 1, col, text)
-    test_rows: list[tuple[Person, dt.date, str]] = []
-    for idx, (person, _, arrival, _, measure) in enumerate(people):
-        if idx == short_id:
-            continue
-        for day in (arrival, arrival + dt.timedelta(days=6)):
-            if day == arrival or (measure and day <= AS_OF):
-                # Sampled on the as-of day: the result is not out yet.
-                test_rows.append((person, day, "待出" if day == AS_OF else "阴性"))
-    test_rows.append((people[6][0], d(2, 8), "待出"))
+    test_rows = [
+        (person, day, result) for person, *_, taken in people for day, result in taken
+    ]
     test_rows.sort(key=lambda t: (t[1], t[0].id_number))
     for n, (person, day, result) in enumerate(test_rows):
         excel_row = 2 + n
@@ -1146,25 +1242,38 @@ def write_shimen(f: PersonFactory, out: Collector) -> list[Person]:
     temps = wb.create_sheet("体温")
     for col, text in enumerate(["姓名", "身份证号", "日期", "时段", "体温(℃)"], start=1):
         header_cell(temps, 1, col, text)
-    watched = [people[i][0] for i in (3, 4, 6)]
+    # The last three days, for everyone under control that day (released on R
+    # means no readings from R on): 陶敏 was released 02-06, 刘堃 02-03, 陆立新
+    # arrived 02-08. 雷立新's 02-07 下午 reading was never sent (no row).
+    released = {1: d(2, 6)}
+    watched = [3, 4, 5, 6, 7]
+    fever = (7, d(2, 7), "下午", 37.6)
+    not_sent = (4, d(2, 7), "下午")
+    slip = (6, d(2, 5), "上午")  # written 365
     excel_row = 2
     for day in (d(2, 5), d(2, 6), d(2, 7)):
-        for person in watched:
+        for idx in sorted([i for i, r in released.items() if day < r] + watched):
+            person = people[idx][0]
             for slot in ("上午", "下午"):
-                value = reading(rng)
+                value: Any = reading(rng)
+                if (idx, day, slot) == not_sent:
+                    continue
                 put(temps, excel_row, 1, person.name)
                 put(temps, excel_row, 2, person.id_number, text=True)
                 put(temps, excel_row, 3, day)
                 put(temps, excel_row, 4, slot)
-                if day == d(2, 6) and person is watched[1] and slot == "上午":
-                    put(temps, excel_row, 5, 365)
+                if (idx, day, slot) == slip:
+                    value = 365
                     what = "体温写成 365（漏了小数点）"
                     out.add(
                         SHIMEN_FILE, temps.title, excel_row, "体温(℃)", "temp_invalid", 365, what
                     )
-                else:
-                    put(temps, excel_row, 5, value)
+                elif (idx, day, slot) == fever[:3]:
+                    value = fever[3]
+                put(temps, excel_row, 5, value)
                 excel_row += 1
+    assert any(e.code == "temp_invalid" and e.row == 10 and e.path.endswith(SHIMEN_FILE)
+               for e in out.expected)
     out.rows[f"{SHIMEN_FILE} / {temps.title}"] = excel_row - 2
     widths(temps, [10, 21, 12, 8, 10])
 
@@ -1213,9 +1322,10 @@ FILE_NOTES: list[tuple[str, str, str]] = [
         "registration",
         "标题行（合并单元格）+ 填报说明行（合并）+ 空行，表头在第4行；表头写法不规范："
         "`*姓名`（必填标记）、`身份证号码`、`联系电话\\n（手机）`（换行 + 全角括号）；"
-        "没有村列（村名只在标题里）；日期有真日期单元格，也有文本 `2022/1/28`、`2022.1.29`、"
-        "`1月30日`、`20220131`、`2022年2月1日`；身份证号为文本单元格（有一个被存成数字）；"
+        "没有村列（村名只在标题里）；日期有真日期单元格，也有文本 `2022/1/28`、`2022.1.11`、"
+        "`1月25日`、`20220131`、`2022年1月20日`；身份证号为文本单元格（有一个被存成数字）；"
         "管控措施有空、`居家隔离14天`、`7+7`、`14+7+7`；人员类别含 `入境人员`、`密切接触者`；"
+        "风险等级有 `低`/`中`/`高`；没有核酸列：平阳村的人的核酸记录在 `东溪村核酸检测台账.csv` 里；"
         "数据后空一行是 `填表人/审核人/联系电话` 页脚。",
     ),
     (
@@ -1223,7 +1333,7 @@ FILE_NOTES: list[tuple[str, str, str]] = [
         "registration（居家隔离台账）",
         "标题行 `…（截至2022年2月8日）`；两行表头：`基本信息`/`返乡信息`/`管控信息` 横向合并"
         "在各自子列上，`序号`、`村（社区）`、`第1次核酸`…`第3次核酸`、`备注` 纵向合并两行；"
-        "嵌入的核酸列，单元格如 `1.29阴`、`2022/1/29 阴性`、`2月3日阴`、`2.4待出`；"
+        "嵌入的核酸列，单元格如 `1.29阴`、`2022/1/27 阴性`、`2月3日阴`、`2.8待出`；"
         "状态有 隔离中 / 已解除（带解除日期）/ 转运 / 失联（日期都写在 `解除日期` 列）；"
         "末尾 `合计` 行（第一列 `合计`，姓名列 `10人`）。",
     ),
@@ -1232,35 +1342,324 @@ FILE_NOTES: list[tuple[str, str, str]] = [
         "tests",
         "GBK 编码、无 BOM、CRLF 换行（中文 Windows 上 Excel “另存为 CSV” 的样子）；"
         "日期 `2022/1/29` 与 `2022-01-30` 混用；结果 `阴性`/`阴`/`待出`；"
-        "东溪村卫生室也给平阳村的人采样（同一采样台账里有两个村的人）；"
-        "与东溪村台账里的嵌入核酸记录有重复（同一次检测在两个文件里各报一次，结果一致）。",
+        "采样点有 `东溪村卫生室`、`平阳村文化礼堂采样点`、`县集中隔离点`（同一采样台账里有两个村的人）；"
+        "东溪村的记录与东溪村台账里的嵌入核酸记录重复（同一次检测在两个文件里各报一次，结果一致；"
+        "3个故意的错误都落在这种重复行上，所以台账里的那一份仍然有效）。",
     ),
     (
         TAOYUAN_FILE,
         "registration",
         "老的 Excel 97–2003 `.xls`（xlwt 写）；繁体表头 `性別`、`身份證號`、`聯繫電話`、"
-        "`村（社區）`、`返鄉日期`、`登記日期`、`從何地返回`、`備註`；"
+        "`村（社區）`、`返鄉日期`、`登記日期`、`從何地返回`、`第1次核酸檢測`…`第3次核酸檢測`、`備註`；"
         "标题行 `桃源村返鄉人員登記表`；"
-        "日期都是 `2022-01-27` 样式的文本。",
+        "日期都是 `2022-01-27` 样式的文本，核酸列如 `2022-01-20 阴性`。",
     ),
     (
         XINQIAO_FILE,
         "temperatures（宽表）",
         "标题行；两行表头：`姓名`、`身份证号` 纵向合并，每个日期（`2月1日`…`2月7日`，文本）"
         "横向合并在 `上午`/`下午` 两列上；体温有数字 `36.5`、文本 `36.7℃`、`36.4度`；"
-        "两个空单元格（漏报，不是数据错误）。这些人只出现在体温表里。",
+        "两个空单元格（漏报，不是数据错误）。这些人只出现在体温表里，没有登记，"
+        "所以不在 `due-today` 名单里（见下文）。",
     ),
     (
         SHIMEN_FILE,
         "registration + tests + temperatures（长表）",
         "一个工作簿三张表：`返乡登记`（单行表头，有 `村` 列）、`核酸检测`（长表）、"
-        "`体温`（长表：日期、时段 上午/下午、`体温(℃)`）；"
+        "`体温`（长表：日期、时段 上午/下午、`体温(℃)`；有一条发热 37.6，缺一条下午的记录）；"
         "另有隐藏表 `旧数据`（2021年国庆的旧记录），"
         "必须跳过并提示。隐藏表里故意放了一个校验位错误的身份证号：如果它出现在问题清单里，"
         "说明隐藏表没有被跳过。",
     ),
 ]
 
+
+# The due-today story on 2022-02-08, derived by hand from the files and SPEC §5
+# (then checked against `taizhang due-today`; the exact output is
+# tests/data/sample_due_2022-02-08.json). Keep it in step with the data above.
+# Each list: (heading, [(person, village, regime, reasoning), ...]).
+DUE_TODAY_INTRO = [
+    "## 今日名单 2022-02-08 (due-today)",
+    "",
+    "```",
+    (
+        "taizhang --db X --as-of 2022-02-08 import "
+        "sample_data"
+    ),
+    (
+        "taizhang --db X due-today --date 2022-02-08 "
+        "--format json --no-mask"
+    ),
+    "```",
+    "",
+    (
+        "的结果正好是下面这些条目（完整 JSON 见 "
+        "`tests/data/sample_due_2022-02-08.json`）。"
+    ),
+    (
+        "每一条都可以只看表格、按默认政策手算出来 / every entry below "
+        "can be derived by hand"
+    ),
+    (
+        "from the files and the default policy (SPEC "
+        "§5):"
+    ),
+    "",
+    (
+        "- 方案：管控措施能对上某个方案就用它；否则 人员类别 入境 → "
+        "`inbound_14_7_7`，密切接触者 →"
+    ),
+    (
+        "  `close_contact_14_7`；风险等级 高 → "
+        "`high_risk_14_7`，中 → `mid_risk_7`；否则默认"
+    ),
+    (
+        "  `returnee_monitor14`（第1、7、14天核酸，居家健康监测14天）"
+        "。"
+    ),
+    (
+        "- 基准日 B = 返乡日期（没有或读不出时用登记日期）；第 d 天 = B + "
+        "(d−1)；"
+    ),
+    "  应解除日期 P = B + N（N = 各阶段天数之和）。",
+    (
+        "- 第 k 天的检测 D = 第 k 天，[D−1, D+1] 内的记录算按时完成，"
+        "之后的记录算补检。"
+    ),
+    (
+        "- t ≥ P 时可以解除，条件是：D < P 的每次检测都有 t 之前（不含 t "
+        "当天）采样的阴性结果、没有阳性、"
+    ),
+    "  [t−3, t−1] 内没有 ≥ 37.3℃ 的体温。",
+    (
+        "- 体温缺报：02-07 在管控中、处于 居家隔离 / 居家健康监测 阶段、02-07 "
+        "的体温少于 2 次。"
+    ),
+    (
+        "  平阳村、东溪村、桃源村不报体温表，所以这三个村里 02-07 "
+        "仍在这两个阶段管控的人都会缺报——"
+    ),
+    "  样例里这样的人只有东溪村的何志强（失联）。",
+    "- 发热：02-07 或 02-08 的体温 ≥ 37.3℃。",
+    "",
+]
+DUE_TODAY_LISTS: list[tuple[str, list[tuple[str, str, str, str]]]] = [
+    (
+        "今日应检 tests_due (3)",
+        [
+            (
+                "熊建华",
+                "平阳村",
+                "`returnee_monitor14`（默认）",
+                "返乡日期 `2022-02-30` 读不出（缺陷 #9）→ 基准日用登记日期 "
+                "02-08 → 第1天 = 02-08，还没有采样记录 → 第1天检测今日应检，"
+                "`late: false`",
+            ),
+            (
+                "严春梅",
+                "石门村",
+                "`returnee_monitor14`（默认）",
+                "01-25 返乡 → 第14天 = 02-07；`核酸检测` 里只有 "
+                "01-25、01-31 → 第14天未检，02-08 = D+1 仍在宽限内 →"
+                " 今日应检，`late: true`（同时解除受阻，见下）",
+            ),
+            (
+                "陆立新",
+                "石门村",
+                "`returnee_monitor14`（默认）",
+                "02-08 返乡并登记 → 第1天 = 02-08，没有记录 → 今日应检，"
+                "`late: false`（身份证号少一位，缺陷 #16，名单里照原样显示；"
+                "要先改正，否则日后的核酸记录对不上人）",
+            ),
+        ],
+    ),
+    (
+        "逾期未检 tests_overdue (2)",
+        [
+            (
+                "何志强",
+                "东溪村",
+                "`home14`（管控措施 居家隔离14天）",
+                "01-29 返乡 → 第7天 = 02-04；台账和采样台账里只有 01-29 "
+                "一次 → 02-04 + 1 天宽限已过 → 逾期 "
+                "`days_overdue` = 02-08 − 02-04 = 4。"
+                "02-06 起“失联”不结束管控，检测照样要做",
+            ),
+            (
+                "姚紫涵",
+                "石门村",
+                "`home14`（管控措施 居家隔离14天）",
+                "01-30 返乡 → 第7天 = 02-05；只有 01-30 的记录 → "
+                "逾期 3 天",
+            ),
+        ],
+    ),
+    (
+        "今日应解除 releases_due (2)",
+        [
+            (
+                "俞宇航",
+                "平阳村",
+                "`mid_high_7_7`（管控措施 7+7，优先于风险等级“中”）",
+                "01-25 返乡，N = 7 + 7 = 14 → P = 02-08；"
+                "唯一一次检测（第1天）01-25 阴性（采样台账）→ 02-08 可以解除，R "
+                "= 02-08。02-07 是第14天，处于日常健康监测（不要求体温），"
+                "所以不算缺报",
+            ),
+            (
+                "龚俊",
+                "石门村",
+                "`home14`（管控措施 居家隔离14天）",
+                "01-24 返乡 → P = 02-07；第1、7天 01-24、01-30 "
+                "阴性；第14天（D = 02-06）在 02-07 采样（D+1，窗口内）阴性。"
+                "02-07 当天这份样本不是“t 之前”采的 → 02-07 还不能解除；"
+                "02-08 时它在 t 之前 → R = 02-08。02-05…02-07 "
+                "体温正常",
+            ),
+        ],
+    ),
+    (
+        "解除受阻 releases_blocked (3)",
+        [
+            (
+                "沈素芬",
+                "平阳村",
+                "`inbound_14_7_7`（管控措施 14+7+7 / 人员类别 "
+                "入境人员）",
+                "01-11 转运至县集中隔离点（返乡日期 01-11），N = 14 + 7 "
+                "+ 7 = 28 → P = 02-08；第1、14、21、28天 = "
+                "01-11、01-24、01-31、02-07；前三次阴性，02-07 的样本 "
+                "`待出` → `pending_result:day28`。02-07 "
+                "处于日常健康监测，不要求体温",
+            ),
+            (
+                "严春梅",
+                "石门村",
+                "`returnee_monitor14`（默认）",
+                "P = 01-25 + 14 = 02-08；第14天（02-07）没有记录 →"
+                " `missing_test:day14`",
+            ),
+            (
+                "余梦瑶",
+                "石门村",
+                "`returnee_monitor14`（默认）",
+                "01-25 返乡 → P = 02-08；01-25、01-31、02-07 "
+                "三次阴性，但 `体温` 表 02-07 下午 37.6 ≥ 37.3，在 "
+                "[02-05, 02-07] 内 → `fever`",
+            ),
+        ],
+    ),
+    (
+        "体温缺报 temperature_missing (2)",
+        [
+            (
+                "何志强",
+                "东溪村",
+                "`home14`",
+                "02-07 是第10天（居家隔离，要两次体温）；失联仍在管控中；"
+                "东溪村没有体温表 → `readings: 0`",
+            ),
+            (
+                "雷立新",
+                "石门村",
+                "`home14`",
+                "02-02 返乡，02-07 是第6天（居家隔离）；`体温` 表 02-07 "
+                "只有上午一条，下午那条没报 → `readings: 1`。（他第7天 = "
+                "02-08 的样本已采，结果 `待出`：算已检，所以不在今日应检里）",
+            ),
+        ],
+    ),
+    (
+        "发热 fever (1)",
+        [
+            (
+                "余梦瑶",
+                "石门村",
+                "`returnee_monitor14`",
+                "`体温` 表 02-07 下午 37.6℃ ≥ 37.3",
+            ),
+        ],
+    ),
+]
+DUE_TODAY_OTHERS = [
+    "### 其他人为什么不在名单上 / everyone else",
+    "",
+    (
+        "- 平阳村：马海涛（01-22，默认方案，01-22/01-28/02-04 阴性 → "
+        "02-05 解除）、阿依古丽·买买提（01-21 → 02-04）、"
+    ),
+    (
+        "  秦勇（01-23 → 02-06）、苏梦瑶（管控措施 居家隔离14天 "
+        "优先于风险等级“高” → `home14`，01-20 → 02-03）、"
+    ),
+    (
+        "  谢斌（`home14`，01-24，第14天 02-06 采样 → 02-07 "
+        "解除）——02-07 都已解除，不用报体温；"
+    ),
+    (
+        "  段思琪（风险等级 高 → `high_risk_14_7`，01-28 "
+        "起集中隔离14天，首次检测是第16天 = 02-12）、"
+    ),
+    (
+        "  孟思琪（密切接触者 → `close_contact_14_7`，01-27 "
+        "起集中隔离，首检 02-11）、"
+    ),
+    (
+        "  孔宇航（密切接触者，01-31 起集中隔离，首检 02-15）"
+        "——集中隔离阶段不要求体温，今天也没有到期的检测"
+    ),
+    (
+        "  （段思琪、孟思琪的身份证号有缺陷 #6、#7：要先改正登记表，"
+        "否则日后按正确号码报来的核酸记录对不上人）；"
+    ),
+    "  应美玲没有任何日期（缺陷 #10），算不出管控日程，不进名单。",
+    (
+        "- 东溪村：台账里写明的状态优先：陈喆 已解除 02-04、孙涛 已解除 02-05、"
+        "戴立新 已解除 02-06、"
+    ),
+    (
+        "  顾佳怡 和 熊霞 已解除 02-07、薛建军 已解除 02-03（都等于 返乡日期 "
+        "+ 14）；"
+    ),
+    (
+        "  夏娟 的管控措施“居家观察三天”对不上方案（缺陷 #2），按默认方案 P 应为 "
+        "02-10，村里 01-30 就解除了"
+    ),
+    (
+        "  （`taizhang person` 里有 `early_release` 提示），"
+        "从 01-30 起不再列出；赵建华 02-02 转运；"
+    ),
+    (
+        "  戴飞 02-08 返乡，当天已采样（`2.8待出`）→ 第1天算已检，02-07 "
+        "还没开始管控，不要求体温。"
+    ),
+    (
+        "- 桃源村：全部默认方案，01-20…01-24 返乡，三次检测都在 "
+        "`第N次核酸檢測` 列里，02-03…02-07 计算解除"
+    ),
+    (
+        "  （程鑫的第7天 01-28 没有按时做，01-30 补检）；02-07 "
+        "都不在管控中，所以没有体温表也不缺报。"
+    ),
+    (
+        "- 新桥社区：只有体温表，这些人没有登记（没有返乡日期、管控方案），"
+        "`due-today` 不计算他们。"
+    ),
+    (
+        "- 石门村：刘堃（01-20 → 02-03 解除）、陶敏（01-23 → 02-06 "
+        "解除；第8行是她的重复行）。"
+    ),
+]
+
+
+def due_today_readme() -> list[str]:
+    """The README section 今日名单 2022-02-08 (due-today), as Markdown lines."""
+    lines = list(DUE_TODAY_INTRO)
+    for heading, rows in DUE_TODAY_LISTS:
+        lines += [f"### {heading}", "", "| 人员 | 村 | 方案 | 手算 |", "|---|---|---|---|"]
+        lines += [f"| {name} | {village} | {regime} | {why} |" for name, village, regime, why in rows]
+        lines.append("")
+    return lines + DUE_TODAY_OTHERS
 
 def md_cell(text: str) -> str:
     """Text for a Markdown table cell: newlines shown as \\n, pipes escaped."""
@@ -1271,7 +1670,8 @@ def write_readme(out: Collector, expected: list[Expected], counts: dict[str, int
     lines = [
         "# sample_data — 样例台账 / sample village files",
         "",
-        "虚构的青石镇春节返乡人员台账（2022-01-20 … 2022-02-06 返乡，截至 2022-02-08），"
+        "虚构的青石镇春节返乡人员台账（2022-01-20 … 2022-02-08 返乡，另有一名入境人员 2022-01-11 "
+        "转运至县集中隔离点；截至 2022-02-08），"
         "用来演示和测试 taizhang 读取各村真实表格的各种“不规范”写法。",
         "All names, ID numbers and phone numbers are fictional; ID numbers carry a correct "
         "GB 11643 check digit except where a defect below says otherwise. "
@@ -1318,9 +1718,12 @@ def write_readme(out: Collector, expected: list[Expected], counts: dict[str, int
         "",
         "- 标题行、说明行、空行、页脚、`合计` 行不是数据行；",
         "- `旧数据` 是隐藏表：跳过并提示，不报其中的问题；",
-        "- 体温宽表里的空单元格是漏报（`temperature_missing` 的依据），不是数据错误；",
+        "- 体温表里的空单元格（宽表）和缺的行（长表）是漏报（`temperature_missing` 的依据），"
+        "不是数据错误；",
         "- `东溪村核酸检测台账.csv` 里有平阳村的人，也与东溪村台账的嵌入核酸列有相同的检测记录；",
         "- `新桥社区` 只有体温表，没有登记表。",
+        "",
+        *due_today_readme(),
         "",
     ]
     (OUT_DIR / "README.md").write_text("\n".join(lines), encoding="utf-8")

@@ -597,7 +597,8 @@ def _templates_dir() -> Path | None:
 @handle_errors
 def daily_report(
     on: DateOpt = None,
-    out_dir: Annotated[Path | None, typer.Option("--out", help="输出文件夹（不指定时 text/md/json 输出到屏幕）")] = None,
+    out_dir: Annotated[Path | None,
+                       typer.Option("--out", help="输出文件夹（不指定时 text/md/json 输出到屏幕）")] = None,
     fmt: Annotated[str, typer.Option("--format", help="text、md、html、xlsx 或 json")] = "text",
     no_mask: NoMask = False,
 ) -> None:
@@ -622,7 +623,8 @@ def daily_report(
 @app.command()
 @handle_errors
 def notice(
-    kind: Annotated[str, typer.Argument(help="isolation（居家隔离告知书）、test（核酸检测通知）、release（解除通知书）")],
+    kind: Annotated[str, typer.Argument(
+        help="isolation（居家隔离告知书）、test（核酸检测通知）、release（解除通知书）")],
     on: DateOpt = None,
     id_number: Annotated[str | None, typer.Option("--id", help="只给这个身份证号的人")] = None,
     fmt: Annotated[str, typer.Option("--format", help="html（一个可打印文件）或 docx（每人一个）")] = "html",

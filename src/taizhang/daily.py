@@ -190,7 +190,7 @@ def write_report_xlsx(data: DailyData, out: Path, templates: Path | None) -> Non
     if series["phases"]:
         chart = book.add_chart({"type": "column", "subtype": "stacked"})
         n = len(series["dates"])
-        for c, phase in enumerate(series["phases"], start=1):
+        for c in range(1, len(series["phases"]) + 1):
             chart.add_series({"name": [chart_sheet.name, 0, c],
                               "categories": [chart_sheet.name, 1, 0, n, 0],
                               "values": [chart_sheet.name, 1, c, n, c]})
