@@ -78,3 +78,32 @@ def test_cli_due_today_formats(sample_db: Path, tmp_path: Path, fmt: str) -> Non
         assert "*" in result.stdout
     else:
         assert "今日应检" in result.stdout
+
+
+def test_sample_due_today_matches_the_hand_checked_lists(tmp_path: Path, monkeypatch) -> None:
+    """sample_data/README.md derives each entry by hand; the command must agree."""
+    monkeypatch.chdir(ROOT)
+    db = tmp_path / "s.db"
+    assert runner.invoke(app, ["--db", str(db), "--as-of", "2022-02-08", "import", "sample_data"]
+                         ).exit_code == 0
+    result = runner.invoke(app, ["--db", str(db), "due-today", "--date", "2022-02-08", "--format",
+                                 "json", "--no-mask"])
+    assert result.exit_code == 0, result.output
+    expected = json.loads((ROOT / "tests" / "data" / "sample_due_2022-02-08.json").read_text(encoding="utf-8"))
+    assert json.loads(result.stdout) == expected
+
+
+def test_fever_of_someone_only_in_a_temperature_sheet_is_listed(tmp_path: Path) -> None:
+    sheet = tmp_path / "新桥社区体温.csv"
+    sheet.write_text("姓名,身份证号,日期,时段,体温\n孤儿,11010519491231002X,2022-02-07,下午,38.4\n",
+                     encoding="utf-8")
+    db = tmp_path / "f.db"
+    assert runner.invoke(app, ["--db", str(db), "--as-of", "2022-02-08", "import", str(sheet)]
+                         ).exit_code == 0
+    data = json.loads(runner.invoke(app, ["--db", str(db), "due-today", "--date", "2022-02-08",
+                                          "--format", "json"]).stdout)
+    assert [(e["name"], e["village"], e["temperature"], e["day"]) for e in data["fever"]] == \
+        [("孤儿", "新桥社区", 38.4, None)]
+    report = json.loads(runner.invoke(app, ["--db", str(db), "daily-report", "--date", "2022-02-07",
+                                            "--format", "json"]).stdout)
+    assert report["totals"]["fever"] == 1

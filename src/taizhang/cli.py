@@ -485,7 +485,7 @@ def due_today(
     """今日名单：应检、逾期未检、应解除、解除受阻、体温缺报、发热，按村分组。"""
     from .due_fast import due_lists_fast
     from .due_output import LIST_FIELDS, LISTS, cell_text, lists_csv, mask_lists, write_lists_xlsx
-    from .ledger import load_arrays
+    from .ledger import add_unregistered_fevers, load_arrays, unregistered_fevers
     from .store import Store
 
     check_choice(fmt, ("table", "json", "csv", "xlsx"), "--format")
@@ -493,7 +493,10 @@ def due_today(
     policy = state.policy
     with Store(state.db_path()) as store:
         arrays = load_arrays(store, day, policy.fever_threshold, village)
-    lists = mask_lists(due_lists_fast(arrays, day, policy, village), masker(no_mask))
+        strays = unregistered_fevers(store, day, policy.fever_threshold, village)
+    lists = due_lists_fast(arrays, day, policy, village)
+    add_unregistered_fevers(lists, strays)
+    lists = mask_lists(lists, masker(no_mask))
     regimes = {k: r.name for k, r in policy.regimes.items()}
     title = state.config.township or "taizhang"
     if fmt == "json":

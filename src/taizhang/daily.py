@@ -26,7 +26,7 @@ from .due_fast import NEVER, LedgerArrays, due_lists_fast
 from .due_output import lists_csv, mask_lists, write_lists_xlsx
 from .errors import TaizhangError
 from .export import _atomic_target, neutralise
-from .ledger import load_arrays
+from .ledger import add_unregistered_fevers, load_arrays, unregistered_fevers
 from .policy import Policy
 from .privacy import mask_field
 from .render import environment, render
@@ -89,6 +89,7 @@ def gather(store: Store, t: date, policy: Policy, config: Config, trend_days: in
            ) -> DailyData:
     arrays = load_arrays(store, t, policy.fever_threshold)
     lists = due_lists_fast(arrays, t, policy)
+    add_unregistered_fevers(lists, unregistered_fevers(store, t, policy.fever_threshold))
     report = report_numbers(arrays, t, policy, config.township, config.villages,
                             submitted_villages(store, t),
                             unregistered_counts(store, t, policy.fever_threshold), lists)

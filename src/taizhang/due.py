@@ -373,6 +373,19 @@ def due_lists(people: Iterable[PersonData], t: date, policy: Policy,
             continue
         ep = build_episode(data.person, policy)
         if isinstance(ep, EpisodeError):
+            # no usable dates: no schedule, but a fever is never left out
+            regime, _ = assign_regime(data.person, policy)
+            p = data.person
+            ended = _date(p.get("status_date"))
+            if status_kind(p.get("status"), policy) in (RELEASED, TRANSFERRED) and \
+                    ended is not None and ended <= t:
+                continue
+            for r in data.readings:
+                if t - ONE <= r.date <= t and r.temperature >= policy.fever_threshold:
+                    lists["fever"].append({
+                        "id_number": p.get("id_number") or "", "name": p.get("name") or "",
+                        "village": p.get("village") or "", "regime": regime.key, "day": None,
+                        "date": r.date.isoformat(), "slot": r.slot, "temperature": r.temperature})
             continue
         st = state_on(ep, data.tests, data.readings, t, policy)
         add_state(lists, st)

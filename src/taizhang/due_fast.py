@@ -154,13 +154,15 @@ class _Fast:
         arrival = d["arrival_date"]
         self.start = np.where(arrival != NEVER, np.maximum(base, arrival), base)
         self.planned = base + self.regime_days[self.regime]
-        self.valid = base != NEVER
+        self.in_village = np.ones(n, dtype=bool)
         if village is not None:
-            self.valid &= np.array([v == village for v in a.text["village"]])
+            self.in_village = np.array([v == village for v in a.text["village"]], dtype=bool)
+        self.valid = (base != NEVER) & self.in_village
         self._statuses()
         self._schedule()
         counts = np.bincount(a.test_person, minlength=n) if len(a.test_person) else np.zeros(n, int)
         self.overflow = self.valid & (counts > MAX_RECORDS)
+        self.no_dates = (base == NEVER) & self.in_village
         self.fast = self.valid & ~self.overflow
         self._records()
 
@@ -404,8 +406,11 @@ class _Fast:
             (a.read_date <= t)
         for idx in np.flatnonzero(hot):
             i = a.read_person[idx]
-            if self.fast[i] and not ended[i]:
-                lists["fever"].append({**self.common(i), "date": _iso(a.read_date[idx]),
+            if (self.fast[i] or self.no_dates[i]) and not ended[i]:
+                entry = self.common(i)
+                if self.no_dates[i]:
+                    entry["day"] = None  # no usable date, no schedule; the fever still counts
+                lists["fever"].append({**entry, "date": _iso(a.read_date[idx]),
                                        "slot": a.read_slot[idx],
                                        "temperature": float(a.read_temp[idx])})
 

@@ -123,3 +123,29 @@ def load_arrays(store: Store, until: date, threshold: float, village: str | None
         r_person[rkeep], _ordinals(rd)[rkeep], np.array(rt, dtype=np.float64)[rkeep],
         [s for s, k in zip(rs, rkeep, strict=True) if k],
     )
+
+
+def unregistered_fevers(store: Store, until: date, threshold: float,
+                        village: str | None = None) -> list[dict[str, Any]]:
+    """Fever readings (dated `until` or the day before) of people who appear
+    only in temperature or test sheets: no schedule, but never left out. Their
+    village is the one that sent the sheet."""
+    yesterday = date.fromordinal(until.toordinal() - 1).isoformat()
+    entries = []
+    for ident, name, sent_by, day, slot, temp in store.db.execute(
+        "SELECT p.id_number, p.name, b.village, r.date, r.slot, r.temperature "
+        "FROM temperatures r JOIN persons p ON p.id = r.person_id JOIN batches b ON b.id = r.batch_id "
+        "WHERE p.registered = 0 AND r.retracted_by IS NULL AND r.date BETWEEN ? AND ? "
+        "AND r.temperature >= ?", (yesterday, until.isoformat(), threshold)
+    ):
+        if village is not None and sent_by != village:
+            continue
+        entries.append({"id_number": ident or "", "name": name or "", "village": sent_by or "",
+                        "regime": "", "day": None, "date": day, "slot": slot, "temperature": temp})
+    return entries
+
+
+def add_unregistered_fevers(lists: dict[str, Any], entries: list[dict[str, Any]]) -> None:
+    lists["fever"].extend(entries)
+    lists["fever"].sort(key=lambda e: (e["village"], e["name"], e["id_number"],
+                                       e.get("due_date", ""), e.get("slot") or ""))

@@ -289,14 +289,14 @@ def _parse_date_text(text: str) -> DateResult:
 def _full(year: int, month: int, day: int) -> DateResult:
     try:
         return DateResult(date(year, month, day))
-    except ValueError:
+    except (ValueError, OverflowError):
         return DateResult(error=f"不存在的日期（{year}年{month}月{day}日）")
 
 
 def _yearless(month: int, day: int) -> DateResult:
     try:
         date(2000, month, day)  # a leap year admits 2月29日
-    except ValueError:
+    except (ValueError, OverflowError):
         return DateResult(error=f"不存在的日期（{month}月{day}日）")
     return DateResult(month=month, day=day)
 
@@ -356,9 +356,12 @@ def _check_temp(value: float, text: str) -> TempResult:
 NEGATIVE, POSITIVE, PENDING = "negative", "positive", "pending"
 
 _RESULT_WORDS = {
-    NEGATIVE: ("阴性", "阴", "-", "−", "neg", "negative", "n", "阴性-", "未检出"),
-    POSITIVE: ("阳性", "阳", "+", "pos", "positive", "p", "阳性+", "检出"),
-    PENDING: ("待出", "未出", "待检", "检测中", "结果未出", "待反馈", "待定", "未返回"),
+    NEGATIVE: ("阴性", "阴", "-", "−", "neg", "negative", "n", "阴性-", "未检出", "陰性", "陰",
+               "陰性-", "未檢出"),
+    POSITIVE: ("阳性", "阳", "+", "pos", "positive", "p", "阳性+", "检出", "陽性", "陽", "陽性+",
+               "檢出"),
+    PENDING: ("待出", "未出", "待检", "检测中", "结果未出", "待反馈", "待定", "未返回", "待檢",
+              "檢測中", "結果未出"),
 }
 _RESULT_MAP = {word: result for result, words in _RESULT_WORDS.items() for word in words}
 
@@ -374,7 +377,8 @@ def parse_result(text: str) -> str | None:
     return _RESULT_MAP.get(cleaned)
 
 
-_EMBEDDED_RE = re.compile(r"^(?P<date>.*?)\s*(?P<result>阴性|阳性|阴|阳|待出|未出|待检|[-+−])?$")
+_EMBEDDED_RE = re.compile(
+    r"^(?P<date>.*?)\s*(?P<result>阴性|阳性|陰性|陽性|阴|阳|陰|陽|待出|未出|待检|待檢|[-+−])?$")
 
 
 def split_embedded_test(text: str) -> tuple[str, str]:
