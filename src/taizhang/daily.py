@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from .config import Config
-from .due_fast import NEVER, LedgerArrays, due_lists_fast
+from .due_fast import NEVER, LedgerArrays, _Fast, due_lists_fast
 from .due_output import lists_csv, mask_lists, write_lists_xlsx
 from .errors import TaizhangError
 from .export import _atomic_target, neutralise
@@ -88,14 +88,15 @@ def unregistered_counts(store: Store, t: date, threshold: float) -> dict[str, di
 def gather(store: Store, t: date, policy: Policy, config: Config, trend_days: int = 30
            ) -> DailyData:
     arrays = load_arrays(store, t, policy.fever_threshold)
-    lists = due_lists_fast(arrays, t, policy)
+    engine = _Fast(arrays, t, policy, None)  # one computation shared by every number
+    lists = due_lists_fast(arrays, t, policy, engine=engine)
     add_unregistered_fevers(lists, unregistered_fevers(store, t, policy.fever_threshold))
     report = report_numbers(arrays, t, policy, config.township, config.villages,
                             submitted_villages(store, t),
-                            unregistered_counts(store, t, policy.fever_threshold), lists)
+                            unregistered_counts(store, t, policy.fever_threshold), lists, engine)
     return DailyData(t, config.township, arrays, lists, report,
-                     trend(arrays, t, policy, trend_days), exceptions(arrays, t, policy, lists,
-                                                                      report), config)
+                     trend(arrays, t, policy, trend_days, engine),
+                     exceptions(arrays, t, policy, lists, report, engine), config)
 
 
 def _masked_exceptions(data: DailyData, mask: Mask) -> dict[str, Any]:

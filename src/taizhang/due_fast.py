@@ -64,6 +64,10 @@ class LedgerArrays:
     read_date: np.ndarray
     read_temp: np.ndarray
     read_slot: list[str | None] = field(default_factory=list)
+    # readings per person on one day (the day before the evaluation date), when
+    # the loader counted them in the database instead of handing over each reading
+    day_counts: np.ndarray | None = None
+    day_counts_date: int = 0
 
     @property
     def size(self) -> int:
@@ -121,19 +125,20 @@ def _first(*columns: np.ndarray) -> np.ndarray:
 
 
 def due_lists_fast(people: Sequence[PersonData] | LedgerArrays, t: date, policy: Policy,
-                   village: str | None = None) -> dict[str, Any]:
-    """The six lists of SPEC §6 `due-today`, equal to `due.due_lists`."""
+                   village: str | None = None, engine: _Fast | None = None) -> dict[str, Any]:
+    """The six lists of SPEC §6 `due-today`, equal to `due.due_lists`. Pass
+    `engine` (a `_Fast` for the same arrays, date and policy) to reuse its work."""
     arrays = people if isinstance(people, LedgerArrays) else LedgerArrays.from_people(people)
     lists: dict[str, Any] = {"date": t.isoformat(), **{k: [] for k in LISTS}}
     if arrays.size:
-        _Fast(arrays, t, policy, village).fill(lists)
+        (engine or _Fast(arrays, t, policy, village)).fill(lists)
     for key in LISTS:
         lists[key].sort(key=lambda e: (e["village"], e["name"], e["id_number"],
                                        e.get("due_date", ""), e.get("slot") or ""))
     return lists
 
 
-class _Fast:
+class _Fast:  # noqa: N801 - internal engine, shared by report.py
     """One evaluation date over all people; arrays are indexed by person."""
 
     def __init__(self, a: LedgerArrays, t: date, policy: Policy, village: str | None) -> None:
@@ -338,7 +343,14 @@ class _Fast:
         """R per person (NEVER when not released by t), as `due.release_date`.
 
         With `explicit_end=False` an explicit 已解除 date is ignored and the
-        release computed as on the days before it (the search stops at it)."""
+        release computed as on the days before it (the search stops at it).
+        Computed once per instance and kind."""
+        cache = self.__dict__.setdefault("_release_cache", {})
+        if explicit_end not in cache:
+            cache[explicit_end] = self._release_dates(explicit_end)
+        return cache[explicit_end]
+
+    def _release_dates(self, explicit_end: bool) -> np.ndarray:
         release = np.full(self.n, NEVER, dtype=np.int64)
         explicit = self.fast & self.released_end & (self.end <= self.t) & explicit_end
         release[explicit] = self.end[explicit]
@@ -515,7 +527,10 @@ class _Fast:
         if not len(rows):
             return
         a = self.a
-        counts = np.bincount(a.read_person[a.read_date == y], minlength=self.n)
+        if a.day_counts is not None and a.day_counts_date == y:
+            counts = a.day_counts
+        else:
+            counts = np.bincount(a.read_person[a.read_date == y], minlength=self.n)
         rows = rows[counts[rows] < len(self.policy.temperature_slots)]
         phases = self.policy.temperature_phases
         for i, phase in zip(rows, self.phase_on(rows, y), strict=True):

@@ -8,6 +8,7 @@ never one query per person.
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from .due import PersonData, Reading, TestRecord
@@ -69,59 +70,169 @@ def _ordinals(values: list[str | None]) -> Any:
     return np.where(np.isnat(days), NEVER, out)
 
 
+HOT_FLOOR = 37.0  # readings at or above this are kept in the snapshot for fever look-backs
+
+
+def ledger_version(store: Store) -> str:
+    row = store.db.execute("SELECT value FROM meta WHERE key='ledger_version'").fetchone()
+    return row[0] if row else "0"
+
+
+def _snapshot_path(store: Store) -> Path:
+    return store.path.with_name(store.path.name + ".snapshot.npz")
+
+
+def _build_snapshot(store: Store) -> dict[str, Any]:
+    """Registered people, all active test records and the readings at or above
+    HOT_FLOOR, as arrays: what every due-today and daily-report needs."""
+    import numpy as np
+
+    from .due_fast import DATE_COLUMNS, RESULT_CODE, TEXT_COLUMNS
+
+    cols = ("id", *TEXT_COLUMNS, *DATE_COLUMNS)
+    rows = store.db.execute(f"SELECT {', '.join(cols)} FROM persons WHERE registered=1 ORDER BY id"
+                            ).fetchall()
+    columns = list(zip(*rows, strict=True)) if rows else [()] * len(cols)
+    ids = np.array(columns[0], dtype=np.int64)
+    snap: dict[str, Any] = {"ids": ids}
+    for i, c in enumerate(TEXT_COLUMNS):
+        snap[f"text_{c}"] = np.array([v or "" for v in columns[1 + i]], dtype=str)
+    for i, c in enumerate(DATE_COLUMNS):
+        snap[f"date_{c}"] = _ordinals(list(columns[1 + len(TEXT_COLUMNS) + i]))
+    index = np.full(int(ids.max()) + 1 if len(ids) else 1, -1, dtype=np.int64)
+    index[ids] = np.arange(len(ids))
+
+    def people(pids: Any) -> Any:
+        found = np.asarray(pids, dtype=np.int64)
+        mapped = np.full(len(found), -1, dtype=np.int64)
+        inside = found < len(index)
+        mapped[inside] = index[found[inside]]
+        return mapped
+
+    tests = store.db.execute("SELECT person_id, sample_date, result FROM tests "
+                             "WHERE retracted_by IS NULL AND result IS NOT NULL").fetchall()
+    tp, td, tr = (list(c) for c in zip(*tests, strict=True)) if tests else ([], [], [])
+    t_person = people(tp)
+    keep = t_person >= 0
+    snap["test_person"] = t_person[keep]
+    snap["test_date"] = _ordinals(td)[keep]
+    snap["test_result"] = np.array([RESULT_CODE.get(r, 2) for r in tr], dtype=np.int8)[keep]
+    hot = store.db.execute(
+        "SELECT person_id, date, slot, temperature FROM temperatures WHERE retracted_by IS NULL "
+        "AND temperature >= ?", (HOT_FLOOR,)).fetchall()
+    hp, hd, hs, ht = (list(c) for c in zip(*hot, strict=True)) if hot else ([], [], [], [])
+    h_person = people(hp)
+    hkeep = h_person >= 0
+    snap["hot_person"] = h_person[hkeep]
+    snap["hot_date"] = _ordinals(hd)[hkeep]
+    snap["hot_temp"] = np.array(ht, dtype=np.float64)[hkeep]
+    snap["hot_slot"] = np.array([s or "" for s, k in zip(hs, hkeep, strict=True) if k], dtype=str)
+    snap["index"] = index
+    return snap
+
+
+def _snapshot(store: Store) -> dict[str, Any]:
+    """The snapshot for the ledger's current version, from the file beside the
+    database when it is current, else rebuilt and saved (owner-only, written
+    to a temporary name and renamed). Every import bumps the version."""
+    import os
+
+    import numpy as np
+
+    from .store import create_private_file
+
+    version = ledger_version(store)
+    path = _snapshot_path(store)
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            if str(data["version"]) == version:
+                return {k: data[k] for k in data.files}
+    except (OSError, ValueError, KeyError):
+        pass
+    snap = _build_snapshot(store)
+    snap["version"] = np.array(version)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        create_private_file(tmp)
+        with tmp.open("wb") as fh:
+            np.savez(fh, **snap)
+        os.replace(tmp, path)
+    except OSError:
+        tmp.unlink(missing_ok=True)  # a read-only folder: work without the file
+    return snap
+
+
 def load_arrays(store: Store, until: date, threshold: float, village: str | None = None) -> Any:
     """The ledger as columns for `due_fast`: registered people, their active test
     records dated ≤ `until`, and of the temperature readings only those the due
     lists can use — dated `until` or the day before, or at/above the fever
-    threshold (for the release look-back). Three queries, no object per record.
+    threshold (for the release look-back).
+
+    People and test records come from a snapshot kept beside the database and
+    rebuilt only after an import, so a day's lists and reports do not re-read a
+    county's million records each time. `village` is applied by the caller
+    (`due_lists_fast(..., village)`), so the arrays are the same for all.
     """
     import numpy as np
 
-    from .due_fast import DATE_COLUMNS, RESULT_CODE, TEXT_COLUMNS, LedgerArrays
+    from .due_fast import DATE_COLUMNS, TEXT_COLUMNS, LedgerArrays
 
-    where, args = "WHERE registered=1", []
-    if village is not None:
-        where += " AND village=?"
-        args.append(village)
-    cols = ("id", *TEXT_COLUMNS, *DATE_COLUMNS)
-    rows = store.db.execute(f"SELECT {', '.join(cols)} FROM persons {where} ORDER BY id",
-                            args).fetchall()
-    columns = list(zip(*rows, strict=True)) if rows else [()] * len(cols)
-    ids = np.array(columns[0], dtype=np.int64)
-    text = {c: [v or "" for v in columns[1 + i]] for i, c in enumerate(TEXT_COLUMNS)}
-    dates = {c: _ordinals(list(columns[1 + len(TEXT_COLUMNS) + i]))
-             for i, c in enumerate(DATE_COLUMNS)}
-    index = np.full(int(ids.max()) + 1 if len(ids) else 1, -1, dtype=np.int64)
-    index[ids] = np.arange(len(ids))
-
-    def people(pids: list[int]) -> Any:
-        found = np.array(pids, dtype=np.int64)
-        inside = found < len(index)
-        mapped = np.full(len(found), -1, dtype=np.int64)
-        mapped[inside] = index[found[inside]]
-        return mapped
-
-    limit = until.isoformat()
-    tests = store.db.execute(
-        "SELECT person_id, sample_date, result FROM tests WHERE retracted_by IS NULL "
-        "AND sample_date <= ? AND result IS NOT NULL", (limit,)).fetchall()
-    tp, td, tr = (list(c) for c in zip(*tests, strict=True)) if tests else ([], [], [])
-    t_person = people(tp)
-    keep = t_person >= 0
-    t_date = _ordinals(td)
-    t_result = np.array([RESULT_CODE.get(r, 2) for r in tr], dtype=np.int8)
-    yesterday = date.fromordinal(until.toordinal() - 1).isoformat()
-    reads = store.db.execute(
+    del village  # filtered by due_lists_fast
+    snap = _snapshot(store)
+    text = {c: snap[f"text_{c}"].tolist() for c in TEXT_COLUMNS}
+    dates = {c: snap[f"date_{c}"] for c in DATE_COLUMNS}
+    index = snap["index"]
+    t_ord = until.toordinal()
+    keep = snap["test_date"] <= t_ord
+    yesterday = date.fromordinal(t_ord - 1)
+    # yesterday's readings are only counted (temperature duty), in the database
+    counted = store.db.execute(
+        "SELECT person_id, count(*) FROM temperatures WHERE retracted_by IS NULL "
+        "AND temperature IS NOT NULL AND date = ? GROUP BY person_id",
+        (yesterday.isoformat(),)).fetchall()
+    day_counts = np.zeros(len(text["name"]), dtype=np.int64)
+    if counted:
+        cp, cn = (np.asarray(c, dtype=np.int64) for c in zip(*counted, strict=True))
+        ok = cp < len(index)
+        mapped = np.full(len(cp), -1, dtype=np.int64)
+        mapped[ok] = index[cp[ok]]
+        good = mapped >= 0
+        day_counts[mapped[good]] = cn[good]
+    # fevers of the last two days (the fever list), straight from the date index
+    recent = store.db.execute(
         "SELECT person_id, date, slot, temperature FROM temperatures WHERE retracted_by IS NULL "
-        "AND temperature IS NOT NULL AND date <= ? AND (date >= ? OR temperature >= ?)",
-        (limit, yesterday, threshold)).fetchall()
-    rp, rd, rs, rt = (list(c) for c in zip(*reads, strict=True)) if reads else ([], [], [], [])
-    r_person = people(rp)
+        "AND temperature >= ? AND date BETWEEN ? AND ?",
+        (threshold, yesterday.isoformat(), until.isoformat())).fetchall()
+    rp, rd, rs, rt = (list(c) for c in zip(*recent, strict=True)) if recent else ([], [], [], [])
+    found = np.asarray(rp, dtype=np.int64)
+    r_person = np.full(len(found), -1, dtype=np.int64)
+    inside = found < len(index)
+    r_person[inside] = index[found[inside]]
     rkeep = r_person >= 0
+    if threshold >= HOT_FLOOR:
+        hot = (snap["hot_date"] < yesterday.toordinal()) & (snap["hot_temp"] >= threshold)
+        hot_person, hot_date = snap["hot_person"][hot], snap["hot_date"][hot]
+        hot_temp, hot_slot = snap["hot_temp"][hot], [s or None for s in snap["hot_slot"][hot].tolist()]
+    else:  # a policy with a low threshold: read the look-back from the database
+        rows = store.db.execute(
+            "SELECT person_id, date, slot, temperature FROM temperatures WHERE retracted_by IS NULL "
+            "AND temperature >= ? AND date < ?", (threshold, yesterday.isoformat())).fetchall()
+        hp, hd, hs, ht = (list(c) for c in zip(*rows, strict=True)) if rows else ([], [], [], [])
+        f = np.asarray(hp, dtype=np.int64)
+        hot_person = np.full(len(f), -1, dtype=np.int64)
+        ok = f < len(index)
+        hot_person[ok] = index[f[ok]]
+        good = hot_person >= 0
+        hot_person, hot_date = hot_person[good], _ordinals(hd)[good]
+        hot_temp = np.array(ht, dtype=np.float64)[good]
+        hot_slot = [s for s, g in zip(hs, good, strict=True) if g]
     return LedgerArrays(
-        text, dates, t_person[keep], t_date[keep], t_result[keep],
-        r_person[rkeep], _ordinals(rd)[rkeep], np.array(rt, dtype=np.float64)[rkeep],
-        [s for s, k in zip(rs, rkeep, strict=True) if k],
+        text, dates, snap["test_person"][keep], snap["test_date"][keep], snap["test_result"][keep],
+        np.concatenate([r_person[rkeep], hot_person]),
+        np.concatenate([_ordinals(rd)[rkeep], hot_date]),
+        np.concatenate([np.array(rt, dtype=np.float64)[rkeep], hot_temp]),
+        [s for s, k in zip(rs, rkeep, strict=True) if k] + hot_slot,
+        day_counts=day_counts, day_counts_date=yesterday.toordinal(),
     )
 
 

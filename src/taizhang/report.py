@@ -106,13 +106,14 @@ def report_numbers_reference(people: Sequence[PersonData], t: date, policy: Poli
 def report_numbers(arrays: LedgerArrays, t: date, policy: Policy, township: str = "",
                    villages: Sequence[str] = (), submitted: Iterable[str] = (),
                    extra: dict[str, dict[str, int]] | None = None,
-                   lists: dict[str, Any] | None = None) -> dict[str, Any]:
+                   lists: dict[str, Any] | None = None, engine: _Fast | None = None
+                   ) -> dict[str, Any]:
     """The daily report numbers for everyone at once. `extra` adds counts per
     village for people outside `arrays` (positives and fevers of people who
     appear only in test or temperature sheets)."""
-    fast = _Fast(arrays, t, policy, None)
+    fast = engine or _Fast(arrays, t, policy, None)
     states = fast.states()
-    lists = lists if lists is not None else due_lists_fast(arrays, t, policy)
+    lists = lists if lists is not None else due_lists_fast(arrays, t, policy, engine=fast)
     names = arrays.text["village"]
     villages_seen, code = np.unique(np.array(names, dtype=object), return_inverse=True)
     code = code.reshape(-1)
@@ -174,9 +175,10 @@ def report_numbers(arrays: LedgerArrays, t: date, policy: Policy, township: str 
     return assemble(rows, t, township, villages, submitted, phase_order(policy))
 
 
-def trend(arrays: LedgerArrays, t: date, policy: Policy, days: int = 30) -> dict[str, Any]:
+def trend(arrays: LedgerArrays, t: date, policy: Policy, days: int = 30,
+          engine: _Fast | None = None) -> dict[str, Any]:
     """People under control per day by phase for the last `days` days."""
-    dates, series = _Fast(arrays, t, policy, None).trend(days)
+    dates, series = (engine or _Fast(arrays, t, policy, None)).trend(days)
     phases = [p for p in phase_order(policy) if any(s.get(p) for s in series)]
     return {"dates": dates, "phases": phases,
             "series": {p: [s.get(p, 0) for s in series] for p in phases},
@@ -205,7 +207,7 @@ def trend_reference(people: Sequence[PersonData], t: date, policy: Policy,
 
 
 def exceptions(arrays: LedgerArrays, t: date, policy: Policy, lists: dict[str, Any],
-               report: dict[str, Any]) -> dict[str, Any]:
+               report: dict[str, Any], engine: _Fast | None = None) -> dict[str, Any]:
     """The people behind the exceptions of the report: positives, fevers,
     overdue tests, blocked releases, lost contact, and villages 未报送."""
     t_ord = t.toordinal()
@@ -214,7 +216,7 @@ def exceptions(arrays: LedgerArrays, t: date, policy: Policy, lists: dict[str, A
     positives = [{"name": text["name"][i], "village": text["village"][i],
                   "id_number": text["id_number"][i], "date": t.isoformat()}
                  for i in sorted(set(arrays.test_person[positive].tolist()))]
-    states = _Fast(arrays, t, policy, None).states()
+    states = (engine or _Fast(arrays, t, policy, None)).states()
     lost = [{"name": text["name"][i], "village": text["village"][i],
              "id_number": text["id_number"][i],
              "since": date.fromordinal(int(arrays.dates["status_date"][i])).isoformat()}

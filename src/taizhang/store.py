@@ -321,6 +321,10 @@ def write_batch(store: Store, result: FileResult, path: Path, sha256: str, size:
                             json.dumps(rej.cells, ensure_ascii=False), rej.reason))
                 outcome.rejected_rows += 1
         outcome.problems.extend(merger.conflicts)
+        # every change to the ledger bumps its version: cached snapshots go stale
+        db.execute("INSERT INTO meta(key, value) VALUES ('ledger_version', ?) "
+                   "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                   (f"{batch}-{sha256[:12]}",))
         db.executemany(
             "INSERT INTO problems(batch_id, path, sheet, row, col, field, code, severity, value, "
             "message) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
