@@ -138,7 +138,7 @@ def due_lists_fast(people: Sequence[PersonData] | LedgerArrays, t: date, policy:
     return lists
 
 
-class _Fast:  # noqa: N801 - internal engine, shared by report.py
+class _Fast:
     """One evaluation date over all people; arrays are indexed by person."""
 
     def __init__(self, a: LedgerArrays, t: date, policy: Policy, village: str | None) -> None:
