@@ -197,7 +197,10 @@ def _read_excel(path: Path, fmt: str) -> RawWorkbook:
 
 
 _DIMENSION_RE = re.compile(rb'<dimension ref="([A-Z]{1,4})?([0-9]{1,9})?(?::([A-Z]{1,4})([0-9]{1,9}))?"')
-_CELL_REF_RE = re.compile(rb'<c r="([A-Z]{1,4})([0-9]{1,9})"')
+_CELL_COL_RE = re.compile(rb'<c r="([A-Z]{1,4})[0-9]')
+_CELL_ROW_RE = re.compile(rb'<c r="[A-Z]{1,4}([0-9]{1,9})"')
+_FAR_ROW_RE = re.compile(rb'<c r="[A-Z]{1,4}([0-9]{6,9})"')
+_ROW_TAG_RE = re.compile(rb'<row r="([0-9]{1,9})"')
 FULL_SCAN_BYTES = 32 << 20  # sheet XML up to this size is scanned cell by cell
 
 
@@ -231,9 +234,17 @@ def check_xlsx_extent(path: Path) -> None:
                         rows, cols = int(m.group(4)), _col_number(m.group(3))
                     if info.file_size <= FULL_SCAN_BYTES:
                         data = head + fh.read()
-                        for ref in _CELL_REF_RE.finditer(data):
-                            rows = max(rows, int(ref.group(2)))
-                            cols = max(cols, _col_number(ref.group(1)))
+                        # distinct column letters are few; row numbers are taken
+                        # from the row tags and from any cell reference of 6+ digits
+                        letters = set(_CELL_COL_RE.findall(data))
+                        if letters:
+                            cols = max(cols, max(_col_number(x) for x in letters))
+                        tags = _ROW_TAG_RE.findall(data)
+                        numbers = tags + _FAR_ROW_RE.findall(data)
+                        if not tags:
+                            numbers += _CELL_ROW_RE.findall(data)
+                        if numbers:
+                            rows = max(rows, max(int(x) for x in numbers))
                 if rows * cols > MAX_CELLS:
                     raise FileReadError(
                         str(path),

@@ -288,13 +288,20 @@ def write_batch(store: Store, result: FileResult, path: Path, sha256: str, size:
         previous = [r[0] for r in db.execute(
             "SELECT id FROM batches WHERE path=? AND id<>?", (result.path, batch))]
         merger = _Merger(db, batch, as_of, outcome)
+        keys: dict[str, bool] = {}
+        for sheet in result.sheets:
+            for rec in [*sheet.persons, *sheet.tests, *sheet.temperatures]:
+                keys.setdefault(rec.person.key, rec.person.id_valid)
+        merger.prefetch(keys)
+        named: set[str] = set()
         for sheet in result.sheets:
             for rec in sheet.persons:
                 values = dict(rec.fields)
                 values["village"] = rec.village
                 merger.person(rec.person, values, sheet.sheet, rec.row, registered=True)
             for rec in [*sheet.tests, *sheet.temperatures]:
-                if rec.person.key not in merger.ids:  # once per person, not per record
+                if rec.person.key not in named:  # once per person, not per record
+                    named.add(rec.person.key)
                     merger.person(rec.person, {"name": rec.person.name,
                                                "id_number": rec.person.id_number,
                                                "phone": rec.person.phone}, sheet.sheet, rec.row)
@@ -364,43 +371,59 @@ class _Merger:
         self.touched: set[int] = set()
         self.new: set[int] = set()
         self.named: set[int] = set()
+        self.registered: set[int] = set()
+        self.value_rows: list[tuple[Any, ...]] = []
+        self.current: dict[int, tuple[Any, ...]] = {}
         self.conflicts: list[Problem] = []
         self.path = outcome.path
 
+    def prefetch(self, keys: dict[str, bool]) -> None:
+        """Resolve every person key of the batch at once (key -> id_valid):
+        existing ids and their current key fields in one query, the missing
+        persons inserted in one statement. Set-based, not a query per row."""
+        self.db.execute("CREATE TEMP TABLE IF NOT EXISTS batch_keys (key TEXT PRIMARY KEY)")
+        self.db.execute("DELETE FROM batch_keys")
+        self.db.executemany("INSERT OR IGNORE INTO batch_keys(key) VALUES (?)",
+                            [(k,) for k in keys])
+        self.current: dict[int, tuple[Any, ...]] = {}
+        for pid, key, *fields in self.db.execute(
+            f"SELECT p.id, p.key, {', '.join('p.' + f for f in KEY_FIELDS)} FROM persons p "
+            "JOIN batch_keys k ON k.key = p.key"
+        ):
+            self.ids[key] = pid
+            self.current[pid] = tuple(fields)
+        missing = [(k, int(valid)) for k, valid in keys.items() if k not in self.ids]
+        if missing:
+            self.db.executemany("INSERT INTO persons(key, verified, registered) VALUES (?, ?, 0)",
+                                missing)
+            for pid, key in self.db.execute(
+                "SELECT p.id, p.key FROM persons p JOIN batch_keys k ON k.key = p.key "
+                "WHERE p.id NOT IN (SELECT value FROM json_each(?))",
+                (json.dumps(list(self.current)),),
+            ):
+                self.ids[key] = pid
+                self.new.add(pid)
+
     def person(self, key: PersonKey, values: dict[str, Any], sheet: str, row: int,
                registered: bool = False) -> None:
-        k = key.key
-        pid = self.ids.get(k)
-        if pid is None:
-            found = self.db.execute("SELECT id FROM persons WHERE key=?", (k,)).fetchone()
-            if found is None:
-                cur = self.db.execute(
-                    "INSERT INTO persons(key, verified, registered) VALUES (?, ?, ?)",
-                    (k, int(key.id_valid), int(registered)))
-                pid = int(cur.lastrowid or 0)
-                self.new.add(pid)
-            else:
-                pid = int(found[0])
-            self.ids[k] = pid
+        pid = self.ids[key.key]
         if registered:
             self._check_conflicts(pid, values, sheet, row)
-            self.db.execute("UPDATE persons SET registered=1 WHERE id=?", (pid,))
+            self.registered.add(pid)
         elif pid not in self.new or pid in self.named:
             return  # test and temperature rows only name people nobody registered
         else:
             self.named.add(pid)
-        rows = [(pid, f, _text(v), self.batch, sheet, row) for f, v in values.items()
-                if f in PERSON_FIELDS and _text(v) is not None]
-        self.db.executemany("INSERT INTO person_values(person_id, field, value, batch_id, sheet, "
-                            "row) VALUES (?, ?, ?, ?, ?, ?)", rows)
+        batch = self.batch
+        self.value_rows.extend((pid, f, t, batch, sheet, row) for f, v in values.items()
+                               if f in PERSON_FIELDS and (t := _text(v)) is not None)
         self.touched.add(pid)
 
     def _check_conflicts(self, pid: int, values: dict[str, Any], sheet: str, row: int) -> None:
         """Key fields that disagree with the ledger as earlier batches left it."""
         if pid in self.new:
             return
-        current = self.db.execute(f"SELECT {', '.join(KEY_FIELDS)} FROM persons WHERE id=?",
-                                  (pid,)).fetchone()
+        current = dict(zip(KEY_FIELDS, self.current[pid], strict=True))
         for fld in KEY_FIELDS:
             mine, theirs = _text(values.get(fld)), current[fld]
             if mine is None or theirs is None or mine == theirs:
@@ -427,6 +450,10 @@ class _Merger:
         for each field the value of the newest batch (as-of date, then import
         order, then row) wins. One query for all touched persons."""
         self.outcome.persons_new = len(self.new)
+        self.db.executemany("UPDATE persons SET registered=1 WHERE id=?",
+                            [(p,) for p in self.registered])
+        self.db.executemany("INSERT INTO person_values(person_id, field, value, batch_id, sheet, "
+                            "row) VALUES (?, ?, ?, ?, ?, ?)", self.value_rows)
         if not self.touched:
             return
         self.db.execute("CREATE TEMP TABLE IF NOT EXISTS touched (id INTEGER PRIMARY KEY)")
