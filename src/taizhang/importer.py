@@ -16,7 +16,7 @@ from typing import Any
 from .errors import TaizhangError
 from .reading import find_input_files
 from .store import BatchOutcome, Store, file_sha256, write_batch
-from .validation import ERROR, FileResult, Problem, Validator
+from .validation import ERROR, FileResult, Problem, Validator, problem_dicts
 
 
 @dataclass(slots=True)
@@ -56,12 +56,7 @@ class ImportReport:
                 if o.error:
                     entry["error"] = o.error
                 files.append(entry)
-        problems = []
-        for p in self.problems:
-            item = p.to_dict()
-            if mask is not None:
-                item["value"] = mask(p.field, p.value)
-            problems.append(item)
+        problems = problem_dicts(self.problems, mask)
         return {
             "files": files,
             "persons_new": sum(o.persons_new for o in self.outcomes),

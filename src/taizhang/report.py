@@ -66,6 +66,18 @@ def phase_order(policy: Policy) -> list[str]:
     return names
 
 
+def _count_state(row: dict[str, Any], st: Any, t: date) -> None:
+    """Add one person's state on t to a village row (the per-person path)."""
+    if st.under_control and st.phase:
+        row["under_control"][st.phase] = row["under_control"].get(st.phase, 0) + 1
+    if st.released_on is not None:
+        row["released_total"] += 1
+        row["released_today"] += st.released_on == t
+    row["tests_due"] += st.tests_due_today
+    row["tests_done"] += st.tests_done_today
+    row["lost_contact"] += st.lost
+
+
 def _is_new(person: dict[str, Any] | Any, t: date) -> bool:
     registered = person.get("registration_date") or person.get("arrival_date")
     return registered == t
@@ -89,15 +101,7 @@ def report_numbers_reference(people: Sequence[PersonData], t: date, policy: Poli
         ep = build_episode(data.person, policy)
         if not isinstance(ep, Episode):
             continue
-        st = state_on(ep, data.tests, data.readings, t, policy)
-        if st.under_control and st.phase:
-            row["under_control"][st.phase] = row["under_control"].get(st.phase, 0) + 1
-        if st.released_on is not None:
-            row["released_total"] += 1
-            row["released_today"] += st.released_on == t
-        row["tests_due"] += st.tests_due_today
-        row["tests_done"] += st.tests_done_today
-        row["lost_contact"] += st.lost
+        _count_state(row, state_on(ep, data.tests, data.readings, t, policy), t)
     for entry in lists["tests_overdue"]:
         rows.setdefault(entry["village"], _empty_row(entry["village"]))["tests_overdue"] += 1
     return assemble(rows, t, township, villages, submitted, phase_order(policy))
@@ -156,16 +160,7 @@ def report_numbers(arrays: LedgerArrays, t: date, policy: Policy, township: str 
         ep = build_episode(data.person, policy)
         if not isinstance(ep, Episode):
             continue
-        st = state_on(ep, data.tests, data.readings, t, policy)
-        row = rows[names[i]]
-        if st.under_control and st.phase:
-            row["under_control"][st.phase] = row["under_control"].get(st.phase, 0) + 1
-        if st.released_on is not None:
-            row["released_total"] += 1
-            row["released_today"] += st.released_on == t
-        row["tests_due"] += st.tests_due_today
-        row["tests_done"] += st.tests_done_today
-        row["lost_contact"] += st.lost
+        _count_state(rows[names[i]], state_on(ep, data.tests, data.readings, t, policy), t)
     for entry in lists["tests_overdue"]:
         rows.setdefault(entry["village"], _empty_row(entry["village"]))["tests_overdue"] += 1
     for village, counts in (extra or {}).items():

@@ -777,13 +777,19 @@ class ValidationReport:
                 files.append({"path": f.path, "sheet": None, "kind": None, "village": None,
                               "village_source": None, "rows": 0, "error": f.error})
             files.extend(s.file_entry() for s in f.sheets)
-        problems = []
-        for p in self.problems:
-            item = p.to_dict()
-            if mask is not None:
-                item["value"] = mask(p.field, p.value)
-            problems.append(item)
-        return {"files": files, "problems": problems}
+        return {"files": files, "problems": problem_dicts(self.problems, mask)}
+
+
+def problem_dicts(problems: list[Problem], mask: Callable[[str, str], str] | None
+                  ) -> list[dict[str, Any]]:
+    """Problems as JSON objects, the value masked when it is personal data."""
+    items = []
+    for p in problems:
+        item = p.to_dict()
+        if mask is not None:
+            item["value"] = mask(p.field, p.value)
+        items.append(item)
+    return items
 
 
 def validate_paths(paths: list[Path], validator: Validator) -> ValidationReport:
