@@ -286,15 +286,19 @@ def import_(
     from rich.progress import Progress
 
     from .importer import import_paths
+    from .reading import find_input_files
     from .store import Store
 
     check_choice(fmt, ("table", "json"), "--format")
     validator = make_validator(kind, village, encoding)
+    files, _ = find_input_files(paths)
+    show = err.is_terminal and len(files) > 3  # a bar only when there is something to wait for
     with Store(state.db_path()) as store:
-        with Progress(console=err, transient=True, disable=not err.is_terminal) as bar:
-            task = bar.add_task("导入中", total=None)
+        with Progress(console=err, transient=True, disable=not show) as bar:
+            task = bar.add_task("导入中", total=len(files))
             report = import_paths(store, paths, validator, state.as_of,
-                                  progress=lambda name: bar.update(task, description=name))
+                                  progress=lambda name: bar.update(
+                                      task, advance=1, description=Path(name).name))
     print_notes(report.notes)
     for failed in report.failed:
         err.print(f"[red]导入失败：[/red]{failed.path}：{failed.error}", highlight=False)
