@@ -427,7 +427,7 @@ class _Fast:
                                        "temperature": float(a.read_temp[idx])})
 
         rows = np.flatnonzero(self.fast & ~no_control & (self.start <= t) & ~ended)
-        matched = self.match(rows, np.full(len(rows), t, dtype=np.int64))
+        matched = self.matched_today(rows)
         due, has = self.due[rows], self.has_test[rows]
         open_ = has & (matched < 0)
         due_now = open_ & (due <= t) & (t <= due + self.grace)
@@ -468,9 +468,23 @@ class _Fast:
                 add_state(lists, state_on(ep, data.tests, data.readings, date.fromordinal(t),
                                           self.policy))
 
+    def matched_today(self, rows: np.ndarray) -> np.ndarray:
+        """`match(rows, t)`, computed once for the active rows and reused."""
+        cache = self.__dict__.setdefault("_match_cache", {})
+        key = rows.tobytes()
+        if key not in cache:
+            cache[key] = self.match(rows, np.full(len(rows), self.t, dtype=np.int64))
+        return cache[key]
+
     def states(self) -> dict[str, Any]:
         """Per-person arrays for the daily report on t: R, under control, phase,
-        lost contact, and the scheduled tests due on t with how many are done."""
+        lost contact, and the scheduled tests due on t with how many are done.
+        Computed once per instance."""
+        if "_states" not in self.__dict__:
+            self.__dict__["_states"] = self._states()
+        return self.__dict__["_states"]
+
+    def _states(self) -> dict[str, Any]:
         t = self.t
         release = self.release_dates()
         no_control = self.planned <= self.start
@@ -484,7 +498,7 @@ class _Fast:
         done_today = np.zeros(self.n, dtype=np.int64)
         rows = np.flatnonzero(active)
         if len(rows):
-            matched = self.match(rows, np.full(len(rows), t, dtype=np.int64))
+            matched = self.matched_today(rows)
             today = self.has_test[rows] & (self.due[rows] == t)
             due_today[rows] = today.sum(axis=1)
             done_today[rows] = (today & (matched >= 0)).sum(axis=1)

@@ -93,4 +93,8 @@ def import_paths(store: Store, paths: list[Path], validator: Validator, as_of: d
             report.outcomes.append(write_batch(store, result, path, sha, size, as_of))
         except TaizhangError as exc:
             report.outcomes.append(BatchOutcome(name, "failed", exc.message))
+    if any(o.status == "imported" for o in report.outcomes):
+        from .ledger import refresh_snapshot
+
+        refresh_snapshot(store)  # the day's lists and reports then start from it
     return report

@@ -162,6 +162,11 @@ def _snapshot(store: Store) -> dict[str, Any]:
     return snap
 
 
+def refresh_snapshot(store: Store) -> None:
+    """Bring the snapshot beside the database up to date (after an import)."""
+    _snapshot(store)
+
+
 def load_arrays(store: Store, until: date, threshold: float, village: str | None = None) -> Any:
     """The ledger as columns for `due_fast`: registered people, their active test
     records dated ≤ `until`, and of the temperature readings only those the due

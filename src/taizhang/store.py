@@ -95,7 +95,8 @@ CREATE TABLE IF NOT EXISTS temperatures (
     retracted_by INTEGER REFERENCES batches(id),
     UNIQUE (person_id, date, slot)
 );
-CREATE INDEX IF NOT EXISTS temperatures_date ON temperatures(date);
+CREATE INDEX IF NOT EXISTS temperatures_active_date ON temperatures(date, person_id, temperature)
+    WHERE retracted_by IS NULL;
 CREATE TABLE IF NOT EXISTS problems (
     id INTEGER PRIMARY KEY,
     batch_id INTEGER NOT NULL REFERENCES batches(id),
