@@ -366,18 +366,24 @@ def daily_lock(folder: Path, wait: float) -> Iterator[None]:
         lock.close()
 
 
-def file_logger(path: Path) -> logging.Logger:
-    """A log file readable by the owner only; messages never contain full IDs."""
+@contextmanager
+def file_logger(path: Path) -> Iterator[logging.Logger]:
+    """A log file readable by the owner only, for one run; messages never
+    contain full IDs. The handler is closed when the run ends."""
     from .store import create_private_file
 
     create_private_file(path)
-    logger = logging.getLogger(f"taizhang.daily.{path}")
+    logger = logging.getLogger(f"taizhang.daily.{path.resolve()}")
     logger.setLevel(logging.INFO)
-    if not logger.handlers:
-        handler = logging.FileHandler(path, encoding="utf-8")
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
-        logger.addHandler(handler)
-    return logger
+    logger.propagate = False
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    logger.addHandler(handler)
+    try:
+        yield logger
+    finally:
+        logger.removeHandler(handler)
+        handler.close()
 
 
 def masked_problem_text(p: Any) -> str:

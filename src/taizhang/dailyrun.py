@@ -59,17 +59,18 @@ def run_daily(config: Config, db_path: Path, policy: Policy, day: date, wait: fl
     with daily_lock(out_root, wait):
         for stale in out_dir.glob(".*.tmp-*"):  # left by a run that was killed mid-write
             stale.unlink(missing_ok=True)
-        log = file_logger(out_root / "taizhang.log")
-        log.info("开始 daily %s，数据库 %s", day.isoformat(), db_path)
-        try:
-            result = _run(config, db_path, policy, day, inbox, out_dir, log)
-        except TaizhangError as exc:
-            log.error("失败：%s", exc.message)
-            raise
-        except OSError as exc:
-            log.error("写入失败：%s", exc.strerror)
-            raise TaizhangError(f"写入{out_dir}失败（{exc.strerror}）：请检查磁盘空间和文件夹权限") from None
-        log.info("结束 daily %s：%s", day.isoformat(), "成功" if result.ok else "有文件导入失败")
+        with file_logger(out_root / "taizhang.log") as log:
+            log.info("开始 daily %s，数据库 %s", day.isoformat(), db_path)
+            try:
+                result = _run(config, db_path, policy, day, inbox, out_dir, log)
+            except TaizhangError as exc:
+                log.error("失败：%s", exc.message)
+                raise
+            except OSError as exc:
+                log.error("写入失败：%s", exc.strerror)
+                raise TaizhangError(
+                    f"写入{out_dir}失败（{exc.strerror}）：请检查磁盘空间和文件夹权限") from None
+            log.info("结束 daily %s：%s", day.isoformat(), "成功" if result.ok else "有文件导入失败")
     return result
 
 

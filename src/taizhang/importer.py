@@ -16,13 +16,15 @@ from typing import Any
 from .errors import TaizhangError
 from .reading import find_input_files
 from .store import BatchOutcome, Store, file_sha256, write_batch
-from .validation import ERROR, FileResult, Problem, Validator, problem_dicts
+from .validation import ERROR, Problem, Validator, problem_dicts
 
 
 @dataclass(slots=True)
 class ImportReport:
     outcomes: list[BatchOutcome]
-    results: dict[str, FileResult] = field(default_factory=dict)
+    # the sheets read per file (for the JSON); not the records, which can be
+    # millions: each file's records are released once its batch is written
+    sheets: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -46,9 +48,9 @@ class ImportReport:
         """The JSON of SPEC §6 `import`: the validate shape plus a status per file."""
         files: list[dict[str, Any]] = []
         for o in self.outcomes:
-            result = self.results.get(o.path)
-            if o.status == "imported" and result is not None and result.sheets:
-                files.extend({**s.file_entry(), "status": "imported"} for s in result.sheets)
+            sheets = self.sheets.get(o.path)
+            if o.status == "imported" and sheets:
+                files.extend({**entry, "status": "imported"} for entry in sheets)
             else:
                 entry: dict[str, Any] = {"path": o.path, "sheet": None, "kind": None,
                                          "village": None, "village_source": None, "rows": 0,
@@ -84,7 +86,7 @@ def import_paths(store: Store, paths: list[Path], validator: Validator, as_of: d
             report.outcomes.append(BatchOutcome(name, "unchanged"))
             continue
         result = validator.validate_file(path, name)
-        report.results[name] = result
+        report.sheets[name] = [sheet.file_entry() for sheet in result.sheets]
         report.notes.extend(result.notes)
         if result.error:
             report.outcomes.append(BatchOutcome(name, "failed", result.error))
