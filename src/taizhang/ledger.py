@@ -117,9 +117,9 @@ def _build_snapshot(store: Store) -> dict[str, Any]:
     snap["test_person"] = t_person[keep]
     snap["test_date"] = _ordinals(td)[keep]
     snap["test_result"] = np.array([RESULT_CODE.get(r, 2) for r in tr], dtype=np.int8)[keep]
-    hot = store.db.execute(
+    hot = store.db.execute(  # the literal matches the partial index temperatures_hot
         "SELECT person_id, date, slot, temperature FROM temperatures WHERE retracted_by IS NULL "
-        "AND temperature >= ?", (HOT_FLOOR,)).fetchall()
+        "AND temperature >= 37.0").fetchall()
     hp, hd, hs, ht = (list(c) for c in zip(*hot, strict=True)) if hot else ([], [], [], [])
     h_person = people(hp)
     hkeep = h_person >= 0

@@ -97,6 +97,7 @@ CREATE TABLE IF NOT EXISTS temperatures (
 );
 CREATE INDEX IF NOT EXISTS temperatures_active_date ON temperatures(date, person_id, temperature)
     WHERE retracted_by IS NULL;
+CREATE INDEX IF NOT EXISTS temperatures_hot ON temperatures(temperature) WHERE temperature >= 37.0;
 CREATE TABLE IF NOT EXISTS problems (
     id INTEGER PRIMARY KEY,
     batch_id INTEGER NOT NULL REFERENCES batches(id),
