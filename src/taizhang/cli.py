@@ -402,7 +402,9 @@ def person(
 
 def render_calendar(cal: dict[str, Any] | None) -> None:
     from .due_output import reason_label
+    from .render import environment
 
+    labels = environment(_templates_dir()).globals["labels"]
     if not cal:
         return
     if "error" in cal:
@@ -427,7 +429,7 @@ def render_calendar(cal: dict[str, Any] | None) -> None:
     if cal["release_date"]:
         out.print(f"解除日期：{cal['release_date']}", highlight=False)
     elif cal["blocked_reasons"]:
-        out.print("解除受阻：" + "；".join(reason_label(r) for r in cal["blocked_reasons"]),
+        out.print("解除受阻：" + "；".join(reason_label(r, labels) for r in cal["blocked_reasons"]),
                   highlight=False)
     out.print("每天阶段：" + "，".join(f"{d['date'][5:]}第{d['day']}天{d['phase'] or '已结束'}"
                                      for d in cal["calendar"]), highlight=False)
@@ -488,8 +490,9 @@ def due_today(
 ) -> None:
     """今日名单：应检、逾期未检、应解除、解除受阻、体温缺报、发热，按村分组。"""
     from .due_fast import due_lists_fast
-    from .due_output import LIST_FIELDS, LISTS, cell_text, lists_csv, mask_lists, write_lists_xlsx
+    from .due_output import LIST_FIELDS, LIST_KEYS, cell_text, lists_csv, mask_lists, write_lists_xlsx
     from .ledger import add_unregistered_fevers, load_arrays, unregistered_fevers
+    from .render import environment
     from .store import Store
 
     check_choice(fmt, ("table", "json", "csv", "xlsx"), "--format")
@@ -502,6 +505,7 @@ def due_today(
     add_unregistered_fevers(lists, strays)
     lists = mask_lists(lists, masker(no_mask))
     regimes = {k: r.name for k, r in policy.regimes.items()}
+    labels = environment(_templates_dir()).globals["labels"]
     title = state.config.township or "taizhang"
     if fmt == "json":
         text = json.dumps(lists, ensure_ascii=False, indent=2) + "\n"
@@ -511,7 +515,7 @@ def due_today(
             sys.stdout.write(text)
         return
     if fmt == "csv":
-        text = lists_csv(lists, regimes)
+        text = lists_csv(lists, regimes, labels)
         if out_file:
             _write_text(out_file, text, encoding="utf-8-sig")
         else:
@@ -519,26 +523,21 @@ def due_today(
         return
     if fmt == "xlsx":
         target = out_file or Path(f"今日名单_{day.isoformat()}.xlsx")
-        write_lists_xlsx(lists, target, title, regimes)
+        write_lists_xlsx(lists, target, title, regimes, labels)
         err.print(f"已写入 {target}", highlight=False)
         return
-    for key, label in LISTS.items():
-        entries = lists[key]
+    words = labels["list_columns"]
+    for key in LIST_KEYS:
+        entries, label = lists[key], labels["lists"][key]
         table = Table(title=f"{label}（{len(entries)}）", title_justify="left")
         for fld in LIST_FIELDS[key]:
-            table.add_column(_column_label(fld))
+            table.add_column(words[fld])
         for entry in entries:
-            table.add_row(*(cell_text(f, entry.get(f), regimes) for f in LIST_FIELDS[key]))
+            table.add_row(*(cell_text(f, entry.get(f), regimes, labels) for f in LIST_FIELDS[key]))
         if entries:
             out.print(table)
         else:
-            out.print(f"{label}：无", highlight=False)
-
-
-def _column_label(fld: str) -> str:
-    from .due_output import COLUMNS
-
-    return COLUMNS[fld]
+            out.print(f"{label}：{words['none']}", highlight=False)
 
 
 def _write_text(path: Path, text: str, encoding: str = "utf-8") -> None:

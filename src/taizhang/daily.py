@@ -17,13 +17,12 @@ import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from .config import Config
 from .due_fast import NEVER, LedgerArrays, _Fast, due_lists_fast
-from .due_output import lists_csv, mask_lists, write_lists_xlsx
 from .errors import TaizhangError
 from .export import _atomic_target, neutralise
 from .ledger import add_unregistered_fevers, load_arrays, unregistered_fevers
@@ -390,15 +389,4 @@ def masked_problem_text(p: Any) -> str:
     return f"{p.path}“{p.sheet}”{p.code}：{p.message}（值：{mask_field(p.field, p.value)}）"
 
 
-__all__ = [
-    "NEVER",
-    "REPORT_FORMATS",
-    "DailyData",
-    "daily_lock",
-    "datetime",
-    "gather",
-    "lists_csv",
-    "mask_lists",
-    "write_lists_xlsx",
-    "write_report",
-]
+__all__ = ["NEVER", "REPORT_FORMATS", "DailyData", "daily_lock", "gather", "write_report"]

@@ -31,6 +31,7 @@ from .errors import TaizhangError, UsageError
 from .importer import import_paths
 from .policy import Policy, load_policy
 from .privacy import mask_field
+from .render import environment
 from .store import Store
 from .validation import Validator
 from .workspace import init_workspace
@@ -109,10 +110,11 @@ def _run(config: Config, db_path: Path, policy: Policy, day: date, inbox: Path, 
         regimes = {k: r.name for k, r in policy.regimes.items()}
         stamp = day.isoformat()
         target = out_dir / f"今日名单_{stamp}.xlsx"
-        write_lists_xlsx(lists, target, config.township or "taizhang", regimes)
+        labels = environment(templates).globals["labels"]
+        write_lists_xlsx(lists, target, config.township or "taizhang", regimes, labels)
         result.outputs.append(target)
         target = out_dir / f"今日名单_{stamp}.csv"
-        write_text(target, lists_csv(lists, regimes), encoding="utf-8-sig")
+        write_text(target, lists_csv(lists, regimes, labels), encoding="utf-8-sig")
         result.outputs.append(target)
         import json
 
