@@ -255,3 +255,16 @@ def test_demo_runs_on_the_sample(tmp_path: Path) -> None:
                         .read_text(encoding="utf-8"))
     assert [v["village"] for v in report["villages"]] == ["平阳村", "东溪村", "桃源村", "新桥社区", "石门村"]
     assert re.search(r"在管 \d+ 人", result.stdout)
+
+
+def test_an_older_labels_copy_still_works(workspace: Path) -> None:
+    """An office's labels.toml from an older version lacks newer sections and keys."""
+    (workspace / "templates").mkdir()
+    (workspace / "taizhang.toml").write_text(CONFIG + 'templates = "templates"\n', encoding="utf-8")
+    (workspace / "templates" / "labels.toml").write_text('[report_columns]\nvillage = "行政村"\n',
+                                                         encoding="utf-8")
+    md = tz("daily-report", "--date", "2022-02-10", "--format", "md").stdout
+    assert "| 行政村 | 新增登记 |" in md
+    result = tz("due-today", "--date", "2022-02-10")
+    assert result.exit_code == 0, result.output
+    assert "今日应检" in result.stdout

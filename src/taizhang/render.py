@@ -15,6 +15,8 @@ from typing import Any
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, StrictUndefined
 
+from .errors import UsageError
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
@@ -32,17 +34,31 @@ def environment(user_dir: Path | None = None) -> Environment:
         keep_trailing_newline=True,
         undefined=StrictUndefined,
     )
-    labels = load_labels(env)
+    labels = load_labels(user_dir)
     env.filters["reason"] = lambda reason: reason_text(reason, labels)
     env.globals["labels"] = labels
     return env
 
 
-def load_labels(env: Environment) -> dict[str, Any]:
-    """`labels.toml` through the same loader, so it is overridable like a template."""
-    assert env.loader is not None
-    source, _, _ = env.loader.get_source(env, "labels.toml")
-    return tomllib.loads(source)
+def load_labels(user_dir: Path | None = None) -> dict[str, Any]:
+    """The packaged `labels.toml`, with the office's own copy laid over it key by
+    key: a copy made by an older version, which lacks newer keys, still works."""
+    from importlib import resources
+
+    labels = tomllib.loads(
+        resources.files("taizhang").joinpath("templates", "labels.toml").read_text(encoding="utf-8"))
+    own = user_dir / "labels.toml" if user_dir is not None else None
+    if own is not None and own.is_file():
+        try:
+            mine = tomllib.loads(own.read_text(encoding="utf-8-sig"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise UsageError(f"{own} 格式错误（{exc}）：请改正，或删除该文件以使用内置用语") from None
+        for section, values in mine.items():
+            if isinstance(values, dict) and isinstance(labels.get(section), dict):
+                labels[section].update(values)
+            else:
+                labels[section] = values
+    return labels
 
 
 def reason_text(reason: str, labels: dict[str, Any]) -> str:
