@@ -71,8 +71,11 @@ class ImportReport:
 def import_paths(store: Store, paths: list[Path], validator: Validator, as_of: date,
                  progress: Callable[[str], None] | None = None) -> ImportReport:
     """Import files and folders (recursively); never stops at a bad file."""
+    from .ledger import ledger_version, refresh_snapshot
+
     files, notes = find_input_files(paths)
     report = ImportReport([], notes=notes)
+    version_before = ledger_version(store)
     for path in files:
         name = str(path)
         if progress is not None:
@@ -95,8 +98,7 @@ def import_paths(store: Store, paths: list[Path], validator: Validator, as_of: d
             report.outcomes.append(write_batch(store, result, path, sha, size, as_of))
         except TaizhangError as exc:
             report.outcomes.append(BatchOutcome(name, "failed", exc.message))
-    if any(o.status == "imported" for o in report.outcomes):
-        from .ledger import refresh_snapshot
-
-        refresh_snapshot(store)  # the day's lists and reports then start from it
+    imported = [o for o in report.outcomes if o.status == "imported"]
+    if imported:  # the day's lists and reports then start from an up-to-date snapshot
+        refresh_snapshot(store, version_before, set().union(*(o.affected for o in imported)))
     return report

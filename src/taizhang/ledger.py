@@ -82,16 +82,23 @@ def _snapshot_path(store: Store) -> Path:
     return store.path.with_name(store.path.name + ".snapshot.npz")
 
 
-def _build_snapshot(store: Store) -> dict[str, Any]:
+def _build_snapshot(store: Store, only: list[int] | None = None) -> dict[str, Any]:
     """Registered people, all active test records and the readings at or above
-    HOT_FLOOR, as arrays: what every due-today and daily-report needs."""
+    HOT_FLOOR, as arrays: what every due-today and daily-report needs. With
+    `only`, just those persons (to splice into an existing snapshot)."""
     import numpy as np
 
     from .due_fast import DATE_COLUMNS, RESULT_CODE, TEXT_COLUMNS
 
+    subset, args = "", ()
+    if only is not None:
+        store.db.execute("CREATE TEMP TABLE IF NOT EXISTS snapshot_ids (id INTEGER PRIMARY KEY)")
+        store.db.execute("DELETE FROM snapshot_ids")
+        store.db.executemany("INSERT INTO snapshot_ids(id) VALUES (?)", [(i,) for i in only])
+        subset = " AND {col} IN (SELECT id FROM snapshot_ids)"
     cols = ("id", *TEXT_COLUMNS, *DATE_COLUMNS)
-    rows = store.db.execute(f"SELECT {', '.join(cols)} FROM persons WHERE registered=1 ORDER BY id"
-                            ).fetchall()
+    rows = store.db.execute(f"SELECT {', '.join(cols)} FROM persons WHERE registered=1"
+                            f"{subset.format(col='id')} ORDER BY id", args).fetchall()
     columns = list(zip(*rows, strict=True)) if rows else [()] * len(cols)
     ids = np.array(columns[0], dtype=np.int64)
     snap: dict[str, Any] = {"ids": ids}
@@ -110,7 +117,8 @@ def _build_snapshot(store: Store) -> dict[str, Any]:
         return mapped
 
     tests = store.db.execute("SELECT person_id, sample_date, result FROM tests "
-                             "WHERE retracted_by IS NULL AND result IS NOT NULL").fetchall()
+                             "WHERE retracted_by IS NULL AND result IS NOT NULL"
+                             f"{subset.format(col='person_id')}").fetchall()
     tp, td, tr = (list(c) for c in zip(*tests, strict=True)) if tests else ([], [], [])
     t_person = people(tp)
     keep = t_person >= 0
@@ -119,7 +127,7 @@ def _build_snapshot(store: Store) -> dict[str, Any]:
     snap["test_result"] = np.array([RESULT_CODE.get(r, 2) for r in tr], dtype=np.int8)[keep]
     hot = store.db.execute(  # the literal matches the partial index temperatures_hot
         "SELECT person_id, date, slot, temperature FROM temperatures WHERE retracted_by IS NULL "
-        "AND temperature >= 37.0").fetchall()
+        f"AND temperature >= 37.0{subset.format(col='person_id')}").fetchall()
     hp, hd, hs, ht = (list(c) for c in zip(*hot, strict=True)) if hot else ([], [], [], [])
     h_person = people(hp)
     hkeep = h_person >= 0
@@ -135,11 +143,7 @@ def _snapshot(store: Store) -> dict[str, Any]:
     """The snapshot for the ledger's current version, from the file beside the
     database when it is current, else rebuilt and saved (owner-only, written
     to a temporary name and renamed). Every import bumps the version."""
-    import os
-
     import numpy as np
-
-    from .store import create_private_file
 
     version = ledger_version(store)
     path = _snapshot_path(store)
@@ -150,7 +154,21 @@ def _snapshot(store: Store) -> dict[str, Any]:
     except (OSError, ValueError, KeyError):
         pass
     snap = _build_snapshot(store)
-    snap["version"] = np.array(version)
+    _save_snapshot(store, snap)
+    return snap
+
+
+def _save_snapshot(store: Store, snap: dict[str, Any]) -> None:
+    """Write the snapshot with the ledger's current version: owner-only, to a
+    temporary name and renamed. A read-only folder just means no file."""
+    import os
+
+    import numpy as np
+
+    from .store import create_private_file
+
+    snap["version"] = np.array(ledger_version(store))
+    path = _snapshot_path(store)
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     try:
         create_private_file(tmp)
@@ -158,13 +176,59 @@ def _snapshot(store: Store) -> dict[str, Any]:
             np.savez(fh, **snap)
         os.replace(tmp, path)
     except OSError:
-        tmp.unlink(missing_ok=True)  # a read-only folder: work without the file
-    return snap
+        tmp.unlink(missing_ok=True)
 
 
-def refresh_snapshot(store: Store) -> None:
-    """Bring the snapshot beside the database up to date (after an import)."""
-    _snapshot(store)
+def refresh_snapshot(store: Store, since: str | None = None, affected: set[int] | None = None
+                     ) -> None:
+    """Bring the snapshot beside the database up to date after an import.
+
+    When the saved snapshot is of version `since` (the ledger before this
+    import), only the `affected` persons are re-read and spliced in: a one-file
+    re-import then costs that file, not the county. Otherwise it is rebuilt."""
+    import numpy as np
+
+    path = _snapshot_path(store)
+    if since is None or affected is None:
+        _snapshot(store)
+        return
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            old = {k: data[k] for k in data.files} if str(data["version"]) == since else None
+    except (OSError, ValueError, KeyError):
+        old = None
+    if old is None:
+        _snapshot(store)
+        return
+    fresh = _build_snapshot(store, sorted(affected))
+    _save_snapshot(store, _splice(old, fresh, affected))
+
+
+def _splice(old: dict[str, Any], fresh: dict[str, Any], affected: set[int]) -> dict[str, Any]:
+    """`old` without the affected persons, plus `fresh` (their current rows), re-indexed."""
+    import numpy as np
+
+    gone = np.isin(old["ids"], np.fromiter(affected, dtype=np.int64, count=len(affected)))
+    keep = ~gone
+    ids = np.concatenate([old["ids"][keep], fresh["ids"]])
+    order = np.argsort(ids, kind="stable")
+    out: dict[str, Any] = {"ids": ids[order]}
+    for key in old:
+        if key.startswith(("text_", "date_")):
+            out[key] = np.concatenate([old[key][keep], fresh[key]])[order]
+    index = np.full(int(out["ids"].max()) + 1 if len(out["ids"]) else 1, -1, dtype=np.int64)
+    index[out["ids"]] = np.arange(len(out["ids"]))
+    out["index"] = index
+    for prefix, person_key in (("test", "test_person"), ("hot", "hot_person")):
+        old_ids = old["ids"][old[person_key]]
+        stay = ~np.isin(old_ids, fresh["ids"]) & ~np.isin(old_ids, np.fromiter(
+            affected, dtype=np.int64, count=len(affected)))
+        new_ids = fresh["ids"][fresh[person_key]]
+        out[person_key] = index[np.concatenate([old_ids[stay], new_ids])]
+        for key in old:
+            if key.startswith(prefix + "_") and key != person_key:
+                out[key] = np.concatenate([old[key][stay], fresh[key]])
+    return out
 
 
 def load_arrays(store: Store, until: date, threshold: float, village: str | None = None) -> Any:

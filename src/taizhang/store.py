@@ -269,6 +269,7 @@ class BatchOutcome:
     temperatures: int = 0
     problems: list[Problem] = field(default_factory=list)
     batch_id: int | None = None
+    affected: set[int] = field(default_factory=set)  # person ids whose ledger rows changed
 
 
 def write_batch(store: Store, result: FileResult, path: Path, sha256: str, size: int,
@@ -311,8 +312,9 @@ def write_batch(store: Store, result: FileResult, path: Path, sha256: str, size:
         if previous:
             marks = ",".join("?" * len(previous))
             for table in ("tests", "temperatures"):
-                db.execute(f"UPDATE {table} SET retracted_by=? WHERE batch_id IN ({marks}) "
-                           "AND retracted_by IS NULL", (batch, *previous))
+                outcome.affected.update(pid for (pid,) in db.execute(
+                    f"UPDATE {table} SET retracted_by=? WHERE batch_id IN ({marks}) "
+                    "AND retracted_by IS NULL RETURNING person_id", (batch, *previous)))
         for sheet in result.sheets:
             test_rows = [(merger.ids[t.person.key], _text(t.sample_date), t.result, t.site, batch,
                           sheet.sheet, t.row) for t in sheet.tests
@@ -330,6 +332,7 @@ def write_batch(store: Store, result: FileResult, path: Path, sha256: str, size:
                             json.dumps(rej.cells, ensure_ascii=False), rej.reason))
                 outcome.rejected_rows += 1
         outcome.problems.extend(merger.conflicts)
+        outcome.affected.update(merger.ids.values())
         # every change to the ledger bumps its version: cached snapshots go stale
         db.execute("INSERT INTO meta(key, value) VALUES ('ledger_version', ?) "
                    "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
