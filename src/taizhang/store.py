@@ -288,8 +288,11 @@ def write_batch(store: Store, result: FileResult, path: Path, sha256: str, size:
         )
         batch = int(cur.lastrowid or 0)
         outcome.batch_id = batch
-        previous = [r[0] for r in db.execute(
-            "SELECT id FROM batches WHERE path=? AND id<>?", (result.path, batch))]
+        previous, previous_kinds = [], set()
+        for prev_id, prev_kind in db.execute(
+                "SELECT id, kind FROM batches WHERE path=? AND id<>?", (result.path, batch)):
+            previous.append(prev_id)
+            previous_kinds.update((prev_kind or "").split("、"))
         merger = _Merger(db, batch, as_of, outcome)
         keys: dict[str, bool] = {}
         for sheet in result.sheets:
@@ -311,7 +314,11 @@ def write_batch(store: Store, result: FileResult, path: Path, sha256: str, size:
         merger.finish()
         if previous:
             marks = ",".join("?" * len(previous))
-            for table in ("tests", "temperatures"):
+            # only the tables the older versions wrote to (a scan without an index)
+            tables = [t for t, kinds in (("tests", {"tests", "registration"}),
+                                         ("temperatures", {"temperatures"}))
+                      if previous_kinds & kinds or "" in previous_kinds]
+            for table in tables:
                 outcome.affected.update(pid for (pid,) in db.execute(
                     f"UPDATE {table} SET retracted_by=? WHERE batch_id IN ({marks}) "
                     "AND retracted_by IS NULL RETURNING person_id", (batch, *previous)))
