@@ -532,8 +532,10 @@ def due_today(
         table = Table(title=f"{label}（{len(entries)}）", title_justify="left")
         for fld in LIST_FIELDS[key]:
             table.add_column(words[fld])
-        for entry in entries:
-            table.add_row(*(cell_text(f, entry.get(f), regimes, labels) for f in LIST_FIELDS[key]))
+        for i, entry in enumerate(entries):  # a rule after each village's group
+            last = i + 1 == len(entries) or entries[i + 1]["village"] != entry["village"]
+            table.add_row(*(cell_text(f, entry.get(f), regimes, labels) for f in LIST_FIELDS[key]),
+                          end_section=last)
         if entries:
             out.print(table)
         else:
