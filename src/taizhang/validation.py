@@ -114,13 +114,14 @@ class PersonKey:
     id_valid: bool
     name: str
     phone: str
+    key: str = field(init=False)  # the merge key, computed once
 
-    @property
-    def key(self) -> str:
+    def __post_init__(self) -> None:
         if self.id_valid:
             number = id_from_legacy(self.id_number) if len(self.id_number) == 15 else self.id_number
-            return "id:" + number
-        return f"np:{self.name}|{self.phone}"
+            self.key = "id:" + number
+        else:
+            self.key = f"np:{self.name}|{self.phone}"
 
 
 @dataclass(slots=True)
@@ -246,8 +247,8 @@ class Validator:
         self.village = village
         self.kind = kind
         self.encoding = encoding
-        # person key -> (name, village, arrival, where) first seen in this run
-        self._seen: dict[str, tuple[str, str | None, date | None, str]] = {}
+        # person key -> (name, village, arrival, (file, sheet, row)) first seen in this run
+        self._seen: dict[str, tuple[str, str | None, date | None, tuple[str, str, int]]] = {}
 
     # ------------------------------------------------------------------ files
 
@@ -293,8 +294,8 @@ class Validator:
     # ------------------------------------------------------------------ cross-file
 
     def remember(self, key: str, name: str, village: str | None, arrival: date | None,
-                 where: str, registered: bool
-                 ) -> tuple[str, str | None, date | None, str] | None:
+                 where: tuple[str, str, int], registered: bool
+                 ) -> tuple[str, str | None, date | None, tuple[str, str, int]] | None:
         """Record a person; return what was seen before for this key, if anything.
 
         The first registration row seen becomes the reference for village and
@@ -317,6 +318,7 @@ class _SheetValidator:
         self.layout = layout
         self.cols = layout.by_field()
         self.display = display
+        self.file_name = Path(display).name
         self.kind = layout.kind or REGISTRATION
         self.result = SheetResult(display, raw.name, self.kind, None, None, len(layout.data_rows))
         self.result.unknown_columns = layout.unknown_columns
@@ -515,13 +517,14 @@ class _SheetValidator:
         """`conflict` when this ID was seen before with another name, village or arrival."""
         if not person.id_valid:
             return
-        where = f"{Path(self.display).name}“{self.raw.name}”第{r + 1}行"
+        where = (self.file_name, self.raw.name, r + 1)
         registered = self.kind == REGISTRATION
         before = self.o.remember(person.key, person.name, village if registered else None,
                                  arrival, where, registered)
         if before is None:
             return
-        name, other_village, other_arrival, other_where = before
+        name, other_village, other_arrival, (other_file, other_sheet, other_row) = before
+        other_where = f"{other_file}“{other_sheet}”第{other_row}行"
         checks = [("name", "姓名", person.name, name)]
         if self.kind == REGISTRATION:
             # Village and arrival are key values only where a registration
