@@ -268,3 +268,21 @@ def test_an_older_labels_copy_still_works(workspace: Path) -> None:
     result = tz("due-today", "--date", "2022-02-10")
     assert result.exit_code == 0, result.output
     assert "今日应检" in result.stdout
+
+
+def test_notices_for_people_without_an_id_go_to_the_right_person(workspace: Path) -> None:
+    """Two returnees without an ID number (keyed by name + phone) both due today:
+    each gets a notice with their own name, not two copies of one."""
+    write(workspace / "inbox" / "丙村登记.csv", [["姓名", "联系电话", "村", "返乡日期", "包保责任人"],
+                                              ["孙甲", "13900000001", "丙村", "2022-02-10", "周干部"],
+                                              ["孙乙", "13900000002", "丙村", "2022-02-10", "吴干部"]])
+    assert tz("import", "inbox").exit_code == 0
+    result = tz("notice", "test", "--date", "2022-02-10", "--out", "notices")
+    assert result.exit_code == 0, result.output
+    html = next((workspace / "notices").glob("*.html")).read_text(encoding="utf-8")
+    assert html.count("孙甲（身份证号") == 1 and html.count("孙乙（身份证号") == 1
+    assert "周干部" in html and "吴干部" in html
+    isolation = tz("notice", "isolation", "--date", "2022-02-10", "--out", "iso")
+    assert isolation.exit_code == 0, isolation.output
+    text = next((workspace / "iso").glob("*.html")).read_text(encoding="utf-8")
+    assert "居家健康监测14天" in text and "（第1、7、14天）" in text

@@ -224,64 +224,79 @@ def write_report(data: DailyData, fmt: str, out_dir: Path, mask: Mask,
 def notice_people(store: Store, data: DailyData, kind: str, policy: Policy,
                   id_number: str | None, mask: Mask) -> list[dict[str, Any]]:
     """The people a notice of `kind` is for on the day, with what the template needs."""
+    from .due_fast import _Fast
     from .values import clean_id_text
 
     t = data.date
     arrays = data.arrays
-    selected: list[tuple[int, dict[str, Any]]] = []
-    index = {n: i for i, n in enumerate(arrays.text["id_number"])}
+    text = arrays.text
     if kind == "isolation":
-        from .due_fast import _Fast
-
         fast = _Fast(arrays, t, policy, None)
         starts = (fast.start == t.toordinal()) & fast.valid & (fast.planned > fast.start)
-        selected = [(int(i), {}) for i in starts.nonzero()[0]]
-    elif kind == "test":
-        selected = [(index[e["id_number"]], e) for e in data.lists["tests_due"]]
+        selected: list[tuple[int, dict[str, Any]]] = [(int(i), {}) for i in starts.nonzero()[0]]
     else:
-        selected = [(index[e["id_number"]], e) for e in data.lists["releases_due"]]
+        # list entries name a person by ID, name and village (IDs may be empty or
+        # repeated for unverified people), so match all three, in order
+        where: dict[tuple[str, str, str], list[int]] = {}
+        for i, key in enumerate(zip(text["id_number"], text["name"], text["village"], strict=True)):
+            where.setdefault(key, []).append(i)
+        entries = data.lists["tests_due" if kind == "test" else "releases_due"]
+        selected = []
+        for e in entries:
+            found = where.get((e["id_number"], e["name"], e["village"]), [])
+            if found:
+                selected.append((found[0] if len(found) == 1 else found.pop(0), e))
     if id_number:
         wanted = clean_id_text(id_number)
-        selected = [(i, e) for i, e in selected if arrays.text["id_number"][i] == wanted]
-    people = []
-    for i, entry in selected:
-        people.append(_notice_context(store, arrays, i, entry, policy, t, mask))
-    return people
+        selected = [(i, e) for i, e in selected if text["id_number"][i] == wanted]
+    extra = _notice_fields(store, arrays, [i for i, _ in selected])
+    return [_notice_context(arrays, i, entry, extra.get(i, {}), policy, t, mask)
+            for i, entry in selected]
 
 
-def _notice_context(store: Store, arrays: LedgerArrays, i: int, entry: dict[str, Any],
+def _notice_fields(store: Store, arrays: LedgerArrays, positions: list[int]
+                   ) -> dict[int, dict[str, Any]]:
+    """Address, origin, 包保责任人 and 村医 of the selected people: one query."""
+    if arrays.person_ids is None or not positions:
+        return {}
+    wanted = {int(arrays.person_ids[i]): i for i in positions}
+    found = {}
+    for row in store.db.execute(
+        "SELECT id, address, origin, guardian, doctor, arrival_date FROM persons "
+        "WHERE id IN (SELECT value FROM json_each(?))", (json.dumps(list(wanted)),)
+    ):
+        found[wanted[row["id"]]] = {k: row[k] or "" for k in row.keys() if k != "id"}
+    return found
+
+
+def _notice_context(arrays: LedgerArrays, i: int, entry: dict[str, Any], extra: dict[str, Any],
                     policy: Policy, t: date, mask: Mask) -> dict[str, Any]:
     from datetime import timedelta
 
     from .due import Episode, build_episode
 
     ident = arrays.text["id_number"][i]
-    row = store.db.execute("SELECT * FROM persons WHERE registered=1 AND id_number=? LIMIT 1",
-                           (ident,)).fetchone()
-    person = {k: row[k] for k in row.keys()} if row is not None else {}
-    data = arrays.person_data(i)
-    ep = build_episode(data.person, policy)
+    ep = build_episode(arrays.person_fields(i), policy)
     assert isinstance(ep, Episode)
     release = entry.get("release_date")
-    later = [s.due.isoformat() for s in ep.tests if not s.blocks_release]
+    end = date.fromisoformat(release) if release else ep.planned_release
     return {
         "name": arrays.text["name"][i], "village": arrays.text["village"][i],
         "id_number": mask("id_number", ident) if mask else ident,
-        "address": person.get("address") or "", "origin": person.get("origin") or "",
-        "guardian": person.get("guardian") or "", "doctor": person.get("doctor") or "",
-        "arrival_date": person.get("arrival_date") or "",
+        "address": extra.get("address", ""), "origin": extra.get("origin", ""),
+        "guardian": extra.get("guardian", ""), "doctor": extra.get("doctor", ""),
+        "arrival_date": extra.get("arrival_date", ""),
         "regime_name": ep.regime.name,
-        "phases_text": "+".join(f"{name}{days}天" for name, days in ep.regime.phases),
-        "test_days": "、".join(str(s.day) for s in ep.tests),
+        "phases": [list(phase) for phase in ep.regime.phases],
+        "test_days": [s.day for s in ep.tests],
         "start": ep.start.isoformat(),
-        "last_day": ((date.fromisoformat(release) if release else ep.planned_release)
-                     - timedelta(days=1)).isoformat(),
+        "last_day": (end - timedelta(days=1)).isoformat(),
         "planned_release": ep.planned_release.isoformat(),
-        "release_date": release or "", "days_served": ((date.fromisoformat(release)
-                                                        if release else ep.planned_release)
-                                                       - ep.start).days,
+        "release_date": release or "", "days_served": (end - ep.start).days,
         "day": entry.get("day"), "due_date": entry.get("due_date"), "late": entry.get("late"),
-        "later_tests": "、".join(d for d in later if d >= t.isoformat()), "site": "",
+        "later_tests": [s.due.isoformat() for s in ep.tests
+                        if not s.blocks_release and s.due >= t],
+        "site": "",
     }
 
 
@@ -291,9 +306,6 @@ def render_notices(people: list[dict[str, Any]], kind: str, data: DailyData,
     context = {**text_context(data.config), **extras}
     return [render(env, f"notice_{kind}.txt.j2", p=p, date=data.date.isoformat(),
                    township=data.township, **context) for p in people]
-
-
-NOTICE_TITLES = {"isolation": "居家隔离告知书", "test": "核酸检测通知", "release": "解除居家隔离通知书"}
 
 
 def safe_filename(name: str) -> str:
@@ -308,11 +320,13 @@ def write_notices(people: list[dict[str, Any]], kind: str, data: DailyData, fmt:
     """One printable html with page breaks, or one .docx per person."""
     texts = render_notices(people, kind, data, templates, extras)
     day = data.date.isoformat()
+    words = environment(templates).globals["labels"]["notices"]
+    title = words[kind]
     if fmt == "html":
         env = environment(templates)
-        target = out_dir / f"{NOTICE_TITLES[kind]}_{day}.html"
+        target = out_dir / safe_filename(f"{title}_{day}.html")
         write_text(target, render(env, "notices.html.j2", notices=texts,
-                                  title=f"{NOTICE_TITLES[kind]}（{day}）", empty="今日无"))
+                                  title=f"{title}（{day}）", empty=words["none"]))
         return [target]
     from docx import Document
     from docx.enum.text import WD_ALIGN_PARAGRAPH
@@ -332,8 +346,7 @@ def write_notices(people: list[dict[str, Any]], kind: str, data: DailyData, fmt:
             para = doc.add_paragraph(neutralise(line))
             if n >= len(body) - 2:
                 para.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-        target = out_dir / safe_filename(
-            f"{NOTICE_TITLES[kind]}_{day}_{person['village']}_{person['name']}.docx")
+        target = out_dir / safe_filename(f"{title}_{day}_{person['village']}_{person['name']}.docx")
         tmp = _atomic_target(target)
         doc.save(str(tmp))
         os.replace(tmp, target)

@@ -68,6 +68,7 @@ class LedgerArrays:
     # the loader counted them in the database instead of handing over each reading
     day_counts: np.ndarray | None = None
     day_counts_date: int = 0
+    person_ids: np.ndarray | None = None  # database ids, when loaded from the store
 
     @property
     def size(self) -> int:
@@ -92,12 +93,17 @@ class LedgerArrays:
             [r.slot for p in people for r in p.readings],
         )
 
-    def person_data(self, i: int) -> PersonData:
-        """One person back as the reference functions take it."""
+    def person_fields(self, i: int) -> dict[str, Any]:
+        """One person's ledger values (dates as `date`), without records."""
         person: dict[str, Any] = {c: self.text[c][i] for c in TEXT_COLUMNS}
         for c in DATE_COLUMNS:
             value = int(self.dates[c][i])
             person[c] = date.fromordinal(value) if value != NEVER else None
+        return person
+
+    def person_data(self, i: int) -> PersonData:
+        """One person back as the reference functions take it."""
+        person = self.person_fields(i)
         tests = [TestRecord(date.fromordinal(int(d)), RESULT_NAME[int(r)])
                  for d, r in zip(self.test_date[self.test_person == i],
                                  self.test_result[self.test_person == i], strict=True)]

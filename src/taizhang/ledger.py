@@ -301,7 +301,7 @@ def load_arrays(store: Store, until: date, threshold: float, village: str | None
         np.concatenate([_ordinals(rd)[rkeep], hot_date]),
         np.concatenate([np.array(rt, dtype=np.float64)[rkeep], hot_temp]),
         [s for s, k in zip(rs, rkeep, strict=True) if k] + hot_slot,
-        day_counts=day_counts, day_counts_date=yesterday.toordinal(),
+        day_counts=day_counts, day_counts_date=yesterday.toordinal(), person_ids=snap["ids"],
     )
 
 
