@@ -3,6 +3,7 @@ the provenance of each value (`taizhang person`)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -57,7 +58,11 @@ def person_view(store: Store, id_number: str, mask: Callable[[str, str], str] | 
     keyed = {(h["path"], h["sheet"], h["row"]) for hs in history.values() for h in hs}
     keyed |= {(r["path"], r["sheet"], r["row"]) for r in tests + temps}
     problems = []
-    for p in store.db.execute("SELECT * FROM problems ORDER BY batch_id, id"):
+    paths = sorted({path for path, _, _ in keyed})
+    for p in store.db.execute(
+        "SELECT * FROM problems WHERE path IN (SELECT value FROM json_each(?)) "
+        "ORDER BY batch_id, id", (json.dumps(paths, ensure_ascii=False),)
+    ):
         if (p["path"], p["sheet"], p["row"]) in keyed:
             problems.append({"path": p["path"], "sheet": p["sheet"], "row": p["row"],
                              "column": p["col"], "field": p["field"], "code": p["code"],
