@@ -398,9 +398,12 @@ class _Merger:
         self.db.executemany("INSERT OR IGNORE INTO batch_keys(key) VALUES (?)",
                             [(k,) for k in keys])
         self.current: dict[int, tuple[Any, ...]] = {}
+        # CROSS JOIN fixes the loop order: the batch's keys outside, a lookup in
+        # persons' key index inside. Left to itself the planner (no statistics
+        # on a temp table) scanned all persons once per file: quadratic.
         for pid, key, *fields in self.db.execute(
-            f"SELECT p.id, p.key, {', '.join('p.' + f for f in KEY_FIELDS)} FROM persons p "
-            "JOIN batch_keys k ON k.key = p.key"
+            f"SELECT p.id, p.key, {', '.join('p.' + f for f in KEY_FIELDS)} FROM batch_keys k "
+            "CROSS JOIN persons p ON p.key = k.key"
         ):
             self.ids[key] = pid
             self.current[pid] = tuple(fields)
@@ -409,12 +412,11 @@ class _Merger:
             self.db.executemany("INSERT INTO persons(key, verified, registered) VALUES (?, ?, 0)",
                                 missing)
             for pid, key in self.db.execute(
-                "SELECT p.id, p.key FROM persons p JOIN batch_keys k ON k.key = p.key "
-                "WHERE p.id NOT IN (SELECT value FROM json_each(?))",
-                (json.dumps(list(self.current)),),
+                "SELECT p.id, p.key FROM batch_keys k CROSS JOIN persons p ON p.key = k.key"
             ):
-                self.ids[key] = pid
-                self.new.add(pid)
+                if key not in self.ids:
+                    self.ids[key] = pid
+                    self.new.add(pid)
 
     def person(self, key: PersonKey, values: dict[str, Any], sheet: str, row: int,
                registered: bool = False) -> None:
@@ -473,14 +475,14 @@ class _Merger:
         self.db.executemany("INSERT INTO touched(id) VALUES (?)", [(p,) for p in self.touched])
         merged: dict[int, dict[str, str]] = {}
         for pid, fld, value in self.db.execute(
-            """SELECT v.person_id, v.field, v.value FROM person_values v
-               JOIN touched t ON t.id = v.person_id JOIN batches b ON b.id = v.batch_id
+            """SELECT v.person_id, v.field, v.value FROM touched t
+               CROSS JOIN person_values v ON v.person_id = t.id JOIN batches b ON b.id = v.batch_id
                ORDER BY v.person_id, b.as_of, b.id, v.row"""
         ):
             merged.setdefault(pid, {})[fld] = value
         current = {row[0]: tuple(row[1:]) for row in self.db.execute(
-            f"SELECT p.id, {', '.join('p.' + f for f in PERSON_FIELDS)} FROM persons p "
-            "JOIN touched t ON t.id = p.id")}
+            f"SELECT p.id, {', '.join('p.' + f for f in PERSON_FIELDS)} FROM touched t "
+            "CROSS JOIN persons p ON p.id = t.id")}
         updates = []
         updated = 0
         for pid, values in merged.items():
