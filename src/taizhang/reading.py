@@ -295,7 +295,7 @@ def decode_text(data: bytes, encoding: str | None, name: str) -> tuple[str, str]
     except UnicodeDecodeError as exc:
         failed_at = exc.start
     else:
-        mixed = _decode_lines(data)
+        mixed = _decode_lines(data) if _has_utf8_line(data) else None
         if mixed is not None and mixed != text:
             return mixed, "mixed"
         return text, "gb18030"
@@ -312,6 +312,18 @@ def decode_text(data: bytes, encoding: str | None, name: str) -> tuple[str, str]
         ) from None
 
 
+# A line with a non-ASCII character and no undecodable byte (the surrogates
+# `surrogateescape` leaves for them): a line that is valid UTF-8.
+_UTF8_LINE_RE = re.compile("^(?=[^\n]*[^\x00-\x7f])[^\n\udc80-\udcff]*$", re.MULTILINE)
+
+
+def _has_utf8_line(data: bytes) -> bool:
+    """Whether any non-ASCII line of a GB18030 file is also valid UTF-8: only
+    then can the file mix encodings. One regex pass in C instead of decoding
+    every line twice (a county's GBK test sheets have a million lines)."""
+    return _UTF8_LINE_RE.search(data.decode("utf-8", "surrogateescape")) is not None
+
+
 def _decode_lines(data: bytes) -> str | None:
     """Each line in its own encoding when a file mixes UTF-8 and GBK lines
     (files pasted together on different PCs); None when it is not that case."""
@@ -325,10 +337,13 @@ def _decode_lines(data: bytes) -> str | None:
                 continue
         if not candidates:
             return None
-        # Short GBK text can also be valid UTF-8; real text is mostly common
-        # characters (GB2312), mis-decoded text mostly is not.
-        codec, text = max(candidates, key=lambda c: (_common_share(c[1]), c[0] == "gb18030"))
-        if any(ord(ch) > 0x7F for ch in text):
+        if len(candidates) == 1:
+            codec, text = candidates[0]
+        else:
+            # Short GBK text can also be valid UTF-8; real text is mostly common
+            # characters (GB2312), mis-decoded text mostly is not.
+            codec, text = max(candidates, key=lambda c: (_common_share(c[1]), c[0] == "gb18030"))
+        if not text.isascii():
             kinds.add(codec)
         decoded.append(text)
     return "\n".join(decoded) if kinds == {"utf-8", "gb18030"} else None
