@@ -12,12 +12,14 @@ import sys
 import textwrap
 import time
 import zipfile
+from datetime import date
 from pathlib import Path
 
 import pytest
 from conftest import DATA, make_id
 from typer.testing import CliRunner
 
+from taizhang import readings
 from taizhang.cli import app
 from taizhang.store import SCHEMA_VERSION, Store
 
@@ -259,13 +261,29 @@ def test_older_schema_is_migrated(tmp_path: Path) -> None:
     db_path = tmp_path / "old.db"
     db = sqlite3.connect(db_path)
     db.executescript((DATA / "ledger_schema_v1.sql").read_text(encoding="utf-8"))
+    # readings one row each, as versions 1 and 2 stored them: two rows of a
+    # wide sheet, one of them retracted, and an unreadable one (not kept)
+    db.executemany("INSERT INTO temperatures(person_id, date, slot, temperature, batch_id, sheet, "
+                   "row, retracted_by) VALUES (1, ?, ?, ?, 1, '体温', ?, ?)",
+                   [("2022-02-01", "上午", 36.5, 3, None), ("2022-02-01", "下午", 37.3, 3, None),
+                    ("2022-02-02", "上午", 36.6, 3, None), ("2022-02-03", None, 36.4, 4, 1),
+                    (None, "上午", 36.8, 5, None)])
+    db.commit()
     db.close()
     with Store(db_path) as store:
         version = store.db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0]
-        assert int(version) == SCHEMA_VERSION == 2
+        assert int(version) == SCHEMA_VERSION == 3
         columns = [r[1] for r in store.db.execute("PRAGMA table_info(batches)")]
         assert "notes" in columns
         assert store.person("11010519491231002X")["name"] == "张三"
+        tables = {r[0] for r in store.db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        assert "temperatures" not in tables
+        rows = store.db.execute("SELECT row, n, retracted_by FROM temperature_rows ORDER BY row")
+        assert [tuple(r) for r in rows] == [(3, 3, None), (4, 1, 1)]
+        found = readings.load(store.db, "WHERE r.retracted_by IS NULL")
+        assert [(date.fromordinal(d).isoformat(), s, t) for d, s, t in zip(
+            found.day.tolist(), found.slots_text(), found.temperature.tolist(), strict=True)] == [
+            ("2022-02-01", "上午", 36.5), ("2022-02-01", "下午", 37.3), ("2022-02-02", "上午", 36.6)]
         assert store.integrity_ok()
 
 

@@ -131,6 +131,11 @@ def test_incremental_snapshot_equals_a_full_rebuild(tmp_path: Path, write_csv) -
                      ["乙", b, "2022-02-03", "待出"]]),  # corrected: 01-28 retracted
         ("体温.csv", [["姓名", "身份证号", "日期", "时段", "体温"], ["乙", b, "2022-02-04", "上午", "38.1"]]),
         ("登记2.csv", [["姓名", "身份证号", "村", "返乡日期"], ["丙", c, "东溪村", "2022-01-30"]]),
+        # the same reading sent again, lower: the newer one wins and the fever goes
+        ("体温2.csv", [["姓名", "身份证号", "日期", "时段", "体温"], ["乙", b, "2022-02-04", "上午", "36.5"],
+                      ["甲", a, "2022-02-05", "下午", "36.6"]]),
+        # a corrected first sheet: 乙's old row is retracted, 甲 gets a fever
+        ("体温.csv", [["姓名", "身份证号", "日期", "时段", "体温"], ["甲", a, "2022-02-06", "上午", "37.6"]]),
     ]
     with Store(db) as store:
         for name, rows in steps:
@@ -149,8 +154,15 @@ def test_incremental_snapshot_equals_a_full_rebuild(tmp_path: Path, write_csv) -
                                                       if k.startswith(prefix) and k != person]
                 return sorted(zip(*(c.tolist() for c in cols), strict=True))
 
-            for prefix, person in (("test_", "test_person"), ("hot_", "hot_person")):
+            for prefix, person in (("test_", "test_person"), ("hot_", "hot_person"),
+                                   ("temp_", "temp_person")):
                 assert records(spliced, prefix, person) == records(full, prefix, person), name
     with Store(db) as store:
         kept = store.db.execute("SELECT count(*) FROM tests WHERE retracted_by IS NULL").fetchone()[0]
+        snap = _build_snapshot(store)
     assert kept == 2  # 甲 01-29 and 乙 02-03: the corrected file no longer has 甲 01-28 or 丙 01-30
+    day = {d: date(2022, 2, d).toordinal() for d in (4, 5, 6)}
+    assert records(snap, "hot_", "hot_person") == [(1, day[6], "上午", 37.6)]  # 甲's fever
+    people = snap["ids"][snap["temp_person"]].tolist()
+    assert sorted(zip(people, snap["temp_date"].tolist(), strict=True)) == [
+        (1, day[5]), (1, day[6]), (2, day[4])]  # 乙's 02-04 reading once (36.5, the newer)

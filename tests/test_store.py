@@ -41,7 +41,7 @@ def validator() -> Validator:
 def snapshot(db_path: Path) -> dict[str, list[tuple]]:
     """Every table's rows, for 'the ledger equals what it was' comparisons."""
     db = sqlite3.connect(db_path)
-    tables = ["batches", "persons", "person_values", "tests", "temperatures", "problems",
+    tables = ["batches", "persons", "person_values", "tests", "temperature_rows", "problems",
               "rejected_rows"]
     result = {t: sorted(map(tuple, db.execute(f"SELECT * FROM {t}"))) for t in tables}
     db.close()

@@ -25,7 +25,7 @@ from .config import Config
 from .due_fast import NEVER, LedgerArrays, _Fast, due_lists_fast
 from .errors import TaizhangError
 from .export import _atomic_target, neutralise
-from .ledger import add_unregistered_fevers, load_arrays, unregistered_fevers
+from .ledger import add_unregistered_fevers, load_arrays, unregistered_fevers, unregistered_readings
 from .policy import Policy
 from .privacy import mask_field
 from .render import environment, render
@@ -74,13 +74,12 @@ def unregistered_counts(store: Store, t: date, threshold: float) -> dict[str, di
         "AND t.sample_date=? AND t.retracted_by IS NULL GROUP BY b.village", (day,)
     ):
         extra.setdefault(village or "", {})["positives"] = n
-    for village, n in store.db.execute(
-        "SELECT b.village, count(DISTINCT r.person_id) FROM temperatures r "
-        "JOIN persons p ON p.id=r.person_id JOIN batches b ON b.id=r.batch_id "
-        "WHERE p.registered=0 AND r.date=? AND r.temperature>=? AND r.retracted_by IS NULL "
-        "GROUP BY b.village", (day, threshold)
-    ):
-        extra.setdefault(village or "", {})["fever"] = n
+    fevers = unregistered_readings(store, t.toordinal(), t.toordinal(), threshold)
+    feverish: dict[str, set[int]] = {}
+    for pid, row in zip(fevers.person.tolist(), fevers.row.tolist(), strict=True):
+        feverish.setdefault(fevers.rows[row][8] or "", set()).add(pid)
+    for village, people in feverish.items():
+        extra.setdefault(village, {})["fever"] = len(people)
     return extra
 
 

@@ -11,6 +11,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
+from . import readings
 from .due import PersonData, Reading, TestRecord
 from .store import PERSON_FIELDS, Store
 from .validation import DATE_FIELDS
@@ -46,13 +49,16 @@ def load_people(store: Store, until: date, village: str | None = None,
         data = people.get(pid)
         if data is not None and result is not None:
             data.tests.append(TestRecord(date.fromisoformat(sample), result))
-    for pid, day, slot, temp in store.db.execute(
-        "SELECT person_id, date, slot, temperature FROM temperatures WHERE retracted_by IS NULL "
-        "AND date <= ? ORDER BY person_id, date, slot", (limit,)
-    ):
-        data = people.get(pid)
-        if data is not None and temp is not None:
-            data.readings.append(Reading(date.fromisoformat(day), slot, float(temp)))
+    found = readings.load(store.db, "WHERE r.retracted_by IS NULL AND r.first_day <= ?",
+                          (until.toordinal(),))
+    found = found.take(found.day <= until.toordinal())
+    order = np.lexsort((found.slot, found.day, found.person))
+    slots = found.slots_text()
+    for i in order.tolist():
+        data = people.get(int(found.person[i]))
+        if data is not None:
+            data.readings.append(Reading(date.fromordinal(int(found.day[i])), slots[i],
+                                         float(found.tenths[i]) / 10))
     return list(people.values())
 
 
@@ -71,6 +77,10 @@ def _ordinals(values: list[str | None]) -> Any:
 
 
 HOT_FLOOR = 37.0  # readings at or above this are kept in the snapshot for fever look-backs
+
+
+# Bumped when the snapshot's arrays change, so a file of an older taizhang is rebuilt.
+SNAPSHOT_FORMAT = "s2:"
 
 
 def ledger_version(store: Store) -> str:
@@ -125,16 +135,20 @@ def _build_snapshot(store: Store, only: list[int] | None = None) -> dict[str, An
     snap["test_person"] = t_person[keep]
     snap["test_date"] = _ordinals(td)[keep]
     snap["test_result"] = np.array([RESULT_CODE.get(r, 2) for r in tr], dtype=np.int8)[keep]
-    hot = store.db.execute(  # the literal matches the partial index temperatures_hot
-        "SELECT person_id, date, slot, temperature FROM temperatures WHERE retracted_by IS NULL "
-        f"AND temperature >= 37.0{subset.format(col='person_id')}").fetchall()
-    hp, hd, hs, ht = (list(c) for c in zip(*hot, strict=True)) if hot else ([], [], [], [])
-    h_person = people(hp)
-    hkeep = h_person >= 0
-    snap["hot_person"] = h_person[hkeep]
-    snap["hot_date"] = _ordinals(hd)[hkeep]
-    snap["hot_temp"] = np.array(ht, dtype=np.float64)[hkeep]
-    snap["hot_slot"] = np.array([s or "" for s, k in zip(hs, hkeep, strict=True) if k], dtype=str)
+    found = readings.load(store.db, "WHERE r.retracted_by IS NULL"
+                          f"{subset.format(col='r.person_id')}")
+    r_person = people(found.person)
+    registered = r_person >= 0
+    # every reading's (person, day): the temperature duty counts them per day
+    snap["temp_person"] = r_person[registered].astype(np.int32)
+    snap["temp_date"] = found.day[registered]
+    # readings that can be fevers, with their slot and value, for the fever look-backs
+    hot = registered & (found.tenths >= round(HOT_FLOOR * 10))
+    snap["hot_person"] = r_person[hot]
+    snap["hot_date"] = found.day[hot].astype(np.int64)
+    snap["hot_temp"] = found.temperature[hot]
+    names = found.slot_names
+    snap["hot_slot"] = np.array([names[c] or "" for c in found.slot[hot].tolist()], dtype=str)
     snap["index"] = index
     return snap
 
@@ -145,7 +159,7 @@ def _snapshot(store: Store) -> dict[str, Any]:
     to a temporary name and renamed). Every import bumps the version."""
     import numpy as np
 
-    version = ledger_version(store)
+    version = SNAPSHOT_FORMAT + ledger_version(store)
     path = _snapshot_path(store)
     try:
         with np.load(path, allow_pickle=False) as data:
@@ -167,7 +181,7 @@ def _save_snapshot(store: Store, snap: dict[str, Any]) -> None:
 
     from .store import create_private_file
 
-    snap["version"] = np.array(ledger_version(store))
+    snap["version"] = np.array(SNAPSHOT_FORMAT + ledger_version(store))
     path = _snapshot_path(store)
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     try:
@@ -194,7 +208,7 @@ def refresh_snapshot(store: Store, since: str | None = None, affected: set[int] 
         return
     try:
         with np.load(path, allow_pickle=False) as data:
-            old = {k: data[k] for k in data.files} if str(data["version"]) == since else None
+            old = {k: data[k] for k in data.files} if str(data["version"]) == SNAPSHOT_FORMAT + since else None
     except (OSError, ValueError, KeyError):
         old = None
     if old is None:
@@ -219,12 +233,14 @@ def _splice(old: dict[str, Any], fresh: dict[str, Any], affected: set[int]) -> d
     index = np.full(int(out["ids"].max()) + 1 if len(out["ids"]) else 1, -1, dtype=np.int64)
     index[out["ids"]] = np.arange(len(out["ids"]))
     out["index"] = index
-    for prefix, person_key in (("test", "test_person"), ("hot", "hot_person")):
+    for prefix, person_key in (("test", "test_person"), ("hot", "hot_person"),
+                               ("temp", "temp_person")):
         old_ids = old["ids"][old[person_key]]
         stay = ~np.isin(old_ids, fresh["ids"]) & ~np.isin(old_ids, np.fromiter(
             affected, dtype=np.int64, count=len(affected)))
         new_ids = fresh["ids"][fresh[person_key]]
-        out[person_key] = index[np.concatenate([old_ids[stay], new_ids])]
+        out[person_key] = index[np.concatenate([old_ids[stay], new_ids])].astype(
+            old[person_key].dtype)
         for key in old:
             if key.startswith(prefix + "_") and key != person_key:
                 out[key] = np.concatenate([old[key][stay], fresh[key]])
@@ -254,53 +270,28 @@ def load_arrays(store: Store, until: date, threshold: float, village: str | None
     t_ord = until.toordinal()
     keep = snap["test_date"] <= t_ord
     yesterday = date.fromordinal(t_ord - 1)
-    # yesterday's readings are only counted (temperature duty), in the database
-    counted = store.db.execute(
-        "SELECT person_id, count(*) FROM temperatures WHERE retracted_by IS NULL "
-        "AND temperature IS NOT NULL AND date = ? GROUP BY person_id",
-        (yesterday.isoformat(),)).fetchall()
-    day_counts = np.zeros(len(text["name"]), dtype=np.int64)
-    if counted:
-        cp, cn = (np.asarray(c, dtype=np.int64) for c in zip(*counted, strict=True))
-        ok = cp < len(index)
-        mapped = np.full(len(cp), -1, dtype=np.int64)
-        mapped[ok] = index[cp[ok]]
-        good = mapped >= 0
-        day_counts[mapped[good]] = cn[good]
-    # fevers of the last two days (the fever list), straight from the date index
-    recent = store.db.execute(
-        "SELECT person_id, date, slot, temperature FROM temperatures WHERE retracted_by IS NULL "
-        "AND temperature >= ? AND date BETWEEN ? AND ?",
-        (threshold, yesterday.isoformat(), until.isoformat())).fetchall()
-    rp, rd, rs, rt = (list(c) for c in zip(*recent, strict=True)) if recent else ([], [], [], [])
-    found = np.asarray(rp, dtype=np.int64)
-    r_person = np.full(len(found), -1, dtype=np.int64)
-    inside = found < len(index)
-    r_person[inside] = index[found[inside]]
-    rkeep = r_person >= 0
-    if threshold >= HOT_FLOOR:
-        hot = (snap["hot_date"] < yesterday.toordinal()) & (snap["hot_temp"] >= threshold)
+    # yesterday's readings are only counted (temperature duty)
+    counted = snap["temp_date"] == yesterday.toordinal()
+    day_counts = np.bincount(snap["temp_person"][counted].astype(np.int64),
+                             minlength=len(text["name"])).astype(np.int64)
+    if threshold >= HOT_FLOOR:  # fevers up to `until`: the last two days' and the look-back's
+        hot = (snap["hot_date"] <= t_ord) & (snap["hot_temp"] >= threshold)
         hot_person, hot_date = snap["hot_person"][hot], snap["hot_date"][hot]
         hot_temp, hot_slot = snap["hot_temp"][hot], [s or None for s in snap["hot_slot"][hot].tolist()]
-    else:  # a policy with a low threshold: read the look-back from the database
-        rows = store.db.execute(
-            "SELECT person_id, date, slot, temperature FROM temperatures WHERE retracted_by IS NULL "
-            "AND temperature >= ? AND date < ?", (threshold, yesterday.isoformat())).fetchall()
-        hp, hd, hs, ht = (list(c) for c in zip(*rows, strict=True)) if rows else ([], [], [], [])
-        f = np.asarray(hp, dtype=np.int64)
-        hot_person = np.full(len(f), -1, dtype=np.int64)
-        ok = f < len(index)
-        hot_person[ok] = index[f[ok]]
-        good = hot_person >= 0
-        hot_person, hot_date = hot_person[good], _ordinals(hd)[good]
-        hot_temp = np.array(ht, dtype=np.float64)[good]
-        hot_slot = [s for s, g in zip(hs, good, strict=True) if g]
+    else:  # a policy with a low threshold: read them from the database
+        found = readings.load(store.db, "JOIN persons p ON p.id = r.person_id "
+                              "WHERE p.registered = 1 AND r.retracted_by IS NULL AND r.first_day <= ?",
+                              (t_ord,))
+        found = found.take((found.day <= t_ord) & (found.temperature >= threshold))
+        mapped = np.full(len(found), -1, dtype=np.int64)
+        ok = found.person < len(index)
+        mapped[ok] = index[found.person[ok]]
+        found = found.take(mapped >= 0)
+        hot_person, hot_date = mapped[mapped >= 0], found.day.astype(np.int64)
+        hot_temp, hot_slot = found.temperature, found.slots_text()
     return LedgerArrays(
         text, dates, snap["test_person"][keep], snap["test_date"][keep], snap["test_result"][keep],
-        np.concatenate([r_person[rkeep], hot_person]),
-        np.concatenate([_ordinals(rd)[rkeep], hot_date]),
-        np.concatenate([np.array(rt, dtype=np.float64)[rkeep], hot_temp]),
-        [s for s, k in zip(rs, rkeep, strict=True) if k] + hot_slot,
+        hot_person, hot_date, hot_temp, hot_slot,
         day_counts=day_counts, day_counts_date=yesterday.toordinal(), person_ids=snap["ids"],
     )
 
@@ -310,19 +301,29 @@ def unregistered_fevers(store: Store, until: date, threshold: float,
     """Fever readings (dated `until` or the day before) of people who appear
     only in temperature or test sheets: no schedule, but never left out. Their
     village is the one that sent the sheet."""
-    yesterday = date.fromordinal(until.toordinal() - 1).isoformat()
+    found = unregistered_readings(store, until.toordinal() - 1, until.toordinal(), threshold)
     entries = []
-    for ident, name, sent_by, day, slot, temp in store.db.execute(
-        "SELECT p.id_number, p.name, b.village, r.date, r.slot, r.temperature "
-        "FROM temperatures r JOIN persons p ON p.id = r.person_id JOIN batches b ON b.id = r.batch_id "
-        "WHERE p.registered = 0 AND r.retracted_by IS NULL AND r.date BETWEEN ? AND ? "
-        "AND r.temperature >= ?", (yesterday, until.isoformat(), threshold)
-    ):
+    slots = found.slots_text()
+    for i in np.lexsort((found.slot, found.day, found.row)).tolist():
+        ident, name, sent_by = found.rows[int(found.row[i])][6:9]
         if village is not None and sent_by != village:
             continue
         entries.append({"id_number": ident or "", "name": name or "", "village": sent_by or "",
-                        "regime": "", "day": None, "date": day, "slot": slot, "temperature": temp})
+                        "regime": "", "day": None, "date": date.fromordinal(int(found.day[i])).isoformat(),
+                        "slot": slots[i], "temperature": float(found.tenths[i]) / 10})
     return entries
+
+
+def unregistered_readings(store: Store, first: int, last: int, threshold: float
+                          ) -> readings.Readings:
+    """Fever readings dated `first`..`last` (ordinals) of people nobody
+    registered; each row carries (id_number, name, village of the sending file)."""
+    found = readings.load(
+        store.db,
+        "JOIN persons p ON p.id = r.person_id JOIN batches b ON b.id = r.batch_id "
+        "WHERE p.registered = 0 AND r.retracted_by IS NULL AND r.last_day >= ? AND r.first_day <= ?",
+        (first, last), extra=("p.id_number", "p.name", "b.village"))
+    return found.take((found.day >= first) & (found.day <= last) & (found.temperature >= threshold))
 
 
 def add_unregistered_fevers(lists: dict[str, Any], entries: list[dict[str, Any]]) -> None:

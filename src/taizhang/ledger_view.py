@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
+import numpy as np
+
+from . import readings
 from .errors import TaizhangError
 from .export import COLUMN_LABELS
 from .privacy import mask_id
@@ -48,13 +52,16 @@ def person_view(store: Store, id_number: str, mask: Callable[[str, str], str] | 
             "SELECT t.*, b.path FROM tests t JOIN batches b ON b.id=t.batch_id "
             "WHERE person_id=? AND retracted_by IS NULL ORDER BY sample_date", (row["id"],))
     ]
-    temps = [
-        {"date": t["date"], "slot": t["slot"], "temperature": t["temperature"],
-         "path": t["path"], "sheet": t["sheet"], "row": t["row"]}
-        for t in store.db.execute(
-            "SELECT t.*, b.path FROM temperatures t JOIN batches b ON b.id=t.batch_id "
-            "WHERE person_id=? AND retracted_by IS NULL ORDER BY date, slot", (row["id"],))
-    ]
+    found = readings.load(store.db, "JOIN batches b ON b.id = r.batch_id "
+                          "WHERE r.person_id = ? AND r.retracted_by IS NULL", (row["id"],),
+                          extra=("b.path", "r.sheet", "r.row"))
+    slots = found.slots_text()
+    temps = []
+    for i in np.lexsort((found.slot, found.day)).tolist():
+        path, sheet, line = found.rows[int(found.row[i])][6:9]
+        temps.append({"date": date.fromordinal(int(found.day[i])).isoformat(), "slot": slots[i],
+                      "temperature": float(found.tenths[i]) / 10, "path": path, "sheet": sheet,
+                      "row": line})
     keyed = {(h["path"], h["sheet"], h["row"]) for hs in history.values() for h in hs}
     keyed |= {(r["path"], r["sheet"], r["row"]) for r in tests + temps}
     problems = []

@@ -12,10 +12,12 @@ Tables:
   field.
 - `person_values`: every value ever seen for a person's field, with its batch,
   sheet and row: the history and the provenance of the current values.
-- `tests`, `temperatures`: de-duplicated on (person, date, result) and
-  (person, date, slot); each keeps the batch/sheet/row it came from. A newer
-  version of the same file retracts records it no longer contains (they stay,
-  marked `retracted_by`).
+- `tests`: de-duplicated on (person, date, result); each keeps the
+  batch/sheet/row it came from.
+- `temperature_rows`: the readings of one sheet row, packed (see `readings`);
+  a reading sent twice is resolved when read, newest row first.
+- A newer version of the same file retracts the tests and readings it no
+  longer contains (they stay, marked `retracted_by`).
 - `problems`, `rejected_rows`: what validation found, per batch.
 """
 
@@ -25,7 +27,7 @@ import hashlib
 import json
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -33,9 +35,11 @@ from pathlib import Path
 from typing import Any
 
 from .errors import TaizhangError
+from .readings import COLUMNS as READING_COLUMNS
+from .readings import pack
 from .validation import DATE_FIELDS, TEXT_FIELDS, FileResult, PersonKey, Problem
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 PERSON_FIELDS = ("name", "sex", "id_number", "phone", "village", *DATE_FIELDS, *TEXT_FIELDS)
 KEY_FIELDS = ("name", "village", "arrival_date")
 
@@ -83,21 +87,22 @@ CREATE TABLE IF NOT EXISTS tests (
     retracted_by INTEGER REFERENCES batches(id),
     UNIQUE (person_id, sample_date, result)
 );
-CREATE TABLE IF NOT EXISTS temperatures (
+CREATE TABLE IF NOT EXISTS temperature_rows (
     id INTEGER PRIMARY KEY,
     person_id INTEGER NOT NULL REFERENCES persons(id),
-    date TEXT,
-    slot TEXT,
-    temperature REAL,
     batch_id INTEGER NOT NULL REFERENCES batches(id),
     sheet TEXT NOT NULL,
     row INTEGER NOT NULL,
-    retracted_by INTEGER REFERENCES batches(id),
-    UNIQUE (person_id, date, slot)
+    n INTEGER NOT NULL,
+    first_day INTEGER NOT NULL,
+    last_day INTEGER NOT NULL,
+    days BLOB NOT NULL,
+    slots TEXT NOT NULL,
+    temps BLOB NOT NULL,
+    retracted_by INTEGER REFERENCES batches(id)
 );
-CREATE INDEX IF NOT EXISTS temperatures_active_date ON temperatures(date, person_id, temperature)
-    WHERE retracted_by IS NULL;
-CREATE INDEX IF NOT EXISTS temperatures_hot ON temperatures(temperature) WHERE temperature >= 37.0;
+CREATE INDEX IF NOT EXISTS temperature_rows_person ON temperature_rows(person_id);
+CREATE INDEX IF NOT EXISTS temperature_rows_batch ON temperature_rows(batch_id);
 CREATE TABLE IF NOT EXISTS problems (
     id INTEGER PRIMARY KEY,
     batch_id INTEGER NOT NULL REFERENCES batches(id),
@@ -115,10 +120,35 @@ CREATE TABLE IF NOT EXISTS rejected_rows (
 );
 """
 
-# Migrations from version N to N+1, applied in order inside one transaction.
-MIGRATIONS: dict[int, str] = {
+
+
+def _pack_old_temperatures(db: sqlite3.Connection) -> None:
+    """Version 3 keeps readings packed per sheet row (see `readings`): move the
+    one-row-per-reading `temperatures` table of version 2 over, then drop it."""
+    from .readings import COLUMNS, pack
+
+    groups: dict[tuple[Any, ...], list[tuple[int, str | None, float]]] = {}
+    for pid, batch, sheet, row, retracted, day, slot, temp in db.execute(
+        "SELECT person_id, batch_id, sheet, row, retracted_by, date, slot, temperature "
+        "FROM temperatures WHERE date IS NOT NULL AND temperature IS NOT NULL ORDER BY id"
+    ):
+        groups.setdefault((pid, batch, sheet, row, retracted), []).append(
+            (date.fromisoformat(day).toordinal(), slot, float(temp)))
+    db.executemany(
+        f"INSERT INTO temperature_rows({COLUMNS}, retracted_by) VALUES ({', '.join('?' * 11)})",
+        [(pid, batch, sheet, row, *pack(*zip(*items, strict=True)), retracted)
+         for (pid, batch, sheet, row, retracted), items in sorted(
+             groups.items(), key=lambda g: (g[0][1], g[0][3]))])
+    db.execute("DROP TABLE temperatures")
+
+
+# Migrations from version N to N+1, applied in order inside one transaction:
+# SQL text, or a function for what SQL alone cannot do.
+MIGRATIONS: dict[int, str | Callable[[sqlite3.Connection], None]] = {
     # 2: keep the reader's notes per file (hidden sheets skipped, extension lies, encodings)
     1: "ALTER TABLE batches ADD COLUMN notes TEXT",
+    # 3: temperature readings packed per sheet row
+    2: _pack_old_temperatures,
 }
 
 
@@ -208,9 +238,13 @@ class Store:
                     f"{SCHEMA_VERSION}）：请升级taizhang后再使用"
                 )
             while version < SCHEMA_VERSION:
-                for statement in MIGRATIONS[version].split(";"):
-                    if statement.strip():
-                        db.execute(statement)
+                step = MIGRATIONS[version]
+                if callable(step):
+                    step(db)
+                else:
+                    for statement in step.split(";"):
+                        if statement.strip():
+                            db.execute(statement)
                 version += 1
             db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', ?)",
                        (str(version),))
@@ -245,8 +279,10 @@ class Store:
         ).fetchall()
 
     def counts(self) -> dict[str, int]:
-        names = ("persons", "tests", "temperatures", "problems", "rejected_rows", "batches")
+        names = ("persons", "tests", "temperature_rows", "problems", "rejected_rows", "batches")
         result = {n: self.db.execute(f"SELECT count(*) FROM {n}").fetchone()[0] for n in names}
+        result["temperatures"] = self.db.execute(
+            "SELECT coalesce(sum(n), 0) FROM temperature_rows").fetchone()[0]
         result["tests_active"] = self.db.execute(
             "SELECT count(*) FROM tests WHERE retracted_by IS NULL").fetchone()[0]
         return result
@@ -296,7 +332,7 @@ def write_batch(store: Store, result: FileResult, path: Path, sha256: str, size:
         merger = _Merger(db, batch, as_of, outcome)
         keys: dict[str, bool] = {}
         for sheet in result.sheets:
-            for rec in [*sheet.persons, *sheet.tests, *sheet.temperatures]:
+            for rec in [*sheet.persons, *sheet.tests, *sheet.temp_rows]:
                 keys.setdefault(rec.person.key, rec.person.id_valid)
         merger.prefetch(keys)
         named: set[str] = set()
@@ -305,7 +341,7 @@ def write_batch(store: Store, result: FileResult, path: Path, sha256: str, size:
                 values = dict(rec.fields)
                 values["village"] = rec.village
                 merger.person(rec.person, values, sheet.sheet, rec.row, registered=True)
-            for rec in [*sheet.tests, *sheet.temperatures]:
+            for rec in [*sheet.tests, *sheet.temp_rows]:
                 if rec.person.key not in named:  # once per person, not per record
                     named.add(rec.person.key)
                     merger.person(rec.person, {"name": rec.person.name,
@@ -316,7 +352,7 @@ def write_batch(store: Store, result: FileResult, path: Path, sha256: str, size:
             marks = ",".join("?" * len(previous))
             # only the tables the older versions wrote to (a scan without an index)
             tables = [t for t, kinds in (("tests", {"tests", "registration"}),
-                                         ("temperatures", {"temperatures"}))
+                                         ("temperature_rows", {"temperatures"}))
                       if previous_kinds & kinds or "" in previous_kinds]
             for table in tables:
                 outcome.affected.update(pid for (pid,) in db.execute(
@@ -327,11 +363,11 @@ def write_batch(store: Store, result: FileResult, path: Path, sha256: str, size:
                           sheet.sheet, t.row) for t in sheet.tests
                          if t.sample_date is not None and t.result is not None]
             outcome.tests += _upsert(db, "tests", ("sample_date", "result"), ("site",), test_rows)
-            temp_rows = [(merger.ids[r.person.key], _text(r.date), r.slot, r.temperature, batch,
-                          sheet.sheet, r.row) for r in sheet.temperatures
-                         if r.date is not None and r.temperature is not None]
-            outcome.temperatures += _upsert(db, "temperatures", ("date", "slot"),
-                                            ("temperature",), temp_rows)
+            temp_rows = [(merger.ids[t.person.key], batch, sheet.sheet, t.row,
+                          *pack(t.days, t.slots, t.temps)) for t in sheet.temp_rows if t.days]
+            db.executemany(f"INSERT INTO temperature_rows({READING_COLUMNS}) "
+                           f"VALUES ({', '.join('?' * 10)})", temp_rows)
+            outcome.temperatures += sum(row[4] for row in temp_rows)
             for rej in sheet.rejected:
                 db.execute("INSERT INTO rejected_rows(batch_id, sheet, row, cells, reason) "
                            "VALUES (?, ?, ?, ?, ?)",

@@ -158,6 +158,30 @@ class TempRecord:
 
 
 @dataclass(slots=True)
+class TempRow:
+    """The readings of one sheet row, as parallel lists.
+
+    A wide 体温监测表 row holds a month of readings; one object per reading (5
+    million for a county) was most of what importing a county cost, so a row
+    stays one object down to the store, which keeps it packed too. Only
+    readings with a date and a plausible temperature are here; unreadable ones
+    are problems.
+    """
+
+    row: int
+    person: PersonKey
+    village: str | None
+    days: list[int] = field(default_factory=list)  # date ordinals
+    slots: list[str | None] = field(default_factory=list)
+    temps: list[float] = field(default_factory=list)  # °C, one decimal
+    labels: list[str] = field(default_factory=list)  # the column each came from
+
+    def records(self) -> list[TempRecord]:
+        return [TempRecord(self.row, self.person, self.village, date.fromordinal(d), s, t, c)
+                for d, s, t, c in zip(self.days, self.slots, self.temps, self.labels, strict=True)]
+
+
+@dataclass(slots=True)
 class RejectedRow:
     row: int
     cells: dict[str, str]
@@ -174,10 +198,15 @@ class SheetResult:
     rows: int
     persons: list[PersonRecord] = field(default_factory=list)
     tests: list[TestRecord] = field(default_factory=list)
-    temperatures: list[TempRecord] = field(default_factory=list)
+    temp_rows: list[TempRow] = field(default_factory=list)
     rejected: list[RejectedRow] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     unknown_columns: list[str] = field(default_factory=list)
+
+    @property
+    def temperatures(self) -> list[TempRecord]:
+        """The stored readings one by one (for inspection; the store takes `temp_rows`)."""
+        return [rec for t in self.temp_rows for rec in t.records()]
 
     def file_entry(self) -> dict[str, Any]:
         return {"path": self.path, "sheet": self.sheet, "kind": self.kind,
@@ -198,6 +227,10 @@ class FileResult:
         return [p for s in self.sheets for p in s.problems]
 
 
+# compiled once: these run on every row of a county's sheets
+_NAME_GAP_RE = re.compile(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])")
+_SPACE_RE = re.compile(r"\s+")
+_VILLAGE_SUFFIX_RE = re.compile(r"(村|社区|居委会)$")
 _VILLAGE_RE = re.compile(r"([^\s镇乡县市省区_\-—\d（）()【】\[\]·,，.。:：]{1,6}?(?:村|社区|居委会))")
 
 
@@ -326,7 +359,7 @@ class _SheetValidator:
         self.reference = owner.as_of
         # within-sheet duplicates: key -> (row, signature)
         self._rows_seen: dict[Any, int] = {}
-        self._wide: list[tuple[Column, date | None, str]] | None = None
+        self._wide: list[tuple[int, int | None, str | None, str, Column]] | None = None
 
     # ------------------------------------------------------------------ helpers
 
@@ -366,10 +399,9 @@ class _SheetValidator:
         col = self.cols.get("village")
         text = clean_text(self.cell(r, col)) if col else ""
         if text:
-            text = re.sub(r"\s+", "", text)
+            text = _SPACE_RE.sub("", text)
             if self.o.villages and text not in self.o.villages:
-                stems = [v for v in self.o.villages
-                         if re.sub(r"(村|社区|居委会)$", "", v) == text]
+                stems = [v for v in self.o.villages if _VILLAGE_SUFFIX_RE.sub("", v) == text]
                 if len(stems) == 1:
                     text = stems[0]
             return text, "column"
@@ -459,8 +491,7 @@ class _SheetValidator:
         """The person a row is about; None (row rejected) when there is nothing to go on."""
         name_col, id_col, phone_col = (self.cols.get("name"), self.cols.get("id_number"),
                                        self.cols.get("phone"))
-        name = re.sub(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])", "",
-                      clean_text(self.cell(r, name_col)))
+        name = _NAME_GAP_RE.sub("", clean_text(self.cell(r, name_col)))
         id_raw, phone_raw = self.cell(r, id_col), self.cell(r, phone_col)
         if not name and is_blank(id_raw) and is_blank(phone_raw):
             cells = {c.header or f"第{c.index + 1}列": raw_repr(self.cell(r, c))
@@ -666,16 +697,26 @@ class _SheetValidator:
         wide = self._wide_columns()
         if wide:
             row = self.grid[r]
-            readings = self.result.temperatures
-            for col, day, label in wide:
-                raw = row[col.index] if col.index < len(row) else None
+            width = len(row)
+            out = TempRow(r + 1, person, village)
+            days, slots, temps, labels = out.days, out.slots, out.temps, out.labels
+            filled = False
+            for index, day, slot, label, col in wide:
+                raw = row[index] if index < width else None
                 if raw is None or raw == "":
                     continue
                 if type(raw) is float and TEMP_MIN <= raw <= TEMP_MAX:  # the common case
-                    readings.append(TempRecord(r + 1, person, village, day, col.temp_slot,
-                                               round(raw, 1), label))
+                    filled = True
+                    if day is not None:
+                        days.append(day)
+                        slots.append(slot)
+                        temps.append(round(raw, 1))
+                        labels.append(label)
                 elif not is_blank(raw):
-                    self._reading(r, person, village, day, col.temp_slot, raw, col)
+                    filled = True
+                    self._reading(r, out, day, slot, raw, col)
+            if filled:
+                self.result.temp_rows.append(out)
             return
         day = None
         if "date" in cols:
@@ -685,7 +726,7 @@ class _SheetValidator:
                              f"第{r + 1}行缺少测温日期：请补填")
             else:
                 day = self._date(r, cols["date"], "date")
-        slot_text = re.sub(r"\s+", "", clean_text(self.cell(r, cols.get("slot")))).lower()
+        slot_text = _SPACE_RE.sub("", clean_text(self.cell(r, cols.get("slot")))).lower()
         slot = SLOTS.get(slot_text, slot_text or None)
         raw = self.cell(r, cols.get("temperature"))
         if is_blank(raw):
@@ -695,29 +736,38 @@ class _SheetValidator:
         if self._duplicate(r, ("temp", person.key, day, slot), person,
                            f"（{person.name}）同一天同一时段"):
             return
-        self._reading(r, person, village, day, slot, raw, cols.get("temperature"))
+        out = TempRow(r + 1, person, village)
+        self._reading(r, out, day.toordinal() if day else None, slot, raw, cols.get("temperature"))
+        self.result.temp_rows.append(out)
 
-    def _wide_columns(self) -> list[tuple[Column, date | None, str]]:
-        """Wide temperature columns with their dates resolved once per sheet; a
-        header date after the as-of date is reported once, on the header row."""
+    def _wide_columns(self) -> list[tuple[int, int | None, str | None, str, Column]]:
+        """Wide temperature columns as (index, date ordinal, slot, label, column),
+        dates resolved once per sheet; a header date after the as-of date is
+        reported once, on the header row."""
         if self._wide is None:
             self._wide = []
             for col in self.layout.columns:
                 if col.temp_date is None:
                     continue
                 day = self._date(self.layout.header_end, col, "date", col.temp_date, col.header)
-                self._wide.append((col, day, _h(col, "temperature")))
+                self._wide.append((col.index, day.toordinal() if day else None, col.temp_slot,
+                                   _h(col, "temperature"), col))
         return self._wide
 
-    def _reading(self, r: int, person: PersonKey, village: str | None, day: date | None,
-                 slot: str | None, raw: Any, col: Column | None) -> None:
+    def _reading(self, r: int, out: TempRow, day: int | None, slot: str | None, raw: Any,
+                 col: Column | None) -> None:
+        """A reading that is not a plain number in range: reported when unreadable,
+        kept in `out` when it has a date and a value."""
         parsed = parse_temperature(raw)
         if parsed.error:
             self.problem(r, col, "temperature", "temp_invalid", raw_repr(raw),
                          f"第{r + 1}行“{_h(col, 'temperature')}”{parsed.error}：请核对体温"
                          "（如36.5），小数点是否漏写或多写")
-        self.result.temperatures.append(TempRecord(r + 1, person, village, day, slot,
-                                                   parsed.value, _h(col, "temperature")))
+        if day is not None and parsed.value is not None:
+            out.days.append(day)
+            out.slots.append(slot)
+            out.temps.append(parsed.value)
+            out.labels.append(_h(col, "temperature"))
 
 
 def unneutralise(text: str) -> str:
