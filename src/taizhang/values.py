@@ -88,6 +88,10 @@ class IdResult:
     sex: str | None = None
 
 
+# Blank cells are the commonest input; frozen results are immutable, so share one
+# instead of building it per cell (a frozen dataclass costs a microsecond to make).
+_NO_ID = IdResult("", False, "missing", "")
+
 _SCI_RE = re.compile(r"^\d(\.\d+)?E\+?\d+$", re.IGNORECASE)
 
 
@@ -100,7 +104,7 @@ def parse_id(raw: Any, as_of: date | None = None) -> IdResult:
     known.
     """
     if isinstance(raw, bool) or is_blank(raw):
-        return IdResult("", False, "missing", "")
+        return _NO_ID
     if isinstance(raw, (int, float)):
         if isinstance(raw, float) and not raw.is_integer():
             return IdResult(raw_repr(raw), False, "id_scientific", "被Excel存成了小数")
@@ -179,6 +183,7 @@ class PhoneResult:
     kind: str = ""  # "mobile" or "landline"
 
 
+_NO_PHONE = PhoneResult("", False)
 _MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
 _LANDLINE_RE = re.compile(r"^(0\d{9,11}|[2-9]\d{6,7})$")
 
@@ -186,7 +191,7 @@ _LANDLINE_RE = re.compile(r"^(0\d{9,11}|[2-9]\d{6,7})$")
 def parse_phone(raw: Any) -> PhoneResult:
     """Mobile `1[3-9]` + 9 digits or a landline; separators and +86 stripped."""
     if isinstance(raw, bool) or is_blank(raw):
-        return PhoneResult("", False)
+        return _NO_PHONE
     return _parse_phone_text(clean_text(raw))
 
 
@@ -236,19 +241,28 @@ _FULL_RE = re.compile(
 _COMPACT_RE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _YEARLESS_RE = re.compile(r"^(\d{1,2})\s*[月./-]\s*(\d{1,2})\s*[日号]?$")
 _SERIAL_RE = re.compile(r"^\d{5}(\.\d+)?$")
+_NO_DATE = DateResult()
 
 
 def parse_date(raw: Any) -> DateResult:
     """Read a date in any of the forms of SPEC §3 (see `_parse_date_text`)."""
     if isinstance(raw, bool) or is_blank(raw):
-        return DateResult()
+        return _NO_DATE
     if isinstance(raw, datetime):
-        return DateResult(raw.date())
+        return _date_result(raw.date())
     if isinstance(raw, date):
-        return DateResult(raw)
+        return _date_result(raw)
     if isinstance(raw, (int, float)):
         return _parse_date_number(float(raw))
     return _parse_date_text(str(raw))
+
+
+@lru_cache(maxsize=65536)
+def _date_result(value: date) -> DateResult:
+    return DateResult(value)
+
+
+@lru_cache(maxsize=65536)
 
 
 def _parse_date_number(value: float) -> DateResult:
