@@ -332,8 +332,10 @@ def write_batch(store: Store, result: FileResult, path: Path, sha256: str, size:
         merger = _Merger(db, batch, as_of, outcome)
         keys: dict[str, bool] = {}
         for sheet in result.sheets:
-            for rec in [*sheet.persons, *sheet.tests, *sheet.temp_rows]:
+            for rec in [*sheet.persons, *sheet.temp_rows]:
                 keys.setdefault(rec.person.key, rec.person.id_valid)
+            for person in sheet.test_table.people:
+                keys.setdefault(person.key, person.id_valid)
         merger.prefetch(keys)
         named: set[str] = set()
         for sheet in result.sheets:
@@ -341,12 +343,13 @@ def write_batch(store: Store, result: FileResult, path: Path, sha256: str, size:
                 values = dict(rec.fields)
                 values["village"] = rec.village
                 merger.person(rec.person, values, sheet.sheet, rec.row, registered=True)
-            for rec in [*sheet.tests, *sheet.temp_rows]:
-                if rec.person.key not in named:  # once per person, not per record
-                    named.add(rec.person.key)
-                    merger.person(rec.person, {"name": rec.person.name,
-                                               "id_number": rec.person.id_number,
-                                               "phone": rec.person.phone}, sheet.sheet, rec.row)
+            table = sheet.test_table
+            for person, row in [*zip(table.people, table.first_row, strict=True),
+                                *((t.person, t.row) for t in sheet.temp_rows)]:
+                if person.key not in named:  # once per person, not per record
+                    named.add(person.key)
+                    merger.person(person, {"name": person.name, "id_number": person.id_number,
+                                           "phone": person.phone}, sheet.sheet, row)
         merger.finish()
         if previous:
             marks = ",".join("?" * len(previous))
@@ -359,9 +362,14 @@ def write_batch(store: Store, result: FileResult, path: Path, sha256: str, size:
                     f"UPDATE {table} SET retracted_by=? WHERE batch_id IN ({marks}) "
                     "AND retracted_by IS NULL RETURNING person_id", (batch, *previous)))
         for sheet in result.sheets:
-            test_rows = [(merger.ids[t.person.key], _text(t.sample_date), t.result, t.site, batch,
-                          sheet.sheet, t.row) for t in sheet.tests
-                         if t.sample_date is not None and t.result is not None]
+            table = sheet.test_table
+            pids = [merger.ids[p.key] for p in table.people]
+            iso: dict[date, str] = {}
+            test_rows = [(pids[i], iso.get(d) or iso.setdefault(d, d.isoformat()), res, site, batch,
+                          sheet.sheet, row)
+                         for i, d, res, site, row in zip(table.person, table.sample_date, table.result,
+                                                         table.site, table.row, strict=True)
+                         if d is not None and res is not None]
             outcome.tests += _upsert(db, "tests", ("sample_date", "result"), ("site",), test_rows)
             temp_rows = [(merger.ids[t.person.key], batch, sheet.sheet, t.row,
                           *pack(t.days, t.slots, t.temps)) for t in sheet.temp_rows if t.days]

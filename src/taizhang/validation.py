@@ -147,6 +147,61 @@ class TestRecord:
 
 
 @dataclass(slots=True)
+class TestTable:
+    """A sheet's test records as columns.
+
+    A county sends a million test rows; as one object each they cost as much
+    to build and to pass between processes as the rest of the import. Each
+    distinct person is kept once (`people`) and rows point at it.
+    """
+
+    people: list[PersonKey] = field(default_factory=list)
+    first_row: list[int] = field(default_factory=list)  # each person's first row
+    person: list[int] = field(default_factory=list)  # index into `people`
+    row: list[int] = field(default_factory=list)
+    village: list[str | None] = field(default_factory=list)
+    sample_date: list[date | None] = field(default_factory=list)
+    result: list[str | None] = field(default_factory=list)
+    site: list[str] = field(default_factory=list)
+    source_column: list[str] = field(default_factory=list)
+    _index: dict[tuple[str, str, str, str], int] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.row)
+
+    def add(self, row: int, person: PersonKey, village: str | None, sample_date: date | None,
+            result: str | None, site: str = "", source_column: str = "") -> None:
+        ident = (person.key, person.name, person.id_number, person.phone)
+        index = self._index.get(ident)
+        if index is None:
+            index = self._index[ident] = len(self.people)
+            self.people.append(person)
+            self.first_row.append(row)
+        self.person.append(index)
+        self.row.append(row)
+        self.village.append(village)
+        self.sample_date.append(sample_date)
+        self.result.append(result)
+        self.site.append(site)
+        self.source_column.append(source_column)
+
+    def records(self) -> list[TestRecord]:
+        people = self.people
+        return [TestRecord(r, people[i], v, d, res, s, c) for i, r, v, d, res, s, c in zip(
+            self.person, self.row, self.village, self.sample_date, self.result, self.site,
+            self.source_column, strict=True)]
+
+    def __getstate__(self) -> tuple[Any, ...]:  # the lookup is only needed while adding
+        return (self.people, self.first_row, self.person, self.row, self.village,
+                self.sample_date, self.result, self.site, self.source_column)
+
+    def __setstate__(self, state: tuple[Any, ...]) -> None:
+        (self.people, self.first_row, self.person, self.row, self.village, self.sample_date,
+         self.result, self.site, self.source_column) = state
+        self._index = {}
+
+
+@dataclass(slots=True)
 class TempRecord:
     row: int
     person: PersonKey
@@ -197,11 +252,21 @@ class SheetResult:
     village_source: str | None
     rows: int
     persons: list[PersonRecord] = field(default_factory=list)
-    tests: list[TestRecord] = field(default_factory=list)
+    test_table: TestTable = field(default_factory=TestTable)
     temp_rows: list[TempRow] = field(default_factory=list)
     rejected: list[RejectedRow] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     unknown_columns: list[str] = field(default_factory=list)
+
+    # (row index, person key, name, village or None, arrival) of each row to
+    # check against the other rows and files of the run; see Validator.cross_check
+    cross: list[tuple[int, str, str, str | None, date | None]] = field(default_factory=list)
+    cross_headers: dict[str, str | None] = field(default_factory=dict)
+
+    @property
+    def tests(self) -> list[TestRecord]:
+        """The test records one by one (for inspection; the store takes `test_table`)."""
+        return self.test_table.records()
 
     @property
     def temperatures(self) -> list[TempRecord]:
@@ -280,6 +345,8 @@ class Validator:
         self.village = village
         self.kind = kind
         self.encoding = encoding
+        # True in worker processes: the importer runs `cross_check` itself, in file order
+        self.defer_cross_check = False
         # person key -> (name, village, arrival, (file, sheet, row)) first seen in this run
         self._seen: dict[str, tuple[str, str | None, date | None, tuple[str, str, int]]] = {}
 
@@ -304,6 +371,8 @@ class Validator:
             reasons = "；".join(n for n in result.notes if "已跳过" not in n)
             result.error = "没有可读取的数据" + (f"（{reasons}）" if reasons else "")
             result.sheets = []
+        if not self.defer_cross_check:
+            self.cross_check(result)
         return result
 
     def validate_sheet(self, raw: RawSheet, display: str, path: Path) -> SheetResult | str | None:
@@ -325,6 +394,41 @@ class Validator:
         return _SheetValidator(self, raw, display, path, layout).run()
 
     # ------------------------------------------------------------------ cross-file
+
+    def cross_check(self, result: FileResult) -> None:
+        """`conflict` when an ID was seen before, in this file or an earlier one
+        of the run, with another name (or, on registration sheets, another
+        village or arrival date). Reported on the later row, naming the other."""
+        file_name = Path(result.path).name
+        for sheet in result.sheets:
+            registered = sheet.kind == REGISTRATION
+            found = False
+            for r, key, name, village, arrival in sheet.cross:
+                before = self.remember(key, name, village, arrival, (file_name, sheet.sheet, r + 1),
+                                       registered)
+                if before is None:
+                    continue
+                other_name, other_village, other_arrival, (other_file, other_sheet, other_row) = before
+                other_where = f"{other_file}“{other_sheet}”第{other_row}行"
+                checks = [("name", "姓名", name, other_name)]
+                if registered:
+                    # Village and arrival are key values only where a registration
+                    # states them; a test sheet's village is merely who sent it.
+                    checks.append(("village", "村（社区）", village or "", other_village or ""))
+                    checks.append(("arrival_date", "返乡日期", arrival.isoformat() if arrival else "",
+                                   other_arrival.isoformat() if other_arrival else ""))
+                for fld, label, mine, theirs in checks:
+                    if mine and theirs and mine != theirs:
+                        found = True
+                        sheet.problems.append(Problem(
+                            result.path, sheet.sheet, r + 1,
+                            sheet.cross_headers.get(fld) or FIELD_LABELS.get(fld, fld), fld,
+                            "conflict", SEVERITY["conflict"], mine,
+                            f"第{r + 1}行同一身份证号的{label}“{mine}”与{other_where}的“{theirs}”"
+                            "不一致：请核对哪一个正确并改正"))
+            sheet.cross = []
+            if found:  # in row order, as if found while reading
+                sheet.problems.sort(key=lambda p: -1 if p.row is None else p.row)
 
     def remember(self, key: str, name: str, village: str | None, arrival: date | None,
                  where: tuple[str, str, int], registered: bool
@@ -355,6 +459,8 @@ class _SheetValidator:
         self.kind = layout.kind or REGISTRATION
         self.result = SheetResult(display, raw.name, self.kind, None, None, len(layout.data_rows))
         self.result.unknown_columns = layout.unknown_columns
+        self.result.cross_headers = {f: self.cols[f].header for f in ("name", "village", "arrival_date")
+                                     if f in self.cols}
         self.sheet_village, self.sheet_village_source = self._sheet_village(path)
         self.reference = owner.as_of
         # within-sheet duplicates: key -> (row, signature)
@@ -545,29 +651,12 @@ class _SheetValidator:
 
     def _cross_check(self, r: int, person: PersonKey, village: str | None,
                      arrival: date | None) -> None:
-        """`conflict` when this ID was seen before with another name, village or arrival."""
-        if not person.id_valid:
-            return
-        where = (self.file_name, self.raw.name, r + 1)
-        registered = self.kind == REGISTRATION
-        before = self.o.remember(person.key, person.name, village if registered else None,
-                                 arrival, where, registered)
-        if before is None:
-            return
-        name, other_village, other_arrival, (other_file, other_sheet, other_row) = before
-        other_where = f"{other_file}“{other_sheet}”第{other_row}行"
-        checks = [("name", "姓名", person.name, name)]
-        if self.kind == REGISTRATION:
-            # Village and arrival are key values only where a registration
-            # states them; a test sheet's village is merely who sent it.
-            checks.append(("village", "村（社区）", village or "", other_village or ""))
-            checks.append(("arrival_date", "返乡日期", arrival.isoformat() if arrival else "",
-                           other_arrival.isoformat() if other_arrival else ""))
-        for fld, label, mine, theirs in checks:
-            if mine and theirs and mine != theirs:
-                self.problem(r, self.cols.get(fld), fld, "conflict", mine,
-                             f"第{r + 1}行同一身份证号的{label}“{mine}”与{other_where}的“{theirs}”"
-                             "不一致：请核对哪一个正确并改正")
+        """Queue the row for `Validator.cross_check` (`conflict` across rows and
+        files), which runs file by file in order, also when files are read in
+        other processes."""
+        if person.id_valid:
+            self.result.cross.append((r, person.key, person.name,
+                                      village if self.kind == REGISTRATION else None, arrival))
 
     def _duplicate(self, r: int, signature: Any, person: PersonKey, what: str) -> bool:
         before = self._rows_seen.get(signature)
@@ -666,8 +755,8 @@ class _SheetValidator:
                 self.problem(r, result_col, "result", "result_invalid", result_text,
                              f"第{r + 1}行“{_h(result_col, 'result')}”的结果“{result_text}”无法识别："
                              "请填写阴性、阳性或待出")
-            self.result.tests.append(TestRecord(r + 1, person, village, sample, result, "",
-                                                _h(date_col, "sample_date")))
+            self.result.test_table.add(r + 1, person, village, sample, result, "",
+                                       _h(date_col, "sample_date"))
 
     def _test_row(self, r: int, person: PersonKey, village: str | None) -> None:
         cols = self.cols
@@ -689,7 +778,7 @@ class _SheetValidator:
         if not self._duplicate(r, ("test", person.key, sample, result), person,
                                f"（{person.name}）同一天同一结果"):
             self._cross_check(r, person, village, None)
-        self.result.tests.append(TestRecord(r + 1, person, village, sample, result, site))
+        self.result.test_table.add(r + 1, person, village, sample, result, site)
 
     def _temperature_row(self, r: int, person: PersonKey, village: str | None) -> None:
         cols = self.cols
