@@ -281,6 +281,8 @@ def import_(
     kind: KindOpt = None,
     village: VillageOpt = None,
     encoding: EncodingOpt = None,
+    jobs: Annotated[int | None, typer.Option(
+        "--jobs", min=1, help="读取表格的进程数（默认为CPU核数，最多4；数据量小时不另开进程）")] = None,
 ) -> None:
     """导入表格到台账：校验、合并，同一文件重复导入不会重复计数。有文件失败时退出码为1。"""
     from rich.progress import Progress
@@ -298,7 +300,7 @@ def import_(
             task = bar.add_task("导入中", total=len(files))
             report = import_paths(store, paths, validator, state.as_of,
                                   progress=lambda name: bar.update(
-                                      task, advance=1, description=Path(name).name))
+                                      task, advance=1, description=Path(name).name), jobs=jobs)
     print_notes(report.notes)
     for failed in report.failed:
         err.print(f"[red]导入失败：[/red]{failed.path}：{failed.error}", highlight=False)

@@ -7,7 +7,13 @@ a file is all in or all out. A file whose sha256 is already in the ledger is
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import copy
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -16,7 +22,7 @@ from typing import Any
 from .errors import TaizhangError
 from .reading import find_input_files
 from .store import BatchOutcome, Store, file_sha256, write_batch
-from .validation import ERROR, Problem, Validator, problem_dicts
+from .validation import ERROR, FileResult, Problem, Validator, problem_dicts
 
 
 @dataclass(slots=True)
@@ -68,37 +74,121 @@ class ImportReport:
         }
 
 
+# A pool of reader processes pays off only for a big import: each costs about
+# half a second to start (a new interpreter on Windows and with `spawn`).
+POOL_MIN_BYTES = 4 << 20
+POOL_MIN_FILES = 4
+
+
+@dataclass(slots=True)
+class _Todo:
+    slot: int
+    path: Path
+    name: str
+    sha: str
+    size: int
+
+
+def default_jobs() -> int:
+    """Reader processes for a big import: the cores, at most 4."""
+    return max(1, min(os.cpu_count() or 1, 4))
+
+
 def import_paths(store: Store, paths: list[Path], validator: Validator, as_of: date,
-                 progress: Callable[[str], None] | None = None) -> ImportReport:
-    """Import files and folders (recursively); never stops at a bad file."""
+                 progress: Callable[[str], None] | None = None, jobs: int | None = None
+                 ) -> ImportReport:
+    """Import files and folders (recursively); never stops at a bad file.
+
+    With `jobs` > 1 and enough data, files are read and validated by that many
+    worker processes while this one merges them into the database, in file
+    order, so the ledger is the same as when reading them one by one.
+    """
     from .ledger import ledger_version, refresh_snapshot
 
     files, notes = find_input_files(paths)
     report = ImportReport([], notes=notes)
     version_before = ledger_version(store)
+    outcomes: list[BatchOutcome | None] = []
+    todo: list[_Todo] = []
     for path in files:
         name = str(path)
-        if progress is not None:
-            progress(name)
         try:
             sha, size = file_sha256(path), path.stat().st_size
         except OSError as exc:
-            report.outcomes.append(BatchOutcome(name, "failed", f"无法读取文件（{exc.strerror}）"))
+            outcomes.append(BatchOutcome(name, "failed", f"无法读取文件（{exc.strerror}）"))
             continue
         if store.find_batch(sha) is not None:
-            report.outcomes.append(BatchOutcome(name, "unchanged"))
+            outcomes.append(BatchOutcome(name, "unchanged"))
             continue
-        result = validator.validate_file(path, name)
-        report.sheets[name] = [sheet.file_entry() for sheet in result.sheets]
+        todo.append(_Todo(len(outcomes), path, name, sha, size))
+        outcomes.append(None)
+    jobs = default_jobs() if jobs is None else jobs
+    big = len(todo) >= POOL_MIN_FILES and sum(t.size for t in todo) >= POOL_MIN_BYTES
+    results = _pooled(todo, validator, jobs) if jobs > 1 and big else _inline(todo, validator)
+    for item, result in results:
+        if progress is not None:
+            progress(item.name)
+        report.sheets[item.name] = [sheet.file_entry() for sheet in result.sheets]
         report.notes.extend(result.notes)
         if result.error:
-            report.outcomes.append(BatchOutcome(name, "failed", result.error))
+            outcomes[item.slot] = BatchOutcome(item.name, "failed", result.error)
             continue
         try:
-            report.outcomes.append(write_batch(store, result, path, sha, size, as_of))
+            outcomes[item.slot] = write_batch(store, result, item.path, item.sha, item.size, as_of)
         except TaizhangError as exc:
-            report.outcomes.append(BatchOutcome(name, "failed", exc.message))
+            outcomes[item.slot] = BatchOutcome(item.name, "failed", exc.message)
+    report.outcomes = [o for o in outcomes if o is not None]
     imported = [o for o in report.outcomes if o.status == "imported"]
     if imported:  # the day's lists and reports then start from an up-to-date snapshot
         refresh_snapshot(store, version_before, set().union(*(o.affected for o in imported)))
     return report
+
+
+def _inline(todo: list[_Todo], validator: Validator) -> Iterator[tuple[_Todo, FileResult]]:
+    for item in todo:
+        yield item, validator.validate_file(item.path, item.name)
+
+
+# the worker process's validator, set once by `_start_worker`
+_WORKER: Validator | None = None
+
+
+def _start_worker(validator: Validator) -> None:
+    global _WORKER
+    _WORKER = validator
+
+
+def _validate_in_worker(path: Path, name: str) -> FileResult:
+    assert _WORKER is not None
+    return _WORKER.validate_file(path, name)
+
+
+def _pooled(todo: list[_Todo], validator: Validator, jobs: int
+            ) -> Iterator[tuple[_Todo, FileResult]]:
+    """Validated files, in order, from `jobs` worker processes. At most two
+    files per worker are waiting, so memory stays that of a few files. The
+    conflict check runs here, file by file, against everything seen before.
+
+    If a worker dies (a file that crashes the reader outright), the remaining
+    files are read in this process, as without a pool."""
+    worker = copy.copy(validator)
+    worker._seen = {}
+    worker.defer_cross_check = True
+    context = multiprocessing.get_context("spawn")  # the same on Linux and Windows
+    pending: deque[tuple[_Todo, Future[FileResult]]] = deque()
+    queue = deque(todo)
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_start_worker,
+                             initargs=(worker,)) as pool:
+        try:
+            while queue or pending:
+                while queue and len(pending) < 2 * jobs:
+                    future = pool.submit(_validate_in_worker, queue[0].path, queue[0].name)
+                    pending.append((queue.popleft(), future))
+                item, future = pending[0]
+                result = future.result()
+                pending.popleft()
+                validator.cross_check(result)
+                yield item, result
+        except BrokenProcessPool:
+            queue.extendleft(reversed([item for item, _ in pending]))
+    yield from _inline(list(queue), validator)

@@ -1,0 +1,111 @@
+"""The importer: reading in worker processes gives the ledger one process gives."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import date
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, make_id
+
+from taizhang import importer
+from taizhang.importer import import_paths
+from taizhang.policy import load_policy
+from taizhang.store import Store
+from taizhang.validation import Validator
+
+SAMPLE = ROOT / "sample_data"
+AS_OF = date(2022, 2, 8)
+TABLES = {
+    "persons": "SELECT * FROM persons ORDER BY id",
+    "person_values": "SELECT * FROM person_values ORDER BY rowid",
+    "tests": "SELECT * FROM tests ORDER BY id",
+    "temperature_rows": "SELECT * FROM temperature_rows ORDER BY id",
+    "problems": "SELECT batch_id, path, sheet, row, col, field, code, value, message FROM problems "
+                "ORDER BY id",
+    "batches": "SELECT id, path, sha256, village, kind, notes FROM batches ORDER BY id",
+}
+
+
+@pytest.fixture
+def inbox(tmp_path: Path, write_csv) -> Path:
+    """The sample villages' files plus two that disagree about one person's name,
+    and a sheet that names someone twice: the checks across rows and files."""
+    folder = tmp_path / "inbox"
+    folder.mkdir()
+    for path in SAMPLE.iterdir():
+        if path.suffix in (".xlsx", ".xls", ".csv"):
+            (folder / path.name).write_bytes(path.read_bytes())
+    who = make_id(seq="517")
+    (folder / "a平阳村补登.csv").write_bytes(write_csv("a.csv", [
+        ["姓名", "身份证号", "村", "返乡日期"], ["周八", who, "平阳村", "2022-02-01"]]).read_bytes())
+    (folder / "z平阳村核酸.csv").write_bytes(write_csv("z.csv", [
+        ["姓名", "身份证号", "采样日期", "检测结果"], ["周捌", who, "2022-02-02", "阴性"],
+        ["周捌", who, "2022-02-02", "阴性"]]).read_bytes())
+    return folder
+
+
+def ledger(db: Path, jobs: int, inbox: Path) -> dict[str, list[tuple]]:
+    policy = load_policy()
+    validator = Validator(as_of=AS_OF, villages=["平阳村", "东溪村", "新桥社区", "桃源村", "石门村"],
+                          township="青石镇", find_regime=policy.find_regime,
+                          regime_examples=policy.regime_examples())
+    with Store(db) as store:
+        report = import_paths(store, [inbox], validator, AS_OF, jobs=jobs)
+        assert [o.status for o in report.outcomes] == ["imported"] * len(report.outcomes)
+        return {name: [tuple(r) for r in store.db.execute(q)] for name, q in TABLES.items()}
+
+
+def test_worker_processes_give_the_same_ledger(tmp_path: Path, inbox: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    alone = ledger(tmp_path / "one.db", 1, inbox)
+    monkeypatch.setattr(importer, "POOL_MIN_BYTES", 0)
+    monkeypatch.setattr(importer, "POOL_MIN_FILES", 2)
+    calls: list[int] = []
+    real = importer._pooled
+
+    def pooled(todo, validator, jobs):  # make sure the pool really ran
+        calls.append(jobs)
+        yield from real(todo, validator, jobs)
+
+    monkeypatch.setattr(importer, "_pooled", pooled)
+    pooled_ledger = ledger(tmp_path / "two.db", 2, inbox)
+    assert calls == [2]
+    for name in TABLES:
+        assert pooled_ledger[name] == alone[name], name
+    codes = {row[6] for row in alone["problems"]}
+    assert "conflict" in codes and "duplicate_row" in codes  # the cross-row checks ran in both
+
+
+def test_a_worker_that_dies_leaves_the_rest_to_this_process(
+        tmp_path: Path, inbox: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from concurrent.futures.process import BrokenProcessPool
+
+    alone = ledger(tmp_path / "one.db", 1, inbox)
+
+    class Broken:
+        def __init__(self, *args, **kwargs) -> None:
+            pass
+
+        def __enter__(self) -> Broken:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            pass
+
+        def submit(self, *args, **kwargs):
+            raise BrokenProcessPool("a reader crashed")
+
+    monkeypatch.setattr(importer, "ProcessPoolExecutor", Broken)
+    monkeypatch.setattr(importer, "POOL_MIN_BYTES", 0)
+    monkeypatch.setattr(importer, "POOL_MIN_FILES", 2)
+    assert ledger(tmp_path / "two.db", 2, inbox) == alone
+
+
+def test_small_imports_stay_in_process(tmp_path: Path, inbox: Path,
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(importer, "_pooled", lambda *a: pytest.fail("pool started for 8 small files"))
+    db = tmp_path / "t.db"
+    ledger(db, 4, inbox)
+    assert sqlite3.connect(db).execute("SELECT count(*) FROM batches").fetchone()[0] == 8
