@@ -277,7 +277,9 @@ def test_older_schema_is_migrated(tmp_path: Path) -> None:
         assert "notes" in columns
         assert store.person("11010519491231002X")["name"] == "张三"
         tables = {r[0] for r in store.db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-        assert "temperatures" not in tables
+        assert "temperatures" not in tables and "person_values" not in tables
+        assert [(v["field"], v["value"], v["sheet"], v["row"]) for v in store.provenance(1)] == [
+            ("name", "张三", "平阳村", 2)]
         rows = store.db.execute("SELECT row, n, retracted_by FROM temperature_rows ORDER BY row")
         assert [tuple(r) for r in rows] == [(3, 3, None), (4, 1, 1)]
         found = readings.load(store.db, "WHERE r.retracted_by IS NULL")

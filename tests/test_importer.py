@@ -19,7 +19,7 @@ SAMPLE = ROOT / "sample_data"
 AS_OF = date(2022, 2, 8)
 TABLES = {
     "persons": "SELECT * FROM persons ORDER BY id",
-    "person_values": "SELECT * FROM person_values ORDER BY rowid",
+    "person_rows": "SELECT * FROM person_rows ORDER BY rowid",
     "tests": "SELECT * FROM tests ORDER BY id",
     "temperature_rows": "SELECT * FROM temperature_rows ORDER BY id",
     "problems": "SELECT batch_id, path, sheet, row, col, field, code, value, message FROM problems "

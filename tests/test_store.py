@@ -41,7 +41,7 @@ def validator() -> Validator:
 def snapshot(db_path: Path) -> dict[str, list[tuple]]:
     """Every table's rows, for 'the ledger equals what it was' comparisons."""
     db = sqlite3.connect(db_path)
-    tables = ["batches", "persons", "person_values", "tests", "temperature_rows", "problems",
+    tables = ["batches", "persons", "person_rows", "tests", "temperature_rows", "problems",
               "rejected_rows"]
     result = {t: sorted(map(tuple, db.execute(f"SELECT * FROM {t}"))) for t in tables}
     db.close()
@@ -106,6 +106,24 @@ def test_newest_batch_wins_field_by_field(ledger: Path, write_csv: Callable[...,
         assert person["registration_date"] == "2022-01-29"
         history = [r["value"] for r in store.provenance(person["id"]) if r["field"] == "remarks"]
         assert history == ["旧备注", "新备注"]
+
+
+def test_a_late_import_of_an_older_file_does_not_win(ledger: Path, write_csv: Callable[..., Path]
+                                                     ) -> None:
+    """The newest as-of date wins, not the last import: the history is merged again."""
+    new = write_csv("b.csv", [["姓名", "身份证号", "村", "返乡日期", "备注"],
+                              ["张三", ZHANG, "平阳村", "2022-01-28", "新备注"]])
+    do_import(ledger, new, as_of=date(2022, 2, 2))
+    old = write_csv("a.csv", [HEADER, ["张三", "男", ZHANG, "13812345678", "平阳村", "2022-01-28",
+                                        "2022-01-29", "旧备注"]])
+    outcome = do_import(ledger, old, as_of=date(2022, 2, 1)).outcomes[0]
+    with Store(ledger) as store:
+        person = store.person(ZHANG)
+        assert person["remarks"] == "新备注"  # the file of 2022-02-02, imported first
+        assert person["phone"] == "13812345678"  # only the older file has it
+        assert person["updated_batch"] == 2 and outcome.persons_updated == 1
+        history = [r["value"] for r in store.provenance(person["id"]) if r["field"] == "remarks"]
+        assert history == ["旧备注", "新备注"]  # by as-of date
 
 
 def test_conflict_across_villages_names_both_sources(

@@ -10,8 +10,10 @@ Tables:
 - `persons`: one row per person key (valid ID, else name+phone, unverified),
   holding the *current* value of every field: the newest batch wins field by
   field.
-- `person_values`: every value ever seen for a person's field, with its batch,
-  sheet and row: the history and the provenance of the current values.
+- `person_rows`: every row ever seen about a person, its values as a JSON
+  object {field: value}, with its batch, sheet and row: the history and the
+  provenance of the current values. (Version 2 kept one row per value: 2.3
+  million rows for a county, the biggest write of an import.)
 - `tests`: de-duplicated on (person, date, result); each keeps the
   batch/sheet/row it came from.
 - `temperature_rows`: the readings of one sheet row, packed (see `readings`);
@@ -66,15 +68,14 @@ CREATE TABLE IF NOT EXISTS persons (
     {", ".join(f"{f} TEXT" for f in PERSON_FIELDS)},
     updated_batch INTEGER REFERENCES batches(id)
 );
-CREATE TABLE IF NOT EXISTS person_values (
+CREATE TABLE IF NOT EXISTS person_rows (
     person_id INTEGER NOT NULL REFERENCES persons(id),
-    field TEXT NOT NULL,
-    value TEXT NOT NULL,
     batch_id INTEGER NOT NULL REFERENCES batches(id),
     sheet TEXT NOT NULL,
-    row INTEGER NOT NULL
+    row INTEGER NOT NULL,
+    vals TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS person_values_person ON person_values(person_id, field);
+CREATE INDEX IF NOT EXISTS person_rows_person ON person_rows(person_id);
 CREATE TABLE IF NOT EXISTS tests (
     id INTEGER PRIMARY KEY,
     person_id INTEGER NOT NULL REFERENCES persons(id),
@@ -123,8 +124,9 @@ CREATE TABLE IF NOT EXISTS rejected_rows (
 
 
 def _pack_old_temperatures(db: sqlite3.Connection) -> None:
-    """Version 3 keeps readings packed per sheet row (see `readings`): move the
-    one-row-per-reading `temperatures` table of version 2 over, then drop it."""
+    """Version 3 keeps readings packed per sheet row (see `readings`) and a
+    person's values per sheet row: move version 2's one-row-per-reading
+    `temperatures` and one-row-per-value `person_values` over, then drop them."""
     from .readings import COLUMNS, pack
 
     groups: dict[tuple[Any, ...], list[tuple[int, str | None, float]]] = {}
@@ -140,6 +142,10 @@ def _pack_old_temperatures(db: sqlite3.Connection) -> None:
          for (pid, batch, sheet, row, retracted), items in sorted(
              groups.items(), key=lambda g: (g[0][1], g[0][3]))])
     db.execute("DROP TABLE temperatures")
+    db.execute("INSERT INTO person_rows(person_id, batch_id, sheet, row, vals) "
+               "SELECT person_id, batch_id, sheet, row, json_group_object(field, value) "
+               "FROM person_values GROUP BY person_id, batch_id, sheet, row ORDER BY min(rowid)")
+    db.execute("DROP TABLE person_values")
 
 
 # Migrations from version N to N+1, applied in order inside one transaction:
@@ -270,13 +276,20 @@ class Store:
         return self.db.execute("SELECT * FROM persons WHERE id_number=? ORDER BY id LIMIT 1",
                                (text,)).fetchone()
 
-    def provenance(self, person_id: int) -> list[sqlite3.Row]:
-        return self.db.execute(
-            """SELECT v.field, v.value, v.sheet, v.row, b.path, b.id AS batch_id, b.as_of
-               FROM person_values v JOIN batches b ON b.id = v.batch_id
-               WHERE v.person_id=? ORDER BY v.field, b.as_of, b.id""",
-            (person_id,),
-        ).fetchall()
+    def provenance(self, person_id: int) -> list[dict[str, Any]]:
+        """Every value seen for the person: field, value, sheet, row, path,
+        batch_id and as_of, by field, then oldest batch first."""
+        values = [
+            {"field": fld, "value": value, "sheet": sheet, "row": row, "path": path,
+             "batch_id": batch, "as_of": as_of}
+            for vals, sheet, row, path, batch, as_of in self.db.execute(
+                """SELECT r.vals, r.sheet, r.row, b.path, b.id, b.as_of
+                   FROM person_rows r JOIN batches b ON b.id = r.batch_id
+                   WHERE r.person_id=? ORDER BY r.rowid""", (person_id,))
+            for fld, value in json.loads(vals).items()
+        ]
+        values.sort(key=lambda v: (v["field"], v["as_of"], v["batch_id"]))
+        return values
 
     def counts(self) -> dict[str, int]:
         names = ("persons", "tests", "temperature_rows", "problems", "rejected_rows", "batches")
@@ -472,9 +485,8 @@ class _Merger:
             return  # test and temperature rows only name people nobody registered
         else:
             self.named.add(pid)
-        batch = self.batch
-        self.value_rows.extend((pid, f, t, batch, sheet, row) for f, v in values.items()
-                               if f in PERSON_FIELDS and (t := _text(v)) is not None)
+        vals = {f: t for f, v in values.items() if f in PERSON_FIELDS and (t := _text(v)) is not None}
+        self.value_rows.append((pid, sheet, row, vals))
         self.touched.add(pid)
 
     def _check_conflicts(self, pid: int, values: dict[str, Any], sheet: str, row: int) -> None:
@@ -487,11 +499,11 @@ class _Merger:
             if mine is None or theirs is None or mine == theirs:
                 continue
             source = self.db.execute(
-                """SELECT v.sheet, v.row, b.path FROM person_values v
-                   JOIN batches b ON b.id=v.batch_id
-                   WHERE v.person_id=? AND v.field=? AND v.value=? AND v.batch_id<>?
+                """SELECT r.sheet, r.row, b.path FROM person_rows r
+                   JOIN batches b ON b.id=r.batch_id
+                   WHERE r.person_id=? AND json_extract(r.vals, ?)=? AND r.batch_id<>?
                    ORDER BY b.as_of DESC, b.id DESC LIMIT 1""",
-                (pid, fld, theirs, self.batch),
+                (pid, f"$.{fld}", theirs, self.batch),
             ).fetchone()
             if source is None or source["path"] == self.path:
                 continue  # a newer version of the same file corrects itself
@@ -504,29 +516,42 @@ class _Merger:
             ))
 
     def finish(self) -> None:
-        """Recompute current values of the touched persons from their history:
-        for each field the value of the newest batch (as-of date, then import
-        order, then row) wins. One query for all touched persons."""
+        """Recompute current values of the touched persons: for each field the
+        value of the newest batch (as-of date, then import order, then row)
+        wins. When this batch is the newest of all — the everyday case — that
+        is its values laid over the current ones; otherwise the touched
+        persons' whole history is merged again, in one query."""
         self.outcome.persons_new = len(self.new)
         self.db.executemany("UPDATE persons SET registered=1 WHERE id=?",
                             [(p,) for p in self.registered])
-        self.db.executemany("INSERT INTO person_values(person_id, field, value, batch_id, sheet, "
-                            "row) VALUES (?, ?, ?, ?, ?, ?)", self.value_rows)
+        self.db.executemany(
+            "INSERT INTO person_rows(person_id, batch_id, sheet, row, vals) VALUES (?, ?, ?, ?, ?)",
+            [(pid, self.batch, sheet, row, json.dumps(vals, ensure_ascii=False))
+             for pid, sheet, row, vals in self.value_rows])
         if not self.touched:
             return
         self.db.execute("CREATE TEMP TABLE IF NOT EXISTS touched (id INTEGER PRIMARY KEY)")
         self.db.execute("DELETE FROM touched")
         self.db.executemany("INSERT INTO touched(id) VALUES (?)", [(p,) for p in self.touched])
-        merged: dict[int, dict[str, str]] = {}
-        for pid, fld, value in self.db.execute(
-            """SELECT v.person_id, v.field, v.value FROM touched t
-               CROSS JOIN person_values v ON v.person_id = t.id JOIN batches b ON b.id = v.batch_id
-               ORDER BY v.person_id, b.as_of, b.id, v.row"""
-        ):
-            merged.setdefault(pid, {})[fld] = value
         current = {row[0]: tuple(row[1:]) for row in self.db.execute(
             f"SELECT p.id, {', '.join('p.' + f for f in PERSON_FIELDS)} FROM touched t "
             "CROSS JOIN persons p ON p.id = t.id")}
+        newest_other = self.db.execute("SELECT max(as_of) FROM batches WHERE id <> ?",
+                                       (self.batch,)).fetchone()[0]
+        merged: dict[int, dict[str, str]] = {}
+        if newest_other is None or self.as_of.isoformat() >= newest_other:
+            for pid, _sheet, _row, vals in sorted(self.value_rows, key=lambda v: v[2]):
+                if pid not in merged:
+                    merged[pid] = {f: v for f, v in zip(PERSON_FIELDS, current[pid], strict=True)
+                                   if v is not None}
+                merged[pid].update(vals)
+        else:
+            for pid, vals in self.db.execute(
+                """SELECT r.person_id, r.vals FROM touched t
+                   CROSS JOIN person_rows r ON r.person_id = t.id JOIN batches b ON b.id = r.batch_id
+                   ORDER BY r.person_id, b.as_of, b.id, r.row"""
+            ):
+                merged.setdefault(pid, {}).update(json.loads(vals))
         updates = []
         updated = 0
         for pid, values in merged.items():
