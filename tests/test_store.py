@@ -362,3 +362,42 @@ def test_person_shows_provenance(ledger: Path, write_csv: Callable[..., Path]) -
     assert arrival["source"] == {"path": str(path), "sheet": "平阳村登记", "row": 2}
     missing = cli("person", LI, db=ledger)
     assert missing.exit_code == 1 and LI not in missing.output
+
+
+def test_person_cache_survives_a_failed_file_and_another_writer(
+    ledger: Path, write_csv: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The run-level person cache learns only from committed files, and is
+    dropped when another process wrote to the ledger in between."""
+    from taizhang.errors import TaizhangError
+    from taizhang.store import PersonCache, write_batch
+
+    def batch(store: Store, name: str, rows: list[list[str]], cache: PersonCache | None):
+        path = write_csv(name, rows)
+        result = validator().validate_file(path)
+        return write_batch(store, result, path, name, 1, AS_OF, cache)
+
+    head = ["姓名", "身份证号", "采样日期", "检测结果"]
+    cache = PersonCache()
+    with Store(ledger) as store:
+        real = store_module._upsert
+
+        def failing(*args, **kwargs):
+            raise TaizhangError("磁盘已满")
+
+        monkeypatch.setattr(store_module, "_upsert", failing)
+        with pytest.raises(TaizhangError):  # rolled back after the person was inserted
+            batch(store, "a.csv", [head, ["张三", ZHANG, "2022-01-29", "阴性"]], cache)
+        assert not cache.ids and not cache.rows  # the rolled-back person id is not remembered
+        monkeypatch.setattr(store_module, "_upsert", real)
+        batch(store, "b.csv", [head, ["张三", ZHANG, "2022-01-30", "阴性"]], cache)
+        assert store.person(ZHANG)["name"] == "张三"
+        with Store(ledger) as other:  # another process registers him meanwhile
+            batch(other, "c.csv", [["姓名", "身份证号", "村", "返乡日期", "备注"],
+                                   ["张三", ZHANG, "平阳村", "2022-01-28", "另一进程"]], None)
+        batch(store, "d.csv", [["姓名", "身份证号", "返乡日期", "联系电话"],
+                               ["张三", ZHANG, "2022-01-28", "13812345678"]], cache)
+        person = store.person(ZHANG)
+        assert (person["remarks"], person["phone"], person["village"]) == (
+            "另一进程", "13812345678", "平阳村")
+        assert store.db.execute("SELECT count(*) FROM persons").fetchone()[0] == 1

@@ -21,7 +21,7 @@ from typing import Any
 
 from .errors import TaizhangError
 from .reading import find_input_files
-from .store import BatchOutcome, Store, file_sha256, write_batch
+from .store import BatchOutcome, PersonCache, Store, file_sha256, write_batch
 from .validation import ERROR, FileResult, Problem, Validator, problem_dicts
 
 
@@ -125,6 +125,7 @@ def import_paths(store: Store, paths: list[Path], validator: Validator, as_of: d
     jobs = default_jobs() if jobs is None else jobs
     big = len(todo) >= POOL_MIN_FILES and sum(t.size for t in todo) >= POOL_MIN_BYTES
     results = _pooled(todo, validator, jobs) if jobs > 1 and big else _inline(todo, validator)
+    cache = PersonCache()
     for item, result in results:
         if progress is not None:
             progress(item.name)
@@ -134,7 +135,8 @@ def import_paths(store: Store, paths: list[Path], validator: Validator, as_of: d
             outcomes[item.slot] = BatchOutcome(item.name, "failed", result.error)
             continue
         try:
-            outcomes[item.slot] = write_batch(store, result, item.path, item.sha, item.size, as_of)
+            outcomes[item.slot] = write_batch(store, result, item.path, item.sha, item.size, as_of,
+                                              cache)
         except TaizhangError as exc:
             outcomes[item.slot] = BatchOutcome(item.name, "failed", exc.message)
     report.outcomes = [o for o in outcomes if o is not None]

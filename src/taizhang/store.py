@@ -321,13 +321,39 @@ class BatchOutcome:
     affected: set[int] = field(default_factory=set)  # person ids whose ledger rows changed
 
 
+class PersonCache:
+    """Persons' ids and current values, kept across the files of one import.
+
+    Looking up and re-reading every person of every file was a fifth of a
+    county import. The cache is filled from the database on first sight of a
+    key, updated only after a file's transaction commits, and dropped when the
+    ledger version shows another process wrote in between.
+    """
+
+    def __init__(self) -> None:
+        self.ids: dict[str, int] = {}
+        self.rows: dict[int, tuple[Any, ...]] = {}  # PERSON_FIELDS as stored
+        self.version: str | None = None
+
+    def check(self, db: sqlite3.Connection) -> None:
+        row = db.execute("SELECT value FROM meta WHERE key='ledger_version'").fetchone()
+        version = row[0] if row else None
+        if version != self.version:
+            self.ids.clear()
+            self.rows.clear()
+
+
 def write_batch(store: Store, result: FileResult, path: Path, sha256: str, size: int,
-                as_of: date) -> BatchOutcome:
-    """Merge one validated file into the ledger in a single transaction."""
+                as_of: date, cache: PersonCache | None = None) -> BatchOutcome:
+    """Merge one validated file into the ledger in a single transaction.
+
+    Pass the same `cache` for every file of a run (see `PersonCache`)."""
+    cache = cache if cache is not None else PersonCache()
     outcome = BatchOutcome(result.path, "imported", problems=list(result.problems))
     villages = {s.village for s in result.sheets if s.village}
     kinds = {s.kind for s in result.sheets if s.kind}
     with store.transaction() as db:
+        cache.check(db)
         cur = db.execute(
             "INSERT INTO batches(path, sha256, size, as_of, village, kind, imported_at, notes) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -342,7 +368,7 @@ def write_batch(store: Store, result: FileResult, path: Path, sha256: str, size:
                 "SELECT id, kind FROM batches WHERE path=? AND id<>?", (result.path, batch)):
             previous.append(prev_id)
             previous_kinds.update((prev_kind or "").split("、"))
-        merger = _Merger(db, batch, as_of, outcome)
+        merger = _Merger(db, batch, as_of, outcome, cache)
         keys: dict[str, bool] = {}
         for sheet in result.sheets:
             for rec in [*sheet.persons, *sheet.temp_rows]:
@@ -398,15 +424,19 @@ def write_batch(store: Store, result: FileResult, path: Path, sha256: str, size:
         outcome.problems.extend(merger.conflicts)
         outcome.affected.update(merger.ids.values())
         # every change to the ledger bumps its version: cached snapshots go stale
+        version = f"{batch}-{sha256[:12]}"
         db.execute("INSERT INTO meta(key, value) VALUES ('ledger_version', ?) "
-                   "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                   (f"{batch}-{sha256[:12]}",))
+                   "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (version,))
         db.executemany(
             "INSERT INTO problems(batch_id, path, sheet, row, col, field, code, severity, value, "
             "message) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [(batch, p.path, p.sheet, p.row, p.column, p.field, p.code, p.severity, p.value,
               p.message) for p in outcome.problems],
         )
+    # committed: what this file did becomes the cache's truth
+    cache.ids.update(merger.ids)
+    cache.rows.update(merger.new_rows)
+    cache.version = version
     return outcome
 
 
@@ -430,8 +460,10 @@ class _Merger:
     """Person upserts within one batch: history rows, then current values
     recomputed for the touched persons (newest batch wins field by field)."""
 
-    def __init__(self, db: sqlite3.Connection, batch: int, as_of: date, outcome: BatchOutcome
-                 ) -> None:
+    def __init__(self, db: sqlite3.Connection, batch: int, as_of: date, outcome: BatchOutcome,
+                 cache: PersonCache) -> None:
+        self.cache = cache
+        self.new_rows: dict[int, tuple[Any, ...]] = {}  # into the cache once committed
         self.db = db
         self.batch = batch
         self.as_of = as_of
@@ -448,32 +480,44 @@ class _Merger:
 
     def prefetch(self, keys: dict[str, bool]) -> None:
         """Resolve every person key of the batch at once (key -> id_valid):
-        existing ids and their current key fields in one query, the missing
-        persons inserted in one statement. Set-based, not a query per row."""
+        from the cache, else existing persons in one query, the missing ones
+        inserted in one statement. Set-based, not a query per row."""
+        cache = self.cache
+        unknown = [k for k in keys if k not in cache.ids]
+        self.current = {}
+        for k in keys:
+            pid = cache.ids.get(k)
+            if pid is not None:
+                self.ids[k] = pid
+                self.current[pid] = cache.rows[pid]
+        if not unknown:
+            return
         self.db.execute("CREATE TEMP TABLE IF NOT EXISTS batch_keys (key TEXT PRIMARY KEY)")
         self.db.execute("DELETE FROM batch_keys")
-        self.db.executemany("INSERT OR IGNORE INTO batch_keys(key) VALUES (?)",
-                            [(k,) for k in keys])
-        self.current: dict[int, tuple[Any, ...]] = {}
+        self.db.executemany("INSERT OR IGNORE INTO batch_keys(key) VALUES (?)", [(k,) for k in unknown])
         # CROSS JOIN fixes the loop order: the batch's keys outside, a lookup in
         # persons' key index inside. Left to itself the planner (no statistics
         # on a temp table) scanned all persons once per file: quadratic.
         for pid, key, *fields in self.db.execute(
-            f"SELECT p.id, p.key, {', '.join('p.' + f for f in KEY_FIELDS)} FROM batch_keys k "
+            f"SELECT p.id, p.key, {', '.join('p.' + f for f in PERSON_FIELDS)} FROM batch_keys k "
             "CROSS JOIN persons p ON p.key = k.key"
         ):
             self.ids[key] = pid
             self.current[pid] = tuple(fields)
-        missing = [(k, int(valid)) for k, valid in keys.items() if k not in self.ids]
+        missing = [(k, int(keys[k])) for k in unknown if k not in self.ids]
         if missing:
             self.db.executemany("INSERT INTO persons(key, verified, registered) VALUES (?, ?, 0)",
                                 missing)
+            empty = (None,) * len(PERSON_FIELDS)
             for pid, key in self.db.execute(
                 "SELECT p.id, p.key FROM batch_keys k CROSS JOIN persons p ON p.key = k.key"
             ):
                 if key not in self.ids:
                     self.ids[key] = pid
                     self.new.add(pid)
+                    self.current[pid] = empty
+        # the cache learns even the persons this file leaves as they were
+        self.new_rows.update(self.current)
 
     def person(self, key: PersonKey, values: dict[str, Any], sheet: str, row: int,
                registered: bool = False) -> None:
@@ -493,7 +537,7 @@ class _Merger:
         """Key fields that disagree with the ledger as earlier batches left it."""
         if pid in self.new:
             return
-        current = dict(zip(KEY_FIELDS, self.current[pid], strict=True))
+        current = dict(zip(PERSON_FIELDS, self.current[pid], strict=True))
         for fld in KEY_FIELDS:
             mine, theirs = _text(values.get(fld)), current[fld]
             if mine is None or theirs is None or mine == theirs:
@@ -530,12 +574,7 @@ class _Merger:
              for pid, sheet, row, vals in self.value_rows])
         if not self.touched:
             return
-        self.db.execute("CREATE TEMP TABLE IF NOT EXISTS touched (id INTEGER PRIMARY KEY)")
-        self.db.execute("DELETE FROM touched")
-        self.db.executemany("INSERT INTO touched(id) VALUES (?)", [(p,) for p in self.touched])
-        current = {row[0]: tuple(row[1:]) for row in self.db.execute(
-            f"SELECT p.id, {', '.join('p.' + f for f in PERSON_FIELDS)} FROM touched t "
-            "CROSS JOIN persons p ON p.id = t.id")}
+        current = self.current
         newest_other = self.db.execute("SELECT max(as_of) FROM batches WHERE id <> ?",
                                        (self.batch,)).fetchone()[0]
         merged: dict[int, dict[str, str]] = {}
@@ -546,6 +585,9 @@ class _Merger:
                                    if v is not None}
                 merged[pid].update(vals)
         else:
+            self.db.execute("CREATE TEMP TABLE IF NOT EXISTS touched (id INTEGER PRIMARY KEY)")
+            self.db.execute("DELETE FROM touched")
+            self.db.executemany("INSERT INTO touched(id) VALUES (?)", [(p,) for p in self.touched])
             for pid, vals in self.db.execute(
                 """SELECT r.person_id, r.vals FROM touched t
                    CROSS JOIN person_rows r ON r.person_id = t.id JOIN batches b ON b.id = r.batch_id
@@ -558,6 +600,7 @@ class _Merger:
             row = tuple(values.get(f) for f in PERSON_FIELDS)
             if current.get(pid) != row:
                 updates.append((*row, self.batch, pid))
+                self.new_rows[pid] = row
                 if pid not in self.new:
                     updated += 1
         assignments = ", ".join(f"{f}=?" for f in PERSON_FIELDS)
