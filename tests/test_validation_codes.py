@@ -217,3 +217,24 @@ def test_every_code_has_a_severity() -> None:
         "temp_invalid", "result_invalid", "sex_mismatch", "duplicate_row", "conflict",
         "unknown_village", "unknown_regime",
     }
+
+
+def test_a_person_named_again_gets_the_same_problems_and_key(write_csv: Callable[..., Path]) -> None:
+    """Rows naming a person read before reuse the key only when that read was
+    clean: a bad ID or phone is reported on every row that has it."""
+    good, bad = make_id(seq="123"), make_id(seq="123")[:-1] + "0"
+    if bad == good:
+        bad = good[:-1] + "1"
+    path = write_csv("平阳村核酸.csv", [
+        ["姓名", "身份证号", "联系电话", "采样日期", "检测结果"],
+        ["张三", good, "13812345678", "2022-02-01", "阴性"],
+        ["张三", good, "13812345678", "2022-02-02", "阴性"],
+        ["李四", bad, "138", "2022-02-01", "阴性"],
+        ["李四", bad, "138", "2022-02-02", "阴性"],
+    ])
+    result = validator().validate_file(path)
+    assert sorted((p.row, p.code) for p in result.problems) == [
+        (4, "id_checksum"), (4, "phone_invalid"), (5, "id_checksum"), (5, "phone_invalid")]
+    tests = result.sheets[0].tests
+    assert tests[0].person is tests[1].person and tests[0].person.key == "id:" + good
+    assert tests[2].person.key == tests[3].person.key == "np:李四|"

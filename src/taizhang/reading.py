@@ -380,7 +380,7 @@ def parse_csv(text: str) -> list[list[Any]]:
     except csv.Error:
         dialect = csv.excel_tab if sample.count("\t") > sample.count(",") else csv.excel
     try:
-        return [list(row) for row in csv.reader(io.StringIO(text, newline=""), dialect)]
+        return list(csv.reader(io.StringIO(text, newline=""), dialect))  # rows are new lists
     except csv.Error as exc:
         if "field larger than field limit" in str(exc):
             raise ValueError(f"单元格内容超过{csv.field_size_limit():,}个字符") from None

@@ -466,6 +466,9 @@ class _SheetValidator:
         # within-sheet duplicates: key -> (row, signature)
         self._rows_seen: dict[Any, int] = {}
         self._wide: list[tuple[int, int | None, str | None, str, Column]] | None = None
+        self._name_col, self._id_col, self._phone_col = (
+            self.cols.get("name"), self.cols.get("id_number"), self.cols.get("phone"))
+        self._people: dict[tuple[Any, Any, Any], PersonKey] = {}
 
     # ------------------------------------------------------------------ helpers
 
@@ -594,11 +597,25 @@ class _SheetValidator:
                              f"（第{row + 1}行）")
 
     def _person(self, r: int) -> PersonKey | None:
-        """The person a row is about; None (row rejected) when there is nothing to go on."""
-        name_col, id_col, phone_col = (self.cols.get("name"), self.cols.get("id_number"),
-                                       self.cols.get("phone"))
-        name = _NAME_GAP_RE.sub("", clean_text(self.cell(r, name_col)))
-        id_raw, phone_raw = self.cell(r, id_col), self.cell(r, phone_col)
+        """The person a row is about; None (row rejected) when there is nothing to go on.
+
+        A sheet names each person several times (a test sheet, five): cells
+        that were read before without a problem give the same PersonKey back."""
+        cells = (self.cell(r, self._name_col), self.cell(r, self._id_col),
+                 self.cell(r, self._phone_col))
+        # only text cells: 1 == 1.0 == True would mix cells that read differently
+        text = all(c is None or type(c) is str for c in cells)
+        if text and (known := self._people.get(cells)) is not None:
+            return known
+        found = len(self.result.problems)
+        person = self._new_person(r, *cells)
+        if text and person is not None and len(self.result.problems) == found:
+            self._people[cells] = person
+        return person
+
+    def _new_person(self, r: int, name_raw: Any, id_raw: Any, phone_raw: Any) -> PersonKey | None:
+        name_col, id_col, phone_col = self._name_col, self._id_col, self._phone_col
+        name = _NAME_GAP_RE.sub("", clean_text(name_raw))
         if not name and is_blank(id_raw) and is_blank(phone_raw):
             cells = {c.header or f"第{c.index + 1}列": raw_repr(self.cell(r, c))
                      for c in self.layout.columns if not is_blank(self.cell(r, c))}
