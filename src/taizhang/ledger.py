@@ -63,6 +63,8 @@ def load_people(store: Store, until: date, village: str | None = None,
 
 
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+# julianday('0001-01-01') is 1721425.5 and that day's ordinal is 1
+JULIAN_ORDINAL_OFFSET = 1721424.5
 
 
 def _ordinals(values: list[str | None]) -> Any:
@@ -126,15 +128,20 @@ def _build_snapshot(store: Store, only: list[int] | None = None) -> dict[str, An
         mapped[inside] = index[found[inside]]
         return mapped
 
-    tests = store.db.execute("SELECT person_id, sample_date, result FROM tests "
-                             "WHERE retracted_by IS NULL AND result IS NOT NULL"
-                             f"{subset.format(col='person_id')}").fetchall()
+    # day ordinals and result codes computed by SQLite: a million tests come
+    # back as small ints, not as strings to parse
+    codes = " ".join(f"WHEN '{name}' THEN {code}" for name, code in RESULT_CODE.items())
+    tests = store.db.execute(
+        f"SELECT person_id, CAST(julianday(sample_date) - {JULIAN_ORDINAL_OFFSET} AS INTEGER), "
+        f"CASE result {codes} ELSE {RESULT_CODE['pending']} END FROM tests "
+        "WHERE retracted_by IS NULL AND result IS NOT NULL AND sample_date IS NOT NULL"
+        f"{subset.format(col='person_id')}").fetchall()
     tp, td, tr = (list(c) for c in zip(*tests, strict=True)) if tests else ([], [], [])
     t_person = people(tp)
     keep = t_person >= 0
     snap["test_person"] = t_person[keep]
-    snap["test_date"] = _ordinals(td)[keep]
-    snap["test_result"] = np.array([RESULT_CODE.get(r, 2) for r in tr], dtype=np.int8)[keep]
+    snap["test_date"] = np.array(td, dtype=np.int64)[keep]
+    snap["test_result"] = np.array(tr, dtype=np.int8)[keep]
     found = readings.load(store.db, "WHERE r.retracted_by IS NULL"
                           f"{subset.format(col='r.person_id')}")
     r_person = people(found.person)
