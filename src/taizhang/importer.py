@@ -161,8 +161,13 @@ def _start_worker(validator: Validator) -> None:
 
 
 def _validate_in_worker(path: Path, name: str) -> FileResult:
+    """Validate, and pack the readings here rather than in the busier main process."""
     assert _WORKER is not None
-    return _WORKER.validate_file(path, name)
+    result = _WORKER.validate_file(path, name)
+    for sheet in result.sheets:
+        for row in sheet.temp_rows:
+            row.slim()
+    return result
 
 
 def _pooled(todo: list[_Todo], validator: Validator, jobs: int

@@ -38,7 +38,6 @@ from typing import Any
 
 from .errors import TaizhangError
 from .readings import COLUMNS as READING_COLUMNS
-from .readings import pack
 from .validation import DATE_FIELDS, TEXT_FIELDS, FileResult, PersonKey, Problem
 
 SCHEMA_VERSION = 3
@@ -410,8 +409,8 @@ def write_batch(store: Store, result: FileResult, path: Path, sha256: str, size:
                                                          table.site, table.row, strict=True)
                          if d is not None and res is not None]
             outcome.tests += _upsert(db, "tests", ("sample_date", "result"), ("site",), test_rows)
-            temp_rows = [(merger.ids[t.person.key], batch, sheet.sheet, t.row,
-                          *pack(t.days, t.slots, t.temps)) for t in sheet.temp_rows if t.days]
+            temp_rows = [(merger.ids[t.person.key], batch, sheet.sheet, t.row, *packed)
+                         for t in sheet.temp_rows if (packed := t.pack()) is not None]
             db.executemany(f"INSERT INTO temperature_rows({READING_COLUMNS}) "
                            f"VALUES ({', '.join('?' * 10)})", temp_rows)
             outcome.temperatures += sum(row[4] for row in temp_rows)

@@ -35,6 +35,7 @@ from .headers import (
     fill_merged,
 )
 from .reading import RawSheet, read_workbook
+from .readings import pack as pack_readings
 from .values import (
     TEMP_MAX,
     TEMP_MIN,
@@ -230,6 +231,18 @@ class TempRow:
     slots: list[str | None] = field(default_factory=list)
     temps: list[float] = field(default_factory=list)  # °C, one decimal
     labels: list[str] = field(default_factory=list)  # the column each came from
+    packed: tuple[int, int, int, bytes, str, bytes] | None = None  # see `pack`
+
+    def pack(self) -> tuple[int, int, int, bytes, str, bytes] | None:
+        """The store's columns for these readings (None when there are none).
+        A worker process packs before sending and drops the lists (`slim`)."""
+        if self.packed is None and self.days:
+            self.packed = pack_readings(self.days, self.slots, self.temps)
+        return self.packed
+
+    def slim(self) -> None:
+        self.pack()
+        self.days, self.slots, self.temps, self.labels = [], [], [], []
 
     def records(self) -> list[TempRecord]:
         return [TempRecord(self.row, self.person, self.village, date.fromordinal(d), s, t, c)
