@@ -293,6 +293,26 @@ def test_wide_temperatures_one_row_header() -> None:
     assert sheet.problems == []
 
 
+def test_wide_temperatures_short_rows_and_columns_in_between(tmp_path: Path) -> None:
+    """Rows that stop early (CSV lines without trailing commas), a column between
+    the date columns, and cells that are not plain numbers."""
+    path = tmp_path / "新桥社区体温.csv"
+    path.write_text(
+        "姓名,身份证号,2月1日上午,备注,2月1日下午,2月2日上午\n"
+        f"王建国,{IDS['王建国']},36.5,在家,36.6,36.4\n"
+        f"李秀英,{IDS['李秀英']},36.8\n"
+        f"张伟,{IDS['张伟']},,外出,36.9℃, \n"
+        f"刘芳,{IDS['刘芳']},365,,,\n",
+        encoding="utf-8")
+    sheet = one_sheet(check("", path))
+    assert [(t.row, t.date, t.slot, t.temperature, t.source_column) for t in sheet.temperatures] == [
+        (2, d(2, 1), "上午", 36.5, "2月1日上午"), (2, d(2, 1), "下午", 36.6, "2月1日下午"),
+        (2, d(2, 2), "上午", 36.4, "2月2日上午"), (3, d(2, 1), "上午", 36.8, "2月1日上午"),
+        (4, d(2, 1), "下午", 36.9, "2月1日下午"),
+    ]
+    assert [(p.row, p.code, p.column) for p in sheet.problems] == [(5, "temp_invalid", "2月1日上午")]
+
+
 def test_wide_temperatures_two_row_header() -> None:
     sheet = one_sheet(check("wide_temperature_tworow.xlsx"))
     assert (sheet.kind, sheet.village, sheet.village_source, sheet.rows) == (

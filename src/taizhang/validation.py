@@ -19,6 +19,8 @@ import statistics
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import compress, repeat
+from operator import itemgetter, ne
 from pathlib import Path
 from typing import Any
 
@@ -479,6 +481,8 @@ class _SheetValidator:
         # within-sheet duplicates: key -> (row, signature)
         self._rows_seen: dict[Any, int] = {}
         self._wide: list[tuple[int, int | None, str | None, str, Column]] | None = None
+        self._wide_last = 0  # the last wide column's index
+        self._wide_cells: Any = None  # row -> the wide columns' cells, as a tuple
         self._name_col, self._id_col, self._phone_col = (
             self.cols.get("name"), self.cols.get("id_number"), self.cols.get("phone"))
         self._people: dict[tuple[Any, Any, Any], PersonKey] = {}
@@ -816,14 +820,19 @@ class _SheetValidator:
         wide = self._wide_columns()
         if wide:
             row = self.grid[r]
-            width = len(row)
+            if len(row) > self._wide_last:
+                cells = self._wide_cells(row)
+            else:
+                cells = tuple(row[i] if i < len(row) else None for i, *_ in wide)
             out = TempRow(r + 1, person, village)
             days, slots, temps, labels = out.days, out.slots, out.temps, out.labels
             filled = False
-            for index, day, slot, label, col in wide:
-                raw = row[index] if index < width else None
-                if raw is None or raw == "":
+            # only the filled cells, found in C: a month of columns is mostly empty
+            for j in compress(range(len(cells)), map(ne, cells, repeat(""))):
+                raw = cells[j]
+                if raw is None:
                     continue
+                _index, day, slot, label, col = wide[j]
                 if type(raw) is float and TEMP_MIN <= raw <= TEMP_MAX:  # the common case
                     filled = True
                     if day is not None:
@@ -871,6 +880,10 @@ class _SheetValidator:
                 day = self._date(self.layout.header_end, col, "date", col.temp_date, col.header)
                 self._wide.append((col.index, day.toordinal() if day else None, col.temp_slot,
                                    _h(col, "temperature"), col))
+            indices = [w[0] for w in self._wide]
+            self._wide_last = max(indices, default=0)
+            getter = itemgetter(*indices) if indices else None
+            self._wide_cells = (lambda row: (getter(row),)) if len(indices) == 1 else getter
         return self._wide
 
     def _reading(self, r: int, out: TempRow, day: int | None, slot: str | None, raw: Any,
