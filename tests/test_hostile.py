@@ -316,3 +316,28 @@ def test_doctor_reports_what_to_fix(tmp_path: Path, monkeypatch) -> None:
     assert result.exit_code == 1
     assert "daily_report.txt.j2" in result.output and "语法错误" in result.output
     assert "从备份恢复" in result.output
+
+
+@pytest.mark.parametrize(("cell", "refused"), [
+    ("XFD1", False),  # far column, one row: 16,384 cells
+    ("AAA30000", True),  # 703 × 30,000 > 20,000,000 (a column past ZZ)
+    ("ZZ30000", True),  # 702 × 30,000: tall enough that two-letter columns count
+    ("ZZ20000", False),  # 702 × 20,000 = 14,040,000
+    ("B1048576", False),  # two columns, every row: 2,097,152
+])
+def test_extent_scan_finds_the_far_cell(tmp_path: Path, cell: str, refused: bool) -> None:
+    """The cell-by-cell scan behind the bomb check, on the shapes it treats differently."""
+    from taizhang.errors import FileReadError
+    from taizhang.reading import check_xlsx_extent
+
+    row = "".join(ch for ch in cell if ch.isdigit())
+    path = tmp_path / "x.xlsx"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        out.writestr("xl/worksheets/sheet1.xml",
+                     '<worksheet><dimension ref="A1:B2"/><sheetData><row r="1"><c r="A1"/></row>'
+                     f'<row r="{row}"><c r="{cell}"/></row></sheetData></worksheet>')
+    if refused:
+        with pytest.raises(FileReadError, match="上限"):
+            check_xlsx_extent(path)
+    else:
+        check_xlsx_extent(path)

@@ -198,6 +198,8 @@ def _read_excel(path: Path, fmt: str) -> RawWorkbook:
 
 _DIMENSION_RE = re.compile(rb'<dimension ref="([A-Z]{1,4})?([0-9]{1,9})?(?::([A-Z]{1,4})([0-9]{1,9}))?"')
 _CELL_COL_RE = re.compile(rb'<c r="([A-Z]{1,4})[0-9]')
+_FAR_COL_RE = re.compile(rb'<c r="([A-Z]{3,4})[0-9]')
+_TWO_LETTER_COLUMNS = 26 + 26 * 26  # A..ZZ
 _CELL_ROW_RE = re.compile(rb'<c r="[A-Z]{1,4}([0-9]{1,9})"')
 _FAR_ROW_RE = re.compile(rb'<c r="[A-Z]{1,4}([0-9]{6,9})"')
 _ROW_TAG_RE = re.compile(rb'<row r="([0-9]{1,9})"')
@@ -234,17 +236,23 @@ def check_xlsx_extent(path: Path) -> None:
                         rows, cols = int(m.group(4)), _col_number(m.group(3))
                     if info.file_size <= FULL_SCAN_BYTES:
                         data = head + fh.read()
-                        # distinct column letters are few; row numbers are taken
-                        # from the row tags and from any cell reference of 6+ digits
-                        letters = set(_CELL_COL_RE.findall(data))
-                        if letters:
-                            cols = max(cols, max(_col_number(x) for x in letters))
+                        # row numbers from the row tags and from any cell
+                        # reference of 6+ digits
                         tags = _ROW_TAG_RE.findall(data)
                         numbers = tags + _FAR_ROW_RE.findall(data)
                         if not tags:
                             numbers += _CELL_ROW_RE.findall(data)
                         if numbers:
                             rows = max(rows, max(int(x) for x in numbers))
+                        # columns: cells past ZZ are rare, found without collecting
+                        # every cell; up to ZZ (702) only matters for tall sheets
+                        letters = set(_FAR_COL_RE.findall(data))
+                        if not letters and rows * _TWO_LETTER_COLUMNS > MAX_CELLS:
+                            letters = set(_CELL_COL_RE.findall(data))
+                        if letters:
+                            cols = max(cols, max(_col_number(x) for x in letters))
+                        elif rows * _TWO_LETTER_COLUMNS <= MAX_CELLS:
+                            cols = max(cols, 1)
                 if rows * cols > MAX_CELLS:
                     raise FileReadError(
                         str(path),
