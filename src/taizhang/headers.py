@@ -443,6 +443,18 @@ def detect_kind(columns: Sequence[Column]) -> str | None:
     return None  # pragma: no cover
 
 
+@lru_cache(maxsize=65536)
+def _lead_kind(first_value: str) -> str | None:
+    """"total" for a 合计 row, "footer" for 填表人/审核人…, from a row's first text
+    (cached: a sheet's first column repeats its names)."""
+    lead = unicodedata.normalize("NFKC", first_value).translate(_T2S).replace(" ", "")
+    if _TOTAL_RE.match(lead):
+        return "total"
+    if _FOOTER_RE.match(lead):
+        return "footer"
+    return None
+
+
 def _data_rows(grid: list[list[Any]], first: int, columns: Sequence[Column], texts: Any
                ) -> list[int]:
     """Rows below the header that hold data: blank rows, footers (填表人…),
@@ -451,17 +463,19 @@ def _data_rows(grid: list[list[Any]], first: int, columns: Sequence[Column], tex
     rows = []
     for r in range(first, len(grid)):
         raw_row = grid[r]
-        first_value = next((v for v in raw_row if v is not None and v != "" and
-                            not (isinstance(v, str) and not v.strip())), None)
+        first_value = raw_row[0] if raw_row else None
+        if not (type(first_value) is str and first_value and not first_value.isspace()):
+            first_value = next((v for v in raw_row if v is not None and v != "" and
+                                not (isinstance(v, str) and not v.strip())), None)
         if first_value is None:
             continue
         if not isinstance(first_value, str):
             rows.append(r)  # a number or date first (序号): data, never a footer or 合计
             continue
-        lead = unicodedata.normalize("NFKC", first_value).translate(_T2S).replace(" ", "")
-        if _TOTAL_RE.match(lead):
+        lead = _lead_kind(first_value)
+        if lead == "total":
             continue
-        if _FOOTER_RE.match(lead):
+        if lead == "footer":
             if not any(_ID_LIKE_RE.match(t) for t in texts(r) if t):
                 continue  # 填表人/审核人 footers, also when spread over label and value cells
         elif normalize_header(first_value) in header_keys and \
