@@ -166,3 +166,29 @@ def test_incremental_snapshot_equals_a_full_rebuild(tmp_path: Path, write_csv) -
     people = snap["ids"][snap["temp_person"]].tolist()
     assert sorted(zip(people, snap["temp_date"].tolist(), strict=True)) == [
         (1, day[5]), (1, day[6]), (2, day[4])]  # 乙's 02-04 reading once (36.5, the newer)
+
+
+def test_all_tests_in_chunks_equals_one_query(tmp_path: Path, write_csv) -> None:
+    """The snapshot reads a county's tests a million ids at a time, joined into
+    text by SQLite; any chunk size gives the rows a plain query gives."""
+    import numpy as np
+    from conftest import make_id
+
+    from taizhang.importer import import_paths
+    from taizhang.ledger import _all_tests
+    from taizhang.validation import Validator
+
+    rows = [["姓名", "身份证号", "采样日期", "检测结果"]] + [
+        [f"人{i}", make_id(seq=f"{i:03d}"), f"2022-01-{10 + i % 19}", ("阴性", "阳性", "待出")[i % 3]]
+        for i in range(1, 8)]
+    with Store(tmp_path / "c.db") as store:
+        import_paths(store, [write_csv("核酸.csv", rows)], Validator(as_of=date(2022, 2, 8)),
+                     date(2022, 2, 8))
+        columns = ("person_id", "CAST(julianday(sample_date) - 1721424.5 AS INTEGER)",
+                   "CASE result WHEN 'negative' THEN 0 WHEN 'positive' THEN 1 ELSE 2 END")
+        expected = sorted((p, date.fromisoformat(d).toordinal(), {"negative": 0, "positive": 1}.get(r, 2))
+                          for p, d, r in store.db.execute("SELECT person_id, sample_date, result FROM tests"))
+        for chunk in (1, 2, 3, 1_000_000):
+            got = _all_tests(store, columns, "retracted_by IS NULL", chunk)
+            assert got.dtype == np.int64 and sorted(map(tuple, got.tolist())) == expected, chunk
+        assert len(expected) == 7

@@ -131,17 +131,20 @@ def _build_snapshot(store: Store, only: list[int] | None = None) -> dict[str, An
     # day ordinals and result codes computed by SQLite: a million tests come
     # back as small ints, not as strings to parse
     codes = " ".join(f"WHEN '{name}' THEN {code}" for name, code in RESULT_CODE.items())
-    tests = store.db.execute(
-        f"SELECT person_id, CAST(julianday(sample_date) - {JULIAN_ORDINAL_OFFSET} AS INTEGER), "
-        f"CASE result {codes} ELSE {RESULT_CODE['pending']} END FROM tests "
-        "WHERE retracted_by IS NULL AND result IS NOT NULL AND sample_date IS NOT NULL"
-        f"{subset.format(col='person_id')}").fetchall()
-    tp, td, tr = (list(c) for c in zip(*tests, strict=True)) if tests else ([], [], [])
-    t_person = people(tp)
+    columns = ("person_id", f"CAST(julianday(sample_date) - {JULIAN_ORDINAL_OFFSET} AS INTEGER)",
+               f"CASE result {codes} ELSE {RESULT_CODE['pending']} END")
+    active = "retracted_by IS NULL AND result IS NOT NULL AND sample_date IS NOT NULL"
+    if only is None:
+        found = _all_tests(store, columns, active)
+    else:
+        found = np.array(store.db.execute(f"SELECT {', '.join(columns)} FROM tests WHERE {active}"
+                                          f"{subset.format(col='person_id')}").fetchall(),
+                         dtype=np.int64).reshape(-1, 3)
+    t_person = people(found[:, 0])
     keep = t_person >= 0
     snap["test_person"] = t_person[keep]
-    snap["test_date"] = np.array(td, dtype=np.int64)[keep]
-    snap["test_result"] = np.array(tr, dtype=np.int8)[keep]
+    snap["test_date"] = found[keep, 1]
+    snap["test_result"] = found[keep, 2].astype(np.int8)
     found = readings.load(store.db, "WHERE r.retracted_by IS NULL"
                           f"{subset.format(col='r.person_id')}")
     r_person = people(found.person)
@@ -158,6 +161,22 @@ def _build_snapshot(store: Store, only: list[int] | None = None) -> dict[str, An
     snap["hot_slot"] = np.array([names[c] or "" for c in found.slot[hot].tolist()], dtype=str)
     snap["index"] = index
     return snap
+
+
+def _all_tests(store: Store, columns: tuple[str, ...], where: str, chunk: int = 1_000_000) -> Any:
+    """Every active test as rows of ints. SQLite joins a million rows into one
+    text and numpy parses it: a third of the time of fetching a million tuples."""
+    import numpy as np
+
+    last = store.db.execute("SELECT coalesce(max(id), 0) FROM tests").fetchone()[0]
+    parts = [np.zeros((0, len(columns)), dtype=np.int64)]
+    joined = " || ',' || ".join(columns)
+    for start in range(0, last + 1, chunk):
+        text = store.db.execute(f"SELECT group_concat({joined}) FROM tests WHERE {where} "
+                                "AND id >= ? AND id < ?", (start, start + chunk)).fetchone()[0]
+        if text:
+            parts.append(np.fromstring(text, dtype=np.int64, sep=",").reshape(-1, len(columns)))
+    return np.concatenate(parts)
 
 
 def _snapshot(store: Store) -> dict[str, Any]:
