@@ -261,12 +261,11 @@ def _splice(old: dict[str, Any], fresh: dict[str, Any], affected: set[int]) -> d
     out["index"] = index
     for prefix, person_key in (("test", "test_person"), ("hot", "hot_person"),
                                ("temp", "temp_person")):
-        old_ids = old["ids"][old[person_key]]
-        stay = ~np.isin(old_ids, fresh["ids"]) & ~np.isin(old_ids, np.fromiter(
-            affected, dtype=np.int64, count=len(affected)))
+        # records point at old positions; the fresh persons are all affected ones
+        stay = ~gone[old[person_key]]
+        old_ids = old["ids"][old[person_key][stay]]
         new_ids = fresh["ids"][fresh[person_key]]
-        out[person_key] = index[np.concatenate([old_ids[stay], new_ids])].astype(
-            old[person_key].dtype)
+        out[person_key] = index[np.concatenate([old_ids, new_ids])].astype(old[person_key].dtype)
         for key in old:
             if key.startswith(prefix + "_") and key != person_key:
                 out[key] = np.concatenate([old[key][stay], fresh[key]])
