@@ -463,6 +463,8 @@ class _Merger:
                  cache: PersonCache) -> None:
         self.cache = cache
         self.new_rows: dict[int, tuple[Any, ...]] = {}  # into the cache once committed
+        self.keys: dict[int, str] = {}  # of new persons
+        self.verified: dict[int, bool] = {}  # of new persons
         self.db = db
         self.batch = batch
         self.as_of = as_of
@@ -503,18 +505,19 @@ class _Merger:
         ):
             self.ids[key] = pid
             self.current[pid] = tuple(fields)
-        missing = [(k, int(keys[k])) for k in unknown if k not in self.ids]
+        missing = [k for k in unknown if k not in self.ids]
         if missing:
-            self.db.executemany("INSERT INTO persons(key, verified, registered) VALUES (?, ?, 0)",
-                                missing)
+            # New persons get their ids now and are inserted, with their values,
+            # by `finish`: one write each instead of an insert and an update.
+            # The write lock is held since BEGIN IMMEDIATE, so the ids are ours.
+            first = self.db.execute("SELECT coalesce(max(id), 0) + 1 FROM persons").fetchone()[0]
             empty = (None,) * len(PERSON_FIELDS)
-            for pid, key in self.db.execute(
-                "SELECT p.id, p.key FROM batch_keys k CROSS JOIN persons p ON p.key = k.key"
-            ):
-                if key not in self.ids:
-                    self.ids[key] = pid
-                    self.new.add(pid)
-                    self.current[pid] = empty
+            for pid, key in enumerate(missing, start=first):
+                self.ids[key] = pid
+                self.new.add(pid)
+                self.verified[pid] = keys[key]
+                self.keys[pid] = key
+                self.current[pid] = empty
         # the cache learns even the persons this file leaves as they were
         self.new_rows.update(self.current)
 
@@ -559,31 +562,39 @@ class _Merger:
             ))
 
     def finish(self) -> None:
-        """Recompute current values of the touched persons: for each field the
-        value of the newest batch (as-of date, then import order, then row)
-        wins. When this batch is the newest of all — the everyday case — that
-        is its values laid over the current ones; otherwise the touched
-        persons' whole history is merged again, in one query."""
+        """Write the batch's persons and their values. Current values: for each
+        field the value of the newest batch (as-of date, then import order,
+        then row) wins. When this batch is the newest of all — the everyday
+        case — that is its values laid over the current ones; otherwise the
+        touched persons' whole history is merged again, in one query."""
         self.outcome.persons_new = len(self.new)
-        self.db.executemany("UPDATE persons SET registered=1 WHERE id=?",
-                            [(p,) for p in self.registered])
-        self.db.executemany(
-            "INSERT INTO person_rows(person_id, batch_id, sheet, row, vals) VALUES (?, ?, ?, ?, ?)",
-            [(pid, self.batch, sheet, row, json.dumps(vals, ensure_ascii=False))
-             for pid, sheet, row, vals in self.value_rows])
-        if not self.touched:
-            return
         current = self.current
         newest_other = self.db.execute("SELECT max(as_of) FROM batches WHERE id <> ?",
                                        (self.batch,)).fetchone()[0]
+        newest = newest_other is None or self.as_of.isoformat() >= newest_other
         merged: dict[int, dict[str, str]] = {}
-        if newest_other is None or self.as_of.isoformat() >= newest_other:
+        if newest:
             for pid, _sheet, _row, vals in sorted(self.value_rows, key=lambda v: v[2]):
                 if pid not in merged:
                     merged[pid] = {f: v for f, v in zip(PERSON_FIELDS, current[pid], strict=True)
                                    if v is not None}
                 merged[pid].update(vals)
-        else:
+        rows = {pid: tuple(values.get(f) for f in PERSON_FIELDS) for pid, values in merged.items()}
+        empty = (None,) * len(PERSON_FIELDS)
+        self.db.executemany(  # new persons first: the rows below refer to them
+            f"INSERT INTO persons(id, key, verified, registered, {', '.join(PERSON_FIELDS)}, "
+            f"updated_batch) VALUES ({', '.join('?' * (len(PERSON_FIELDS) + 5))})",
+            [(pid, self.keys[pid], int(self.verified[pid]), int(pid in self.registered),
+              *rows.get(pid, empty), self.batch) for pid in sorted(self.new)])
+        for pid in self.new:
+            self.new_rows[pid] = rows.get(pid, empty)
+        self.db.executemany("UPDATE persons SET registered=1 WHERE id=?",
+                            [(p,) for p in self.registered if p not in self.new])
+        self.db.executemany(
+            "INSERT INTO person_rows(person_id, batch_id, sheet, row, vals) VALUES (?, ?, ?, ?, ?)",
+            [(pid, self.batch, sheet, row, json.dumps(vals, ensure_ascii=False))
+             for pid, sheet, row, vals in self.value_rows])
+        if not newest and self.touched:
             self.db.execute("CREATE TEMP TABLE IF NOT EXISTS touched (id INTEGER PRIMARY KEY)")
             self.db.execute("DELETE FROM touched")
             self.db.executemany("INSERT INTO touched(id) VALUES (?)", [(p,) for p in self.touched])
@@ -593,11 +604,12 @@ class _Merger:
                    ORDER BY r.person_id, b.as_of, b.id, r.row"""
             ):
                 merged.setdefault(pid, {}).update(json.loads(vals))
+            rows = {pid: tuple(values.get(f) for f in PERSON_FIELDS) for pid, values in merged.items()}
         updates = []
         updated = 0
-        for pid, values in merged.items():
-            row = tuple(values.get(f) for f in PERSON_FIELDS)
-            if current.get(pid) != row:
+        for pid, row in rows.items():
+            before = self.new_rows[pid] if pid in self.new else current[pid]
+            if before != row:
                 updates.append((*row, self.batch, pid))
                 self.new_rows[pid] = row
                 if pid not in self.new:
