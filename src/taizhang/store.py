@@ -333,13 +333,17 @@ class PersonCache:
         self.ids: dict[str, int] = {}
         self.rows: dict[int, tuple[Any, ...]] = {}  # PERSON_FIELDS as stored
         self.version: str | None = None
+        # True when the cache holds every person of the ledger (it started
+        # empty): a key it does not know is new, no need to ask the database
+        self.complete = False
 
     def check(self, db: sqlite3.Connection) -> None:
         row = db.execute("SELECT value FROM meta WHERE key='ledger_version'").fetchone()
         version = row[0] if row else None
-        if version != self.version:
+        if version != self.version or not self.ids:
             self.ids.clear()
             self.rows.clear()
+            self.complete = db.execute("SELECT NOT EXISTS (SELECT 1 FROM persons)").fetchone()[0] == 1
 
 
 def write_batch(store: Store, result: FileResult, path: Path, sha256: str, size: int,
@@ -493,18 +497,20 @@ class _Merger:
                 self.current[pid] = cache.rows[pid]
         if not unknown:
             return
-        self.db.execute("CREATE TEMP TABLE IF NOT EXISTS batch_keys (key TEXT PRIMARY KEY)")
-        self.db.execute("DELETE FROM batch_keys")
-        self.db.executemany("INSERT OR IGNORE INTO batch_keys(key) VALUES (?)", [(k,) for k in unknown])
-        # CROSS JOIN fixes the loop order: the batch's keys outside, a lookup in
-        # persons' key index inside. Left to itself the planner (no statistics
-        # on a temp table) scanned all persons once per file: quadratic.
-        for pid, key, *fields in self.db.execute(
-            f"SELECT p.id, p.key, {', '.join('p.' + f for f in PERSON_FIELDS)} FROM batch_keys k "
-            "CROSS JOIN persons p ON p.key = k.key"
-        ):
-            self.ids[key] = pid
-            self.current[pid] = tuple(fields)
+        if not cache.complete:
+            self.db.execute("CREATE TEMP TABLE IF NOT EXISTS batch_keys (key TEXT PRIMARY KEY)")
+            self.db.execute("DELETE FROM batch_keys")
+            self.db.executemany("INSERT OR IGNORE INTO batch_keys(key) VALUES (?)",
+                                [(k,) for k in unknown])
+            # CROSS JOIN fixes the loop order: the batch's keys outside, a lookup in
+            # persons' key index inside. Left to itself the planner (no statistics
+            # on a temp table) scanned all persons once per file: quadratic.
+            for pid, key, *fields in self.db.execute(
+                f"SELECT p.id, p.key, {', '.join('p.' + f for f in PERSON_FIELDS)} FROM batch_keys k "
+                "CROSS JOIN persons p ON p.key = k.key"
+            ):
+                self.ids[key] = pid
+                self.current[pid] = tuple(fields)
         missing = [k for k in unknown if k not in self.ids]
         if missing:
             # New persons get their ids now and are inserted, with their values,

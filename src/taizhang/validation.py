@@ -618,10 +618,11 @@ class _SheetValidator:
 
         A sheet names each person several times (a test sheet, five): cells
         that were read before without a problem give the same PersonKey back."""
-        cells = (self.cell(r, self._name_col), self.cell(r, self._id_col),
-                 self.cell(r, self._phone_col))
+        name, ident, phone = cells = (self.cell(r, self._name_col), self.cell(r, self._id_col),
+                                      self.cell(r, self._phone_col))
         # only text cells: 1 == 1.0 == True would mix cells that read differently
-        text = all(c is None or type(c) is str for c in cells)
+        text = ((name is None or type(name) is str) and (ident is None or type(ident) is str)
+                and (phone is None or type(phone) is str))
         if text and (known := self._people.get(cells)) is not None:
             return known
         found = len(self.result.problems)
@@ -824,7 +825,7 @@ class _SheetValidator:
                 cells = self._wide_cells(row)
             else:
                 cells = tuple(row[i] if i < len(row) else None for i, *_ in wide)
-            out = TempRow(r + 1, person, village)
+            out = TempRow(r + 1, person, village, [], [], [], [])
             days, slots, temps, labels = out.days, out.slots, out.temps, out.labels
             filled = False
             # only the filled cells, found in C: a month of columns is mostly empty
