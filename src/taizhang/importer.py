@@ -161,12 +161,15 @@ def _start_worker(validator: Validator) -> None:
 
 
 def _validate_in_worker(path: Path, name: str) -> FileResult:
-    """Validate, and pack the readings here rather than in the busier main process."""
+    """Validate, and pack the readings and the values as stored here rather
+    than in the busier main process."""
     assert _WORKER is not None
     result = _WORKER.validate_file(path, name)
     for sheet in result.sheets:
         for row in sheet.temp_rows:
             row.slim()
+        for record in sheet.persons:
+            record.stored()
     return result
 
 

@@ -38,11 +38,11 @@ from typing import Any
 
 from .errors import TaizhangError
 from .readings import COLUMNS as READING_COLUMNS
-from .validation import DATE_FIELDS, TEXT_FIELDS, FileResult, PersonKey, Problem
+from .validation import PERSON_FIELDS, FileResult, PersonKey, Problem
 
 SCHEMA_VERSION = 3
-PERSON_FIELDS = ("name", "sex", "id_number", "phone", "village", *DATE_FIELDS, *TEXT_FIELDS)
 KEY_FIELDS = ("name", "village", "arrival_date")
+_KEY_POSITIONS = tuple(PERSON_FIELDS.index(f) for f in KEY_FIELDS)
 
 _SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -155,14 +155,6 @@ MIGRATIONS: dict[int, str | Callable[[sqlite3.Connection], None]] = {
     # 3: temperature readings packed per sheet row
     2: _pack_old_temperatures,
 }
-
-
-def _text(value: Any) -> str | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value)
 
 
 def file_sha256(path: Path) -> str:
@@ -382,16 +374,16 @@ def write_batch(store: Store, result: FileResult, path: Path, sha256: str, size:
         named: set[str] = set()
         for sheet in result.sheets:
             for rec in sheet.persons:
-                values = dict(rec.fields)
-                values["village"] = rec.village
-                merger.person(rec.person, values, sheet.sheet, rec.row, registered=True)
+                texts, as_json = rec.stored()
+                merger.person(rec.person, texts, sheet.sheet, rec.row, registered=True,
+                              as_json=as_json)
             table = sheet.test_table
             for person, row in [*zip(table.people, table.first_row, strict=True),
                                 *((t.person, t.row) for t in sheet.temp_rows)]:
                 if person.key not in named:  # once per person, not per record
                     named.add(person.key)
-                    merger.person(person, {"name": person.name, "id_number": person.id_number,
-                                           "phone": person.phone}, sheet.sheet, row)
+                    merger.person(person, {f: v for f in ("name", "id_number", "phone")
+                                           if (v := getattr(person, f))}, sheet.sheet, row)
         merger.finish()
         if previous:
             marks = ",".join("?" * len(previous))
@@ -527,27 +519,27 @@ class _Merger:
         # the cache learns even the persons this file leaves as they were
         self.new_rows.update(self.current)
 
-    def person(self, key: PersonKey, values: dict[str, Any], sheet: str, row: int,
-               registered: bool = False) -> None:
+    def person(self, key: PersonKey, texts: dict[str, str], sheet: str, row: int,
+               registered: bool = False, as_json: str | None = None) -> None:
+        """Record a row's values (`texts`: as stored, see PersonRecord.stored)."""
         pid = self.ids[key.key]
         if registered:
-            self._check_conflicts(pid, values, sheet, row)
+            self._check_conflicts(pid, texts, sheet, row)
             self.registered.add(pid)
         elif pid not in self.new or pid in self.named:
             return  # test and temperature rows only name people nobody registered
         else:
             self.named.add(pid)
-        vals = {f: t for f, v in values.items() if f in PERSON_FIELDS and (t := _text(v)) is not None}
-        self.value_rows.append((pid, sheet, row, vals))
+        self.value_rows.append((pid, sheet, row, texts, as_json))
         self.touched.add(pid)
 
-    def _check_conflicts(self, pid: int, values: dict[str, Any], sheet: str, row: int) -> None:
+    def _check_conflicts(self, pid: int, texts: dict[str, str], sheet: str, row: int) -> None:
         """Key fields that disagree with the ledger as earlier batches left it."""
         if pid in self.new:
             return
-        current = dict(zip(PERSON_FIELDS, self.current[pid], strict=True))
-        for fld in KEY_FIELDS:
-            mine, theirs = _text(values.get(fld)), current[fld]
+        current = self.current[pid]
+        for fld, position in zip(KEY_FIELDS, _KEY_POSITIONS, strict=True):
+            mine, theirs = texts.get(fld), current[position]
             if mine is None or theirs is None or mine == theirs:
                 continue
             source = self.db.execute(
@@ -580,7 +572,7 @@ class _Merger:
         newest = newest_other is None or self.as_of.isoformat() >= newest_other
         merged: dict[int, dict[str, str]] = {}
         if newest:
-            for pid, _sheet, _row, vals in sorted(self.value_rows, key=lambda v: v[2]):
+            for pid, _sheet, _row, vals, _json in sorted(self.value_rows, key=lambda v: v[2]):
                 if pid not in merged:
                     merged[pid] = {f: v for f, v in zip(PERSON_FIELDS, current[pid], strict=True)
                                    if v is not None}
@@ -598,8 +590,8 @@ class _Merger:
                             [(p,) for p in self.registered if p not in self.new])
         self.db.executemany(
             "INSERT INTO person_rows(person_id, batch_id, sheet, row, vals) VALUES (?, ?, ?, ?, ?)",
-            [(pid, self.batch, sheet, row, json.dumps(vals, ensure_ascii=False))
-             for pid, sheet, row, vals in self.value_rows])
+            [(pid, self.batch, sheet, row, as_json or json.dumps(vals, ensure_ascii=False))
+             for pid, sheet, row, vals, as_json in self.value_rows])
         if not newest and self.touched:
             self.db.execute("CREATE TEMP TABLE IF NOT EXISTS touched (id INTEGER PRIMARY KEY)")
             self.db.execute("DELETE FROM touched")

@@ -14,6 +14,7 @@ between files of one run.
 from __future__ import annotations
 
 import difflib
+import json
 import re
 import statistics
 from collections.abc import Callable
@@ -85,6 +86,19 @@ DATE_FIELDS = ("departure_date", "arrival_date", "registration_date", "control_s
 TEXT_FIELDS = ("address", "origin", "risk_level", "category", "transport", "trip_no",
                "workplace", "has_negative_proof", "health_code", "regime", "status",
                "guardian", "doctor", "remarks")
+# the fields a person has in the ledger, in the column order of `persons`
+PERSON_FIELDS = ("name", "sex", "id_number", "phone", "village", *DATE_FIELDS, *TEXT_FIELDS)
+
+
+def stored_text(value: Any) -> str | None:
+    """A value as the ledger stores it: ISO dates, None for empty."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
 SLOTS = {"上午": "上午", "早": "上午", "早上": "上午", "am": "上午", "下午": "下午", "晚": "下午",
          "晚上": "下午", "pm": "下午", "中午": "下午"}
 
@@ -136,6 +150,18 @@ class PersonRecord:
     village: str | None
     fields: dict[str, Any]
     extra: dict[str, str] = field(default_factory=dict)
+    _stored: tuple[dict[str, str], str] | None = None
+
+    def stored(self) -> tuple[dict[str, str], str]:
+        """The values as the ledger stores them (text, empty ones left out, the
+        row's village included) and as JSON; a worker process computes this
+        before sending the record, so the merging process does not."""
+        if self._stored is None:
+            values = {**self.fields, "village": self.village}
+            texts = {f: t for f, v in values.items()
+                     if f in PERSON_FIELDS and (t := stored_text(v)) is not None}
+            self._stored = texts, json.dumps(texts, ensure_ascii=False)
+        return self._stored
 
 
 @dataclass(slots=True)
