@@ -395,14 +395,16 @@ RESULT_LABELS = {NEGATIVE: "阴性", POSITIVE: "阳性", PENDING: "待出"}
 
 
 @lru_cache(maxsize=4096)
+@lru_cache(maxsize=4096)
 def parse_result(text: str) -> str | None:
     """`negative`/`positive`/`pending`, or None when unreadable. Blank is pending."""
-    cleaned = re.sub(r"[()（）\[\]【】]", "", normalize_identifier(text).lower())
+    cleaned = _BRACKETS_RE.sub("", normalize_identifier(text).lower())
     if not cleaned:
         return PENDING
     return _RESULT_MAP.get(cleaned)
 
 
+_BRACKETS_RE = re.compile(r"[()（）\[\]【】]")
 _EMBEDDED_RE = re.compile(
     r"^(?P<date>.*?)\s*(?P<result>阴性|阳性|陰性|陽性|阴|阳|陰|陽|待出|未出|待检|待檢|[-+−])?$")
 
