@@ -714,6 +714,11 @@ def doctor() -> None:
 
 def main() -> None:
     """Console-script entry point."""
+    import multiprocessing
+
+    # `import` may start reader processes; in a frozen Windows build
+    # (PyInstaller) each would otherwise start the whole CLI again
+    multiprocessing.freeze_support()
     app()
 
 
