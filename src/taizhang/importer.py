@@ -170,6 +170,7 @@ def _validate_in_worker(path: Path, name: str) -> FileResult:
             row.slim()
         for record in sheet.persons:
             record.stored()
+        sheet.test_table.stored_columns()
     return result
 
 

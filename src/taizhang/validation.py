@@ -194,6 +194,7 @@ class TestTable:
     site: list[str] = field(default_factory=list)
     source_column: list[str] = field(default_factory=list)
     _index: dict[tuple[str, str, str, str], int] = field(default_factory=dict)
+    _stored: tuple[list[bool], list[str | None]] | None = None
 
     def __len__(self) -> int:
         return len(self.row)
@@ -214,6 +215,17 @@ class TestTable:
         self.site.append(site)
         self.source_column.append(source_column)
 
+    def stored_columns(self) -> tuple[list[bool], list[str | None]]:
+        """Which records the store keeps (a sample date and a readable result)
+        and their dates as ISO text; computed once, by a worker process when
+        there is one."""
+        if self._stored is None:
+            iso = {d: d.isoformat() for d in set(self.sample_date) if d is not None}
+            self._stored = ([d is not None and r is not None
+                             for d, r in zip(self.sample_date, self.result, strict=True)],
+                            [iso[d] if d is not None else None for d in self.sample_date])
+        return self._stored
+
     def records(self) -> list[TestRecord]:
         people = self.people
         return [TestRecord(r, people[i], v, d, res, s, c) for i, r, v, d, res, s, c in zip(
@@ -222,11 +234,11 @@ class TestTable:
 
     def __getstate__(self) -> tuple[Any, ...]:  # the lookup is only needed while adding
         return (self.people, self.first_row, self.person, self.row, self.village,
-                self.sample_date, self.result, self.site, self.source_column)
+                self.sample_date, self.result, self.site, self.source_column, self._stored)
 
     def __setstate__(self, state: tuple[Any, ...]) -> None:
         (self.people, self.first_row, self.person, self.row, self.village, self.sample_date,
-         self.result, self.site, self.source_column) = state
+         self.result, self.site, self.source_column, self._stored) = state
         self._index = {}
 
 
