@@ -7,7 +7,6 @@ a file is all in or all out. A file whose sha256 is already in the ledger is
 
 from __future__ import annotations
 
-import copy
 import multiprocessing
 import os
 from collections import deque
@@ -116,9 +115,13 @@ def import_paths(store: Store, paths: list[Path], validator: Validator, as_of: d
             sha, size = file_sha256(path), path.stat().st_size
         except OSError as exc:
             outcomes.append(BatchOutcome(name, "failed", f"无法读取文件（{exc.strerror}）"))
+            if progress is not None:
+                progress(name)
             continue
         if store.find_batch(sha) is not None:
             outcomes.append(BatchOutcome(name, "unchanged"))
+            if progress is not None:
+                progress(name)
             continue
         todo.append(_Todo(len(outcomes), path, name, sha, size))
         outcomes.append(None)
@@ -182,9 +185,7 @@ def _pooled(todo: list[_Todo], validator: Validator, jobs: int
 
     If a worker dies (a file that crashes the reader outright), the remaining
     files are read in this process, as without a pool."""
-    worker = copy.copy(validator)
-    worker._seen = {}
-    worker.defer_cross_check = True
+    worker = validator.for_worker()
     context = multiprocessing.get_context("spawn")  # the same on Linux and Windows
     pending: deque[tuple[_Todo, Future[FileResult]]] = deque()
     queue = deque(todo)

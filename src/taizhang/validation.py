@@ -13,6 +13,7 @@ between files of one run.
 
 from __future__ import annotations
 
+import copy
 import difflib
 import json
 import re
@@ -447,6 +448,14 @@ class Validator:
         return _SheetValidator(self, raw, display, path, layout).run()
 
     # ------------------------------------------------------------------ cross-file
+
+    def for_worker(self) -> Validator:
+        """A copy for a reader process: same options, nothing remembered, and
+        the conflict check left to the process that merges (`cross_check`)."""
+        worker = copy.copy(self)
+        worker._seen = {}
+        worker.defer_cross_check = True
+        return worker
 
     def cross_check(self, result: FileResult) -> None:
         """`conflict` when an ID was seen before, in this file or an earlier one
