@@ -69,8 +69,6 @@ JULIAN_ORDINAL_OFFSET = 1721424.5
 
 def _ordinals(values: list[str | None]) -> Any:
     """ISO date strings to day ordinals (NEVER for empty) without a Python date per value."""
-    import numpy as np
-
     from .due_fast import NEVER
 
     days = np.array([v or "NaT" for v in values], dtype="datetime64[D]")
@@ -98,8 +96,6 @@ def _build_snapshot(store: Store, only: list[int] | None = None) -> dict[str, An
     """Registered people, all active test records and the readings at or above
     HOT_FLOOR, as arrays: what every due-today and daily-report needs. With
     `only`, just those persons (to splice into an existing snapshot)."""
-    import numpy as np
-
     from .due_fast import DATE_COLUMNS, RESULT_CODE, TEXT_COLUMNS
 
     subset, args = "", ()
@@ -166,8 +162,6 @@ def _build_snapshot(store: Store, only: list[int] | None = None) -> dict[str, An
 def _all_tests(store: Store, columns: tuple[str, ...], where: str, chunk: int = 1_000_000) -> Any:
     """Every active test as rows of ints. SQLite joins a million rows into one
     text and numpy parses it: a third of the time of fetching a million tuples."""
-    import numpy as np
-
     last = store.db.execute("SELECT coalesce(max(id), 0) FROM tests").fetchone()[0]
     parts = [np.zeros((0, len(columns)), dtype=np.int64)]
     joined = " || ',' || ".join(columns)
@@ -183,8 +177,6 @@ def _snapshot(store: Store) -> dict[str, Any]:
     """The snapshot for the ledger's current version, from the file beside the
     database when it is current, else rebuilt and saved (owner-only, written
     to a temporary name and renamed). Every import bumps the version."""
-    import numpy as np
-
     version = SNAPSHOT_FORMAT + ledger_version(store)
     path = _snapshot_path(store)
     try:
@@ -202,8 +194,6 @@ def _save_snapshot(store: Store, snap: dict[str, Any]) -> None:
     """Write the snapshot with the ledger's current version: owner-only, to a
     temporary name and renamed. A read-only folder just means no file."""
     import os
-
-    import numpy as np
 
     from .store import create_private_file
 
@@ -226,8 +216,6 @@ def refresh_snapshot(store: Store, since: str | None = None, affected: set[int] 
     When the saved snapshot is of version `since` (the ledger before this
     import), only the `affected` persons are re-read and spliced in: a one-file
     re-import then costs that file, not the county. Otherwise it is rebuilt."""
-    import numpy as np
-
     path = _snapshot_path(store)
     if since is None or affected is None:
         _snapshot(store)
@@ -246,8 +234,6 @@ def refresh_snapshot(store: Store, since: str | None = None, affected: set[int] 
 
 def _splice(old: dict[str, Any], fresh: dict[str, Any], affected: set[int]) -> dict[str, Any]:
     """`old` without the affected persons, plus `fresh` (their current rows), re-indexed."""
-    import numpy as np
-
     gone = np.isin(old["ids"], np.fromiter(affected, dtype=np.int64, count=len(affected)))
     keep = ~gone
     ids = np.concatenate([old["ids"][keep], fresh["ids"]])
@@ -283,8 +269,6 @@ def load_arrays(store: Store, until: date, threshold: float, village: str | None
     county's million records each time. `village` is applied by the caller
     (`due_lists_fast(..., village)`), so the arrays are the same for all.
     """
-    import numpy as np
-
     from .due_fast import DATE_COLUMNS, TEXT_COLUMNS, LedgerArrays
 
     del village  # filtered by due_lists_fast

@@ -123,7 +123,7 @@ CREATE TABLE IF NOT EXISTS rejected_rows (
 
 
 
-def _pack_old_temperatures(db: sqlite3.Connection) -> None:
+def _pack_per_sheet_row(db: sqlite3.Connection) -> None:
     """Version 3 keeps readings packed per sheet row (see `readings`) and a
     person's values per sheet row: move version 2's one-row-per-reading
     `temperatures` and one-row-per-value `person_values` over, then drop them."""
@@ -153,8 +153,8 @@ def _pack_old_temperatures(db: sqlite3.Connection) -> None:
 MIGRATIONS: dict[int, str | Callable[[sqlite3.Connection], None]] = {
     # 2: keep the reader's notes per file (hidden sheets skipped, extension lies, encodings)
     1: "ALTER TABLE batches ADD COLUMN notes TEXT",
-    # 3: temperature readings packed per sheet row
-    2: _pack_old_temperatures,
+    # 3: readings and person values packed per sheet row
+    2: _pack_per_sheet_row,
 }
 
 
