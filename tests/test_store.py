@@ -401,3 +401,15 @@ def test_person_cache_survives_a_failed_file_and_another_writer(
         assert (person["remarks"], person["phone"], person["village"]) == (
             "另一进程", "13812345678", "平阳村")
         assert store.db.execute("SELECT count(*) FROM persons").fetchone()[0] == 1
+
+
+def test_history_has_each_value_of_a_row_once(ledger: Path) -> None:
+    """A 居家隔离台账 row registers a person and carries test columns: the row's
+    values are history once, not again for the tests that name the person."""
+    do_import(ledger, ROOT / "sample_data" / "东溪村居家隔离台账.xlsx")
+    with Store(ledger) as store:
+        person = store.person("33068219861208447X")
+        seen = [(v["field"], v["value"], v["sheet"], v["row"]) for v in store.provenance(person["id"])]
+        assert len(seen) == len(set(seen)) and ("name", "陈喆", "隔离台账", 4) in seen
+        assert store.db.execute("SELECT count(*) FROM person_rows WHERE person_id=?",
+                                (person["id"],)).fetchone()[0] == 1

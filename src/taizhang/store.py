@@ -523,7 +523,7 @@ class _Merger:
         if registered:
             self._check_conflicts(pid, texts, sheet, row)
             self.registered.add(pid)
-        elif pid not in self.new or pid in self.named:
+        elif pid not in self.new or pid in self.named or pid in self.registered:
             return  # test and temperature rows only name people nobody registered
         else:
             self.named.add(pid)
