@@ -68,6 +68,7 @@ CREATE TABLE IF NOT EXISTS persons (
     {", ".join(f"{f} TEXT" for f in PERSON_FIELDS)},
     updated_batch INTEGER REFERENCES batches(id)
 );
+CREATE INDEX IF NOT EXISTS persons_unregistered ON persons(id) WHERE registered = 0;
 CREATE TABLE IF NOT EXISTS person_rows (
     person_id INTEGER NOT NULL REFERENCES persons(id),
     batch_id INTEGER NOT NULL REFERENCES batches(id),
