@@ -192,3 +192,23 @@ def test_all_tests_in_chunks_equals_one_query(tmp_path: Path, write_csv) -> None
             got = _all_tests(store, columns, "retracted_by IS NULL", chunk)
             assert got.dtype == np.int64 and sorted(map(tuple, got.tolist())) == expected, chunk
         assert len(expected) == 7
+
+
+@pytest.mark.parametrize("offset", [-3, -2, 0])
+def test_a_low_fever_threshold_reads_the_fevers_from_the_database(
+        sample_db: Path, tmp_path: Path, offset: int) -> None:
+    """Below 37.0 the snapshot's hot readings are not enough: the readings come
+    from the database, and the lists still equal the reference."""
+    from taizhang.policy import default_policy_text
+
+    text = default_policy_text()
+    assert "fever_threshold = 37.3" in text
+    path = tmp_path / "policy.toml"
+    path.write_text(text.replace("fever_threshold = 37.3", "fever_threshold = 36.6"), encoding="utf-8")
+    policy = load_policy(path)
+    day = date(2022, 2, 8) + timedelta(days=offset)
+    with Store(sample_db) as store:
+        reference = due_lists(load_people(store, day), day, policy)
+        fast = due_lists_fast(load_arrays(store, day, policy.fever_threshold), day, policy)
+    assert fast == reference
+    assert reference["fever"]  # the low threshold really finds fevers

@@ -86,8 +86,8 @@ def load(db: sqlite3.Connection, tail: str, args: Sequence[Any] = (), extra: Seq
     are kept per row in `rows[i][6:]`. With `latest`, a (person, day, slot)
     read in more than one row keeps only the newest row's reading."""
     cols = ", ".join(("r.id", "r.person_id", "r.n", "r.days", "r.slots", "r.temps", *extra))
-    rows = db.execute(f"SELECT {cols} FROM temperature_rows r {tail}", args).fetchall()
-    rows.sort(key=lambda r: r[0])  # row id order: later rows win in `dedup`
+    # in row id order: later rows win in `dedup`
+    rows = db.execute(f"SELECT {cols} FROM temperature_rows r {tail} ORDER BY r.id", args).fetchall()
     return decode(rows, latest)
 
 

@@ -389,7 +389,7 @@ def write_batch(store: Store, result: FileResult, path: Path, sha256: str, size:
         merger.finish()
         if previous:
             marks = ",".join("?" * len(previous))
-            # only the tables the older versions wrote to (a scan without an index)
+            # only the tables the older versions wrote to (tests has no index on batch_id)
             tables = [t for t, kinds in (("tests", {"tests", "registration"}),
                                          ("temperature_rows", {"temperatures"}))
                       if previous_kinds & kinds or "" in previous_kinds]
