@@ -7,6 +7,7 @@ a file is all in or all out. A file whose sha256 is already in the ledger is
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 from collections import deque
@@ -129,19 +130,28 @@ def import_paths(store: Store, paths: list[Path], validator: Validator, as_of: d
     big = len(todo) >= POOL_MIN_FILES and sum(t.size for t in todo) >= POOL_MIN_BYTES
     results = _pooled(todo, validator, jobs) if jobs > 1 and big else _inline(todo, validator)
     cache = PersonCache()
-    for item, result in results:
-        if progress is not None:
-            progress(item.name)
-        report.sheets[item.name] = [sheet.file_entry() for sheet in result.sheets]
-        report.notes.extend(result.notes)
-        if result.error:
-            outcomes[item.slot] = BatchOutcome(item.name, "failed", result.error)
-            continue
-        try:
-            outcomes[item.slot] = write_batch(store, result, item.path, item.sha, item.size, as_of,
-                                              cache)
-        except TaizhangError as exc:
-            outcomes[item.slot] = BatchOutcome(item.name, "failed", exc.message)
+    # Each file leaves what lives on (the person cache, the ledger's state)
+    # frozen out of the garbage collector, which otherwise re-scans all of it
+    # at every full collection while a file allocates millions of cells. Files
+    # make no cyclic garbage (measured: none over 40 county files), so nothing
+    # is kept that a collection would free. County import: 51 s -> 37 s.
+    try:
+        for item, result in results:
+            if progress is not None:
+                progress(item.name)
+            report.sheets[item.name] = [sheet.file_entry() for sheet in result.sheets]
+            report.notes.extend(result.notes)
+            if result.error:
+                outcomes[item.slot] = BatchOutcome(item.name, "failed", result.error)
+                continue
+            try:
+                outcomes[item.slot] = write_batch(store, result, item.path, item.sha, item.size, as_of,
+                                                  cache)
+            except TaizhangError as exc:
+                outcomes[item.slot] = BatchOutcome(item.name, "failed", exc.message)
+            gc.freeze()
+    finally:
+        gc.unfreeze()
     report.outcomes = [o for o in outcomes if o is not None]
     imported = [o for o in report.outcomes if o.status == "imported"]
     if imported:  # the day's lists and reports then start from an up-to-date snapshot
@@ -161,12 +171,14 @@ _WORKER: Validator | None = None
 def _start_worker(validator: Validator) -> None:
     global _WORKER
     _WORKER = validator
+    gc.freeze()
 
 
 def _validate_in_worker(path: Path, name: str) -> FileResult:
     """Validate, and pack the readings and the values as stored here rather
     than in the busier main process."""
     assert _WORKER is not None
+    gc.freeze()  # see import_paths
     result = _WORKER.validate_file(path, name)
     for sheet in result.sheets:
         for row in sheet.temp_rows:
