@@ -34,6 +34,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from itertools import compress, repeat
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -569,14 +570,16 @@ class _Merger:
                                        (self.batch,)).fetchone()[0]
         newest = newest_other is None or self.as_of.isoformat() >= newest_other
         merged: dict[int, dict[str, str]] = {}
-        if newest:
-            for pid, _sheet, _row, vals, _json in sorted(self.value_rows, key=lambda v: v[2]):
-                if pid not in merged:
-                    merged[pid] = {f: v for f, v in zip(PERSON_FIELDS, current[pid], strict=True)
-                                   if v is not None}
-                merged[pid].update(vals)
-        rows = {pid: tuple(values.get(f) for f in PERSON_FIELDS) for pid, values in merged.items()}
         empty = (None,) * len(PERSON_FIELDS)
+        if newest:
+            for pid, _sheet, _row, vals, _json in sorted(self.value_rows, key=itemgetter(2)):
+                values = merged.get(pid)
+                if values is None:
+                    before = current[pid]
+                    merged[pid] = values = {} if before == empty else {
+                        f: v for f, v in zip(PERSON_FIELDS, before, strict=True) if v is not None}
+                values.update(vals)
+        rows = {pid: tuple(map(values.get, PERSON_FIELDS)) for pid, values in merged.items()}
         self.db.executemany(  # new persons first: the rows below refer to them
             f"INSERT INTO persons(id, key, verified, registered, {', '.join(PERSON_FIELDS)}, "
             f"updated_batch) VALUES ({', '.join('?' * (len(PERSON_FIELDS) + 5))})",
@@ -584,8 +587,6 @@ class _Merger:
               *rows.get(pid, empty), self.batch) for pid in sorted(self.new)])
         for pid in self.new:
             self.new_rows[pid] = rows.get(pid, empty)
-        self.db.executemany("UPDATE persons SET registered=1 WHERE id=?",
-                            [(p,) for p in self.registered if p not in self.new])
         self.db.executemany(
             "INSERT INTO person_rows(person_id, batch_id, sheet, row, vals) VALUES (?, ?, ?, ?, ?)",
             [(pid, self.batch, sheet, row, as_json or json.dumps(vals, ensure_ascii=False))
@@ -600,19 +601,23 @@ class _Merger:
                    ORDER BY r.person_id, b.as_of, b.id, r.row"""
             ):
                 merged.setdefault(pid, {}).update(json.loads(vals))
-            rows = {pid: tuple(values.get(f) for f in PERSON_FIELDS) for pid, values in merged.items()}
+            rows = {pid: tuple(map(values.get, PERSON_FIELDS)) for pid, values in merged.items()}
         updates = []
         updated = 0
+        registered = self.registered - self.new  # new persons were inserted registered
         for pid, row in rows.items():
             before = self.new_rows[pid] if pid in self.new else current[pid]
             if before != row:
-                updates.append((*row, self.batch, pid))
+                # `registered` set in the same write (a test sheet named them first)
+                updates.append((*row, self.batch, int(pid in registered), pid))
+                registered.discard(pid)
                 self.new_rows[pid] = row
                 if pid not in self.new:
                     updated += 1
         assignments = ", ".join(f"{f}=?" for f in PERSON_FIELDS)
-        self.db.executemany(f"UPDATE persons SET {assignments}, updated_batch=? WHERE id=?",
-                            updates)
+        self.db.executemany(f"UPDATE persons SET {assignments}, updated_batch=?, "
+                            "registered=max(registered, ?) WHERE id=?", updates)
+        self.db.executemany("UPDATE persons SET registered=1 WHERE id=?", [(p,) for p in registered])
         self.outcome.persons_updated = updated
 
 

@@ -462,16 +462,21 @@ class Validator:
         of the run, with another name (or, on registration sheets, another
         village or arrival date). Reported on the later row, naming the other."""
         file_name = Path(result.path).name
+        seen = self._seen
         for sheet in result.sheets:
             registered = sheet.kind == REGISTRATION
             found = False
             for r, key, name, village, arrival in sheet.cross:
-                before = self.remember(key, name, village, arrival, (file_name, sheet.sheet, r + 1),
-                                       registered)
-                if before is None:
-                    continue
+                before = seen.get(key)
+                if before is None or (registered and before[1] is None and before[2] is None):
+                    # the first registration row seen becomes the reference for village
+                    # and arrival, even when a test or temperature row named the person first
+                    seen[key] = (name, village, arrival, (file_name, sheet.sheet, r + 1))
+                    if before is None:
+                        continue
+                elif not registered and name == before[0]:
+                    continue  # the common case: a person's next test, same name
                 other_name, other_village, other_arrival, (other_file, other_sheet, other_row) = before
-                other_where = f"{other_file}“{other_sheet}”第{other_row}行"
                 checks = [("name", "姓名", name, other_name)]
                 if registered:
                     # Village and arrival are key values only where a registration
@@ -486,24 +491,11 @@ class Validator:
                             result.path, sheet.sheet, r + 1,
                             sheet.cross_headers.get(fld) or FIELD_LABELS.get(fld, fld), fld,
                             "conflict", SEVERITY["conflict"], mine,
-                            f"第{r + 1}行同一身份证号的{label}“{mine}”与{other_where}的“{theirs}”"
-                            "不一致：请核对哪一个正确并改正"))
+                            f"第{r + 1}行同一身份证号的{label}“{mine}”与{other_file}“{other_sheet}”"
+                            f"第{other_row}行的“{theirs}”不一致：请核对哪一个正确并改正"))
             sheet.cross = []
             if found:  # in row order, as if found while reading
                 sheet.problems.sort(key=lambda p: -1 if p.row is None else p.row)
-
-    def remember(self, key: str, name: str, village: str | None, arrival: date | None,
-                 where: tuple[str, str, int], registered: bool
-                 ) -> tuple[str, str | None, date | None, tuple[str, str, int]] | None:
-        """Record a person; return what was seen before for this key, if anything.
-
-        The first registration row seen becomes the reference for village and
-        arrival, even when a test or temperature row named the person first.
-        """
-        before = self._seen.get(key)
-        if before is None or (registered and before[1] is None and before[2] is None):
-            self._seen[key] = (name, village, arrival, where)
-        return before
 
 
 class _SheetValidator:
