@@ -109,3 +109,36 @@ def test_small_imports_stay_in_process(tmp_path: Path, inbox: Path,
     db = tmp_path / "t.db"
     ledger(db, 4, inbox)
     assert sqlite3.connect(db).execute("SELECT count(*) FROM batches").fetchone()[0] == 8
+
+
+def test_the_heap_is_unfrozen_after_an_import_even_a_failed_one(
+        tmp_path: Path, inbox: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """import freezes what each file leaves alive out of the garbage collector
+    (gc.freeze); a program that imports through the library must get its
+    collector back, also when the import stops with an exception."""
+    import gc
+
+    assert gc.get_freeze_count() == 0
+    frozen_during: list[int] = []
+    real = importer.write_batch
+
+    def write_batch(*args, **kwargs):
+        frozen_during.append(gc.get_freeze_count())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(importer, "write_batch", write_batch)
+    ledger(tmp_path / "one.db", 1, inbox)
+    assert frozen_during[0] == 0 and frozen_during[-1] > 0  # frozen after the first file
+    assert gc.get_freeze_count() == 0
+
+    def failing_later(*args, **kwargs):  # the second file fails, once the first froze
+        if frozen_during:
+            raise RuntimeError("disk gone")
+        return write_batch(*args, **kwargs)
+
+    frozen_during.clear()
+    monkeypatch.setattr(importer, "write_batch", failing_later)
+    with pytest.raises(RuntimeError):
+        ledger(tmp_path / "two.db", 1, inbox)
+    assert len(frozen_during) == 1
+    assert gc.get_freeze_count() == 0
