@@ -13,6 +13,9 @@ measurement covers exactly that step:
 - ``tree_peak_mib``: the largest *sum* of RSS over CMD and its descendants,
   sampled every 0.1 s from /proc (catches parallel workers whose peaks add
   up; may miss short spikes);
+- ``cpu_seconds``: user + system CPU time of CMD and every descendant it
+  waited for (reader processes included), from ``RUSAGE_CHILDREN``; with
+  ``seconds`` it tells whether a step waits or is busy on every core;
 - ``returncode``, or ``timeout: true`` when CMD was killed after --timeout.
 """
 
@@ -91,11 +94,13 @@ def main(argv: list[str]) -> int:
         seconds = time.perf_counter() - t0
         done.set()
         sampler.join()
-    maxrss_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # KiB on Linux
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    maxrss_kib = usage.ru_maxrss  # KiB on Linux
     if sys.platform == "darwin":
         maxrss_kib //= 1024
     result = {"cmd": cmd, "seconds": round(seconds, 3), "maxrss_mib": round(maxrss_kib / 1024, 1),
-              "tree_peak_mib": round(peak / 2**20, 1), "returncode": proc.returncode,
+              "tree_peak_mib": round(peak / 2**20, 1),
+              "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 2), "returncode": proc.returncode,
               "timeout": timed_out}
     result_path.write_text(json.dumps(result, ensure_ascii=False) + "\n", encoding="utf-8")
     return 0

@@ -172,6 +172,11 @@ def machine() -> dict:
             "python": platform.python_version(), "sqlite": sqlite3.sqlite_version, "packages": versions}
 
 
+def cpu(step: dict) -> str:
+    """User + system CPU seconds of a step's process tree (older results lack it)."""
+    return f"{step['cpu_seconds']:.2f}" if "cpu_seconds" in step else "–"
+
+
 def verdict(ok: bool) -> str:
     return "PASS" if ok else "FAIL"
 
@@ -179,13 +184,14 @@ def verdict(ok: bool) -> str:
 def render(steps: list[dict], info: dict, mach: dict, reused: bool, workdir: Path) -> str:
     by = {s["name"]: s for s in steps}
     floor = by.get("floor")
-    lines = ["| step | seconds | peak RSS MiB | notes |", "|---|---:|---:|---|"]
+    lines = ["| step | seconds | CPU seconds | peak RSS MiB | notes |", "|---|---:|---:|---:|---|"]
     for s in steps:
         secs = "timeout" if s["timeout"] else f"{s['seconds']:.2f}"
-        lines.append(f"| {s['name']} | {secs} | {s['peak_mib']:.0f} | {s.get('note', '')} |")
+        lines.append(f"| {s['name']} | {secs} | {cpu(s)} | {s['peak_mib']:.0f} | {s.get('note', '')} |")
     reports = [by[f"report-{f}"] for f in REPORT_FORMATS if f"report-{f}" in by]
     if reports:
         lines.append(f"| report (sum of {len(reports)}) | {sum(r['seconds'] for r in reports):.2f} | "
+                     f"{sum(r.get('cpu_seconds', 0) for r in reports):.2f} | "
                      f"{max(r['peak_mib'] for r in reports):.0f} | |")
     out = ["## Results", "", *lines, ""]
     if floor and "import" in by and floor["seconds"] > 0:
@@ -195,6 +201,10 @@ def render(steps: list[dict], info: dict, mach: dict, reused: bool, workdir: Pat
                    + (" (import timed out: a lower bound)" if imp["timeout"] else ""))
         if "import-1" in by:
             out.append(f"import of one changed file / floor = {by['import-1']['seconds'] / floor['seconds']:.2f}×")
+        if imp.get("cpu_seconds") and imp["seconds"] > 0:
+            out.append(f"import CPU / wall = {imp['cpu_seconds']:.1f} / {imp['seconds']:.2f} s = "
+                       f"{imp['cpu_seconds'] / imp['seconds']:.2f} cores busy on average "
+                       f"({mach['cores']} on this machine)")
         out.append("")
     targets = []
     if floor and "import" in by:
