@@ -171,7 +171,6 @@ _WORKER: Validator | None = None
 def _start_worker(validator: Validator) -> None:
     global _WORKER
     _WORKER = validator
-    gc.freeze()
 
 
 def _validate_in_worker(path: Path, name: str) -> FileResult:
