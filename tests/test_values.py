@@ -185,6 +185,13 @@ class TestParseIdInvalid:
         assert r.valid is False
         assert r.code == "id_length"
 
+    def test_digits_of_another_script_are_not_id_digits(self):
+        # Arabic-Indic digits pass str.isdigit(); they once crashed the check digit
+        for text in ("٣" * 18, "١" * 15, VECTOR[:17] + "٣"):
+            r = parse_id(text)
+            assert r.valid is False
+            assert r.code == "id_length"
+
     def test_x_not_at_end(self):
         r = parse_id("11010519491231X022")
         assert r.valid is False

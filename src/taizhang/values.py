@@ -141,7 +141,8 @@ def _check_id_text(text: str, as_of: date | None) -> IdResult:
     if _SCI_RE.match(text):
         return IdResult(text, False, "id_scientific", "是科学计数法，后几位已丢失")
     if len(text) == 18:
-        if not (text[:17].isdigit() and (text[17].isdigit() or text[17] == "X")):
+        # ASCII digits only: str.isdigit() also accepts ٣ and other scripts' digits
+        if not (text.isascii() and text[:17].isdigit() and (text[17].isdigit() or text[17] == "X")):
             return IdResult(text, False, "id_length", "含有数字和末位X以外的字符")
         expected = id_check_char(text[:17])
         if text[17] != expected:
@@ -156,7 +157,7 @@ def _check_id_text(text: str, as_of: date | None) -> IdResult:
         sex = "男" if int(text[16]) % 2 == 1 else "女"
         return IdResult(text, True, None, "", birth, sex)
     if len(text) == 15:
-        if not text.isdigit():
+        if not (text.isascii() and text.isdigit()):
             return IdResult(text, False, "id_length", "含有非数字字符")
         birth = _birth("19" + text[6:12], as_of)
         if birth is None:
