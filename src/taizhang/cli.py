@@ -404,14 +404,14 @@ def person(
 
 def render_calendar(cal: dict[str, Any] | None) -> None:
     from .due_output import reason_label
-    from .render import environment
+    from .render import load_labels
 
-    labels = environment(_templates_dir()).globals["labels"]
     if not cal:
         return
     if "error" in cal:
         out.print(f"管控日历：{cal['error']}", highlight=False)
         return
+    labels = load_labels(_templates_dir())
     out.print(f"\n管控方案：{cal['regime_name']}（{cal['regime']}，依据{cal['regime_reason']}）；"
               f"第1天 {cal['base_date']}，管控开始 {cal['control_start']}，共{cal['days']}天，"
               f"应解除 {cal['planned_release_date']}", highlight=False)
@@ -494,7 +494,7 @@ def due_today(
     from .due_fast import due_lists_fast
     from .due_output import LIST_FIELDS, LIST_KEYS, cell_text, lists_csv, mask_lists, write_lists_xlsx
     from .ledger import add_unregistered_fevers, load_arrays, unregistered_fevers
-    from .render import environment
+    from .render import load_labels
     from .store import Store
 
     check_choice(fmt, ("table", "json", "csv", "xlsx"), "--format")
@@ -507,7 +507,7 @@ def due_today(
     add_unregistered_fevers(lists, strays)
     lists = mask_lists(lists, masker(no_mask))
     regimes = {k: r.name for k, r in policy.regimes.items()}
-    labels = environment(_templates_dir()).globals["labels"]
+    labels = load_labels(_templates_dir())
     title = state.config.township or "taizhang"
     if fmt == "json":
         text = json.dumps(lists, ensure_ascii=False, indent=2) + "\n"

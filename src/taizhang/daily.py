@@ -28,7 +28,7 @@ from .export import _atomic_target, neutralise
 from .ledger import add_unregistered_fevers, load_arrays, unregistered_fevers, unregistered_readings
 from .policy import Policy
 from .privacy import mask_field
-from .render import environment, render
+from .render import environment, load_labels, render
 from .report import exceptions, report_numbers, trend
 from .store import Store
 
@@ -319,7 +319,7 @@ def write_notices(people: list[dict[str, Any]], kind: str, data: DailyData, fmt:
     """One printable html with page breaks, or one .docx per person."""
     texts = render_notices(people, kind, data, templates, extras)
     day = data.date.isoformat()
-    words = environment(templates).globals["labels"]["notices"]
+    words = load_labels(templates)["notices"]
     title = words[kind]
     if fmt == "html":
         env = environment(templates)

@@ -31,7 +31,7 @@ from .errors import TaizhangError, UsageError
 from .importer import import_paths
 from .policy import Policy, load_policy
 from .privacy import mask_field
-from .render import environment
+from .render import load_labels
 from .store import Store
 from .validation import Validator
 from .workspace import init_workspace
@@ -110,7 +110,7 @@ def _run(config: Config, db_path: Path, policy: Policy, day: date, inbox: Path, 
         regimes = {k: r.name for k, r in policy.regimes.items()}
         stamp = day.isoformat()
         target = out_dir / f"今日名单_{stamp}.xlsx"
-        labels = environment(templates).globals["labels"]
+        labels = load_labels(templates)
         write_lists_xlsx(lists, target, config.township or "taizhang", regimes, labels)
         result.outputs.append(target)
         target = out_dir / f"今日名单_{stamp}.csv"

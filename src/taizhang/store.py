@@ -124,7 +124,6 @@ CREATE TABLE IF NOT EXISTS rejected_rows (
 """
 
 
-
 def _pack_per_sheet_row(db: sqlite3.Connection) -> None:
     """Version 3 keeps readings packed per sheet row (see `readings`) and a
     person's values per sheet row: move version 2's one-row-per-reading
