@@ -27,7 +27,7 @@ def _script():
 
 def test_sample_outputs_equal_golden(tmp_path: Path) -> None:
     outputs = _script().collect(ROOT / "sample_data", None, date(2022, 2, 8), 5, tmp_path / "ws")
-    golden = {p.name: p.read_text(encoding="utf-8") for p in GOLDEN.iterdir()}
+    golden = {p.name: p.read_bytes().decode("utf-8") for p in GOLDEN.iterdir()}
     assert sorted(outputs) == sorted(golden)
     differ = [name for name in outputs if outputs[name] != golden[name]]
     assert differ == [], f"outputs differ from tests/data/golden/cli: {differ}"
