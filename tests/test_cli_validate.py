@@ -10,9 +10,9 @@ from conftest import DATA, ROOT
 from typer.testing import CliRunner
 
 from taizhang.cli import app
-from taizhang.policy import load_policy
+from taizhang.ingest.validation import Validator, validate_paths
+from taizhang.policy.model import load_policy
 from taizhang.privacy import mask_field
-from taizhang.validation import Validator, validate_paths
 
 runner = CliRunner()
 SAMPLE = ROOT / "sample_data"

@@ -8,8 +8,8 @@ from conftest import ROOT
 from typer.testing import CliRunner
 
 from taizhang.cli import app
-from taizhang.headers import FIELD_ALIASES
-from taizhang.validation import SEVERITY
+from taizhang.ingest.headers import FIELD_ALIASES
+from taizhang.ingest.validation import SEVERITY
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 

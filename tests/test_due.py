@@ -15,7 +15,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from taizhang.due import (
+from taizhang.errors import UsageError
+from taizhang.policy.model import default_policy_text, load_policy
+from taizhang.policy.reference import (
     Episode,
     EpisodeError,
     PersonData,
@@ -29,9 +31,7 @@ from taizhang.due import (
     release_date,
     state_on,
 )
-from taizhang.due import TestRecord as Record  # aliased: pytest collects names starting with Test
-from taizhang.errors import UsageError
-from taizhang.policy import default_policy_text, load_policy
+from taizhang.policy.reference import TestRecord as Record  # aliased: pytest collects names starting with Test
 
 POLICY = load_policy()
 NEG, POS, PEND = "negative", "positive", "pending"

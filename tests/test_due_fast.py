@@ -7,10 +7,10 @@ from datetime import date, timedelta
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from taizhang.due import PersonData, Reading, due_lists
-from taizhang.due import TestRecord as Record
-from taizhang.due_fast import MAX_RECORDS, due_lists_fast
-from taizhang.policy import load_policy
+from taizhang.policy.engine import MAX_RECORDS, due_lists_fast
+from taizhang.policy.model import load_policy
+from taizhang.policy.reference import PersonData, Reading, due_lists
+from taizhang.policy.reference import TestRecord as Record
 
 POLICY = load_policy()
 DAY0 = date(2022, 1, 10)

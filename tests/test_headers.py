@@ -14,7 +14,8 @@ from typing import Any
 
 import pytest
 
-from taizhang.headers import (
+from taizhang.ingest.files import read_workbook
+from taizhang.ingest.headers import (
     REGISTRATION,
     TEMPERATURES,
     TESTS,
@@ -24,7 +25,6 @@ from taizhang.headers import (
     lookup_field,
     normalize_header,
 )
-from taizhang.reading import read_workbook
 
 DATA = Path(__file__).resolve().parent / "data"
 

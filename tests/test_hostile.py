@@ -19,9 +19,9 @@ import pytest
 from conftest import DATA, make_id
 from typer.testing import CliRunner
 
-from taizhang import readings
 from taizhang.cli import app
-from taizhang.store import SCHEMA_VERSION, Store
+from taizhang.ingest import packed as readings
+from taizhang.ledger.store import SCHEMA_VERSION, Store
 
 runner = CliRunner()
 GOOD_ID = make_id(seq="777")
@@ -174,7 +174,7 @@ def test_kill_9_during_daily_leaves_consistent_ledger_and_whole_files(tmp_path: 
         import os, sys, time
         from pathlib import Path
         os.chdir({str(root)!r})
-        from taizhang import daily
+        from taizhang.outputs import daily_report as daily
         real = daily.write_report
         calls = []
         def slow(*args, **kwargs):
@@ -184,7 +184,7 @@ def test_kill_9_during_daily_leaves_consistent_ledger_and_whole_files(tmp_path: 
                 time.sleep(60)  # killed while writing outputs
             return real(*args, **kwargs)
         daily.write_report = slow
-        import taizhang.dailyrun as run
+        import taizhang.jobs.daily as run
         run.write_report = slow
         from taizhang.cli import main
         sys.argv = ["taizhang", "--as-of", "2022-02-08", "daily"]
@@ -230,8 +230,8 @@ def test_full_disk_gives_a_clear_message(tmp_path: Path, monkeypatch: pytest.Mon
     def full(*args, **kwargs):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-    monkeypatch.setattr("taizhang.daily.os.replace", full)
-    monkeypatch.setattr("taizhang.dailyrun.write_text", full)
+    monkeypatch.setattr("taizhang.outputs.daily_report.os.replace", full)
+    monkeypatch.setattr("taizhang.jobs.daily.write_text", full)
     result = runner.invoke(app, ["--as-of", "2022-02-08", "daily"])
     assert result.exit_code == 1
     assert "请检查磁盘空间和文件夹权限" in result.output
@@ -328,7 +328,7 @@ def test_doctor_reports_what_to_fix(tmp_path: Path, monkeypatch) -> None:
 def test_extent_scan_finds_the_far_cell(tmp_path: Path, cell: str, refused: bool) -> None:
     """The cell-by-cell scan behind the bomb check, on the shapes it treats differently."""
     from taizhang.errors import FileReadError
-    from taizhang.reading import check_xlsx_extent
+    from taizhang.ingest.files import check_xlsx_extent
 
     row = "".join(ch for ch in cell if ch.isdigit())
     path = tmp_path / "x.xlsx"

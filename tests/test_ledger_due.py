@@ -11,12 +11,12 @@ from conftest import ROOT
 from typer.testing import CliRunner
 
 from taizhang.cli import app
-from taizhang.due import due_lists
-from taizhang.due_fast import due_lists_fast
-from taizhang.ledger import load_arrays, load_people
-from taizhang.policy import load_policy
+from taizhang.ledger.snapshot import load_arrays, load_people
+from taizhang.ledger.store import Store
+from taizhang.policy.engine import due_lists_fast
+from taizhang.policy.model import load_policy
+from taizhang.policy.reference import due_lists
 from taizhang.privacy import mask_id
-from taizhang.store import Store
 
 runner = CliRunner()
 POLICY = load_policy()
@@ -116,9 +116,9 @@ def test_incremental_snapshot_equals_a_full_rebuild(tmp_path: Path, write_csv) -
     import numpy as np
     from conftest import make_id
 
-    from taizhang.importer import import_paths
-    from taizhang.ledger import _build_snapshot, _snapshot_path
-    from taizhang.validation import Validator
+    from taizhang.ingest.validation import Validator
+    from taizhang.ledger.importer import import_paths
+    from taizhang.ledger.snapshot import _build_snapshot, _snapshot_path
 
     a, b, c = make_id(seq="113"), make_id(seq="225"), make_id(seq="337")
     db = tmp_path / "inc.db"
@@ -174,9 +174,9 @@ def test_all_tests_in_chunks_equals_one_query(tmp_path: Path, write_csv) -> None
     import numpy as np
     from conftest import make_id
 
-    from taizhang.importer import import_paths
-    from taizhang.ledger import _all_tests
-    from taizhang.validation import Validator
+    from taizhang.ingest.validation import Validator
+    from taizhang.ledger.importer import import_paths
+    from taizhang.ledger.snapshot import _all_tests
 
     rows = [["姓名", "身份证号", "采样日期", "检测结果"]] + [
         [f"人{i}", make_id(seq=f"{i:03d}"), f"2022-01-{10 + i % 19}", ("阴性", "阳性", "待出")[i % 3]]
@@ -199,7 +199,7 @@ def test_a_low_fever_threshold_reads_the_fevers_from_the_database(
         sample_db: Path, tmp_path: Path, offset: int) -> None:
     """Below 37.0 the snapshot's hot readings are not enough: the readings come
     from the database, and the lists still equal the reference."""
-    from taizhang.policy import default_policy_text
+    from taizhang.policy.model import default_policy_text
 
     text = default_policy_text()
     assert "fever_threshold = 37.3" in text

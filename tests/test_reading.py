@@ -11,7 +11,7 @@ import make_fixtures
 import pytest
 
 from taizhang.errors import FileReadError
-from taizhang.reading import find_input_files, read_workbook, sniff_format
+from taizhang.ingest.files import find_input_files, read_workbook, sniff_format
 
 DATA = Path(__file__).resolve().parent / "data"
 

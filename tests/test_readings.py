@@ -8,8 +8,8 @@ from datetime import date
 from hypothesis import given
 from hypothesis import strategies as st
 
-from taizhang import readings
-from taizhang.store import Store
+from taizhang.ingest import packed as readings
+from taizhang.ledger.store import Store
 
 D = date(2022, 2, 1).toordinal()
 
@@ -69,8 +69,8 @@ def test_dedup_keeps_the_last_of_each_person_day_slot(items: list[tuple]) -> Non
 
 
 def test_store_counts_readings(tmp_path, write_csv) -> None:
-    from taizhang.importer import import_paths
-    from taizhang.validation import Validator
+    from taizhang.ingest.validation import Validator
+    from taizhang.ledger.importer import import_paths
 
     path = write_csv("平阳村体温.csv", [["姓名", "身份证号", "2月1日上午", "2月1日下午"],
                                       ["张三", "11010519491231002X", "36.5", "36.6"],

@@ -9,11 +9,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_due_fast import day, ledger
 
-from taizhang.due import PersonData, Reading
-from taizhang.due import TestRecord as Record
-from taizhang.due_fast import LedgerArrays
-from taizhang.policy import load_policy
-from taizhang.report import report_numbers, report_numbers_reference, trend, trend_reference
+from taizhang.outputs.report_numbers import report_numbers, report_numbers_reference, trend, trend_reference
+from taizhang.policy.engine import LedgerArrays
+from taizhang.policy.model import load_policy
+from taizhang.policy.reference import PersonData, Reading
+from taizhang.policy.reference import TestRecord as Record
 
 POLICY = load_policy()
 

@@ -17,13 +17,13 @@ import pytest
 from conftest import ROOT, make_id
 from typer.testing import CliRunner
 
-from taizhang import store as store_module
 from taizhang.cli import app
 from taizhang.errors import TaizhangError
-from taizhang.importer import import_paths
-from taizhang.policy import load_policy
-from taizhang.store import SCHEMA_VERSION, Store
-from taizhang.validation import Validator
+from taizhang.ingest.validation import Validator
+from taizhang.ledger import store as store_module
+from taizhang.ledger.importer import import_paths
+from taizhang.ledger.store import SCHEMA_VERSION, Store
+from taizhang.policy.model import load_policy
 
 AS_OF = date(2022, 2, 8)
 POLICY = load_policy()
@@ -225,9 +225,9 @@ def test_kill_9_mid_import_leaves_a_consistent_ledger(
         import time
         from datetime import date
         from pathlib import Path
-        from taizhang import store
-        from taizhang.importer import import_paths
-        from taizhang.validation import Validator
+        from taizhang.ledger import store
+        from taizhang.ledger.importer import import_paths
+        from taizhang.ingest.validation import Validator
         real = store._Merger.finish
         def finish(self):
             real(self)
@@ -370,7 +370,7 @@ def test_person_cache_survives_a_failed_file_and_another_writer(
     """The run-level person cache learns only from committed files, and is
     dropped when another process wrote to the ledger in between."""
     from taizhang.errors import TaizhangError
-    from taizhang.store import PersonCache, write_batch
+    from taizhang.ledger.store import PersonCache, write_batch
 
     def batch(store: Store, name: str, rows: list[list[str]], cache: PersonCache | None):
         path = write_csv(name, rows)

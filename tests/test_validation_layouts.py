@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from taizhang.validation import (
+from taizhang.ingest.validation import (
     FileResult,
     SheetResult,
     ValidationReport,

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from taizhang.values import (
+from taizhang.ingest.values import (
     NEGATIVE,
     PENDING,
     POSITIVE,

@@ -23,15 +23,15 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from . import __version__
-from .config import Config, load_config
-from .errors import TaizhangError, UsageError
-from .headers import KIND_LABELS, KINDS
-from .policy import Policy, load_policy
-from .privacy import mask_field
-from .validation import ValidationReport, Validator, validate_paths
-from .values import parse_date
-from .workspace import init_workspace
+from taizhang import __version__
+from taizhang.config import Config, load_config
+from taizhang.errors import TaizhangError, UsageError
+from taizhang.ingest.headers import KIND_LABELS, KINDS
+from taizhang.ingest.validation import ValidationReport, Validator, validate_paths
+from taizhang.ingest.values import parse_date
+from taizhang.jobs.workspace import init_workspace
+from taizhang.policy.model import Policy, load_policy
+from taizhang.privacy import mask_field
 
 app = typer.Typer(
     name="taizhang",
@@ -287,9 +287,9 @@ def import_(
     """导入表格到台账：校验、合并，同一文件重复导入不会重复计数。有文件失败时退出码为1。"""
     from rich.progress import Progress
 
-    from .importer import import_paths
-    from .reading import find_input_files
-    from .store import Store
+    from taizhang.ingest.files import find_input_files
+    from taizhang.ledger.importer import import_paths
+    from taizhang.ledger.store import Store
 
     check_choice(fmt, ("table", "json"), "--format")
     validator = make_validator(kind, village, encoding)
@@ -337,8 +337,8 @@ def export(
     no_mask: NoMask = False,
 ) -> None:
     """导出汇总台账：每村一个工作表加“全镇”，身份证号和电话默认打码。"""
-    from .export import export_rows, write_csv, write_xlsx
-    from .store import Store
+    from taizhang.ledger.store import Store
+    from taizhang.outputs.export import export_rows, write_csv, write_xlsx
 
     check_choice(fmt, ("xlsx", "csv"), "--format")
     with Store(state.db_path()) as store:
@@ -367,10 +367,10 @@ def person(
     no_mask: NoMask = False,
 ) -> None:
     """查看一个人：合并记录及每个值的来源、管控日历（每天的阶段、应检与实检、解除日期或受阻原因）。"""
-    from .due import calendar
-    from .ledger import load_people
-    from .ledger_view import person_view
-    from .store import Store
+    from taizhang.ledger.person_view import person_view
+    from taizhang.ledger.snapshot import load_people
+    from taizhang.ledger.store import Store
+    from taizhang.policy.reference import calendar
 
     check_choice(fmt, ("table", "json"), "--format")
     day = parse_date_option(on, "--date") or state.as_of
@@ -403,8 +403,8 @@ def person(
 
 
 def render_calendar(cal: dict[str, Any] | None) -> None:
-    from .due_output import reason_label
-    from .render import load_labels
+    from taizhang.outputs.due_lists import reason_label
+    from taizhang.outputs.templating import load_labels
 
     if not cal:
         return
@@ -491,11 +491,11 @@ def due_today(
     no_mask: NoMask = False,
 ) -> None:
     """今日名单：应检、逾期未检、应解除、解除受阻、体温缺报、发热，按村分组。"""
-    from .due_fast import due_lists_fast
-    from .due_output import LIST_FIELDS, LIST_KEYS, cell_text, lists_csv, mask_lists, write_lists_xlsx
-    from .ledger import add_unregistered_fevers, load_arrays, unregistered_fevers
-    from .render import load_labels
-    from .store import Store
+    from taizhang.ledger.snapshot import add_unregistered_fevers, load_arrays, unregistered_fevers
+    from taizhang.ledger.store import Store
+    from taizhang.outputs.due_lists import LIST_FIELDS, LIST_KEYS, cell_text, lists_csv, mask_lists, write_lists_xlsx
+    from taizhang.outputs.templating import load_labels
+    from taizhang.policy.engine import due_lists_fast
 
     check_choice(fmt, ("table", "json", "csv", "xlsx"), "--format")
     day = parse_date_option(on, "--date") or state.as_of
@@ -548,7 +548,7 @@ def _write_text(path: Path, text: str, encoding: str = "utf-8") -> None:
     """Write through a temporary file and rename, so readers never see half a file."""
     import os
 
-    from .export import _atomic_target
+    from taizhang.outputs.export import _atomic_target
 
     tmp = _atomic_target(path)
     tmp.write_bytes(text.encode(encoding))
@@ -613,8 +613,8 @@ def daily_report(
     no_mask: NoMask = False,
 ) -> None:
     """日报告/零报告：全镇和各村的在管、解除、检测、阳性、发热、失联情况及需处理事项。"""
-    from .daily import REPORT_FORMATS, gather, render_report, write_report
-    from .store import Store
+    from taizhang.ledger.store import Store
+    from taizhang.outputs.daily_report import REPORT_FORMATS, gather, render_report, write_report
 
     check_choice(fmt, REPORT_FORMATS, "--format")
     day = parse_date_option(on, "--date") or state.as_of
@@ -642,8 +642,8 @@ def notice(
     no_mask: NoMask = False,
 ) -> None:
     """生成通知：当天开始管控者的告知书、当天应检者的核酸通知、当天应解除者的解除通知书。"""
-    from .daily import NOTICE_KINDS, gather, notice_people, write_notices
-    from .store import Store
+    from taizhang.ledger.store import Store
+    from taizhang.outputs.daily_report import NOTICE_KINDS, gather, notice_people, write_notices
 
     check_choice(kind, NOTICE_KINDS, "KIND")
     check_choice(fmt, ("html", "docx"), "--format")
@@ -666,7 +666,7 @@ def daily(
     wait: Annotated[float, typer.Option("--wait", help="另一个daily正在运行时最多等待的秒数")] = 600.0,
 ) -> None:
     """每日定时任务：导入inbox，输出今日名单、日报告（各种格式）和通知到 out/日期/，记录日志。"""
-    from .dailyrun import run_daily
+    from taizhang.jobs.daily import run_daily
 
     day = parse_date_option(on, "--date") or state.as_of
     result = run_daily(state.config, state.db_path(), state.policy, day, wait)
@@ -683,7 +683,7 @@ def demo(
     on: Annotated[str, typer.Option("--date", help="演示日期（样例数据在2022年春节前后）")] = "2022-02-08",
 ) -> None:
     """演示：用内置样例数据建立临时工作目录，运行一次每日任务，显示输出在哪里。"""
-    from .dailyrun import run_demo
+    from taizhang.jobs.daily import run_demo
 
     day = parse_date_option(on, "--date")
     assert day is not None
@@ -699,7 +699,7 @@ def demo(
 @handle_errors
 def doctor() -> None:
     """检查工作目录：配置、村名单、政策、模板、数据库完整性、文件夹、磁盘空间和权限，并说明怎么改。"""
-    from .doctor import run_checks
+    from taizhang.jobs.doctor import run_checks
 
     checks = run_checks(state.config_path, state.db, state.policy_path)
     for check in checks:

@@ -10,7 +10,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import UsageError
+from taizhang.errors import UsageError
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -21,10 +21,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from taizhang.errors import FileReadError
-from taizhang.headers import detect_layout
-from taizhang.reading import decode_text, parse_csv, read_workbook
-from taizhang.validation import Validator
-from taizhang.values import (
+from taizhang.ingest.files import decode_text, parse_csv, read_workbook
+from taizhang.ingest.headers import detect_layout
+from taizhang.ingest.validation import Validator
+from taizhang.ingest.values import (
     parse_date,
     parse_id,
     parse_phone,

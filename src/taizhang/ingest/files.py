@@ -23,7 +23,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
-from .errors import FileReadError
+from taizhang.errors import FileReadError
 
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".et", ".csv", ".txt")
 MAX_CELLS = 20_000_000  # refuse a sheet declaring more cells than this (zip bombs)

@@ -10,12 +10,12 @@ from typing import Any
 
 import numpy as np
 
-from . import readings
-from .errors import TaizhangError
-from .export import COLUMN_LABELS
-from .privacy import mask_id
-from .store import PERSON_FIELDS, Store
-from .values import RESULT_LABELS
+from taizhang.errors import TaizhangError
+from taizhang.ingest import packed as readings
+from taizhang.ingest.values import RESULT_LABELS
+from taizhang.ledger.store import PERSON_FIELDS, Store
+from taizhang.outputs.export import COLUMN_LABELS
+from taizhang.privacy import mask_id
 
 
 def person_view(store: Store, id_number: str, mask: Callable[[str, str], str] | None

@@ -26,8 +26,9 @@ from operator import itemgetter, ne
 from pathlib import Path
 from typing import Any
 
-from .errors import FileReadError
-from .headers import (
+from taizhang.errors import FileReadError
+from taizhang.ingest.files import RawSheet, read_workbook
+from taizhang.ingest.headers import (
     FIELD_LABELS,
     KIND_LABELS,
     REGISTRATION,
@@ -38,9 +39,8 @@ from .headers import (
     detect_layout,
     fill_merged,
 )
-from .reading import RawSheet, read_workbook
-from .readings import pack as pack_readings
-from .values import (
+from taizhang.ingest.packed import pack as pack_readings
+from taizhang.ingest.values import (
     TEMP_MAX,
     TEMP_MIN,
     DateResult,
@@ -1020,7 +1020,7 @@ def problem_dicts(problems: list[Problem], mask: Callable[[str, str], str] | Non
 def validate_paths(paths: list[Path], validator: Validator) -> ValidationReport:
     """Validate files and folders (searched recursively); one bad file never
     stops the others."""
-    from .reading import find_input_files
+    from taizhang.ingest.files import find_input_files
 
     files, notes = find_input_files(paths)
     return ValidationReport([validator.validate_file(p) for p in files], notes)

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .export import _atomic_target, neutralise
+from taizhang.outputs.export import _atomic_target, neutralise
 
 LIST_KEYS = ("tests_due", "tests_overdue", "releases_due", "releases_blocked",
              "temperature_missing", "fever")
@@ -32,7 +32,7 @@ LIST_FIELDS: dict[str, tuple[str, ...]] = {
 
 def reason_label(reason: str, labels: dict[str, Any]) -> str:
     """`missing_test:day7` -> 第7天核酸未采样 (wording from labels.toml)."""
-    from .render import reason_text
+    from taizhang.outputs.templating import reason_text
 
     return reason_text(reason, labels)
 

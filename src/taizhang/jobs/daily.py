@@ -14,8 +14,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from .config import Config, load_config
-from .daily import (
+from taizhang.config import Config, load_config
+from taizhang.errors import TaizhangError, UsageError
+from taizhang.ingest.validation import Validator
+from taizhang.jobs.workspace import init_workspace
+from taizhang.ledger.importer import import_paths
+from taizhang.ledger.store import Store
+from taizhang.outputs.daily_report import (
     NOTICE_KINDS,
     REPORT_FORMATS,
     daily_lock,
@@ -26,15 +31,10 @@ from .daily import (
     write_report,
     write_text,
 )
-from .due_output import lists_csv, mask_lists, write_lists_xlsx
-from .errors import TaizhangError, UsageError
-from .importer import import_paths
-from .policy import Policy, load_policy
-from .privacy import mask_field
-from .render import load_labels
-from .store import Store
-from .validation import Validator
-from .workspace import init_workspace
+from taizhang.outputs.due_lists import lists_csv, mask_lists, write_lists_xlsx
+from taizhang.outputs.templating import load_labels
+from taizhang.policy.model import Policy, load_policy
+from taizhang.privacy import mask_field
 
 
 @dataclass(slots=True)

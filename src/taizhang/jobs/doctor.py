@@ -13,9 +13,9 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from .config import Config, load_config
-from .errors import TaizhangError
-from .policy import load_policy
+from taizhang.config import Config, load_config
+from taizhang.errors import TaizhangError
+from taizhang.policy.model import load_policy
 
 MIN_FREE_BYTES = 500 * 1024 * 1024
 
@@ -84,7 +84,7 @@ def _template_checks(config: Config) -> list[Check]:
         return []
     from jinja2 import TemplateSyntaxError
 
-    from .render import environment
+    from taizhang.outputs.templating import environment
 
     checks = []
     try:
@@ -103,7 +103,7 @@ def _template_checks(config: Config) -> list[Check]:
 
 
 def _database_checks(db: Path) -> list[Check]:
-    from .store import SCHEMA_VERSION
+    from taizhang.ledger.store import SCHEMA_VERSION
 
     if not db.exists():
         return [Check(True, f"台账数据库 {db} 尚未创建（第一次导入时创建）", warning=True)]

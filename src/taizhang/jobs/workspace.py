@@ -11,7 +11,7 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
-from .policy import default_policy_text
+from taizhang.policy.model import default_policy_text
 
 CONFIG_TEMPLATE = """\
 # taizhang 工作目录配置。路径都相对于本文件所在的文件夹。
@@ -65,7 +65,7 @@ def init_workspace(directory: Path, township: str, villages: list[str]) -> list[
     if not policy.exists():
         policy.write_text(default_policy_text(), encoding="utf-8")
         created.append(policy)
-    packaged = resources.files("taizhang").joinpath("templates")
+    packaged = resources.files("taizhang.outputs").joinpath("templates")
     for item in sorted(packaged.iterdir(), key=lambda t: t.name):
         if not item.is_file() or item.name.startswith((".", "_")):
             continue

@@ -38,9 +38,9 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
-from .errors import TaizhangError
-from .readings import COLUMNS as READING_COLUMNS
-from .validation import PERSON_FIELDS, FileResult, PersonKey, Problem
+from taizhang.errors import TaizhangError
+from taizhang.ingest.packed import COLUMNS as READING_COLUMNS
+from taizhang.ingest.validation import PERSON_FIELDS, FileResult, PersonKey, Problem
 
 SCHEMA_VERSION = 3
 KEY_FIELDS = ("name", "village", "arrival_date")
@@ -128,7 +128,7 @@ def _pack_per_sheet_row(db: sqlite3.Connection) -> None:
     """Version 3 keeps readings packed per sheet row (see `readings`) and a
     person's values per sheet row: move version 2's one-row-per-reading
     `temperatures` and one-row-per-value `person_values` over, then drop them."""
-    from .readings import COLUMNS, pack
+    from taizhang.ingest.packed import COLUMNS, pack
 
     groups: dict[tuple[Any, ...], list[tuple[int, str | None, float]]] = {}
     for pid, batch, sheet, row, retracted, day, slot, temp in db.execute(
@@ -256,7 +256,7 @@ class Store:
 
     def person(self, id_or_key: str) -> sqlite3.Row | None:
         """A person by ID number (18 or 15 digits), key, or database id."""
-        from .values import clean_id_text, id_from_legacy
+        from taizhang.ingest.values import clean_id_text, id_from_legacy
 
         text = clean_id_text(id_or_key)
         candidates = [text, "id:" + text]

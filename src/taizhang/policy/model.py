@@ -17,7 +17,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from .errors import UsageError
+from taizhang.errors import UsageError
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -106,7 +106,7 @@ def _norm(text: str) -> str:
 
 
 def default_policy_text() -> str:
-    return resources.files("taizhang").joinpath("policy.toml").read_text(encoding="utf-8")
+    return resources.files("taizhang.policy").joinpath("default_policy.toml").read_text(encoding="utf-8")
 
 
 def load_policy(path: Path | None = None) -> Policy:

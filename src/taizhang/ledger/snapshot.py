@@ -13,10 +13,10 @@ from typing import Any
 
 import numpy as np
 
-from . import readings
-from .due import PersonData, Reading, TestRecord
-from .store import PERSON_FIELDS, Store
-from .validation import DATE_FIELDS
+from taizhang.ingest import packed as readings
+from taizhang.ingest.validation import DATE_FIELDS
+from taizhang.ledger.store import PERSON_FIELDS, Store
+from taizhang.policy.reference import PersonData, Reading, TestRecord
 
 
 def _person_dict(row: Any) -> dict[str, Any]:
@@ -69,7 +69,7 @@ JULIAN_ORDINAL_OFFSET = 1721424.5
 
 def _ordinals(values: list[str | None]) -> Any:
     """ISO date strings to day ordinals (NEVER for empty) without a Python date per value."""
-    from .due_fast import NEVER
+    from taizhang.policy.engine import NEVER
 
     days = np.array([v or "NaT" for v in values], dtype="datetime64[D]")
     out = days.astype("int64") + _EPOCH_ORDINAL
@@ -96,7 +96,7 @@ def _build_snapshot(store: Store, only: list[int] | None = None) -> dict[str, An
     """Registered people, all active test records and the readings at or above
     HOT_FLOOR, as arrays: what every due-today and daily-report needs. With
     `only`, just those persons (to splice into an existing snapshot)."""
-    from .due_fast import DATE_COLUMNS, RESULT_CODE, TEXT_COLUMNS
+    from taizhang.policy.engine import DATE_COLUMNS, RESULT_CODE, TEXT_COLUMNS
 
     subset, args = "", ()
     if only is not None:
@@ -195,7 +195,7 @@ def _save_snapshot(store: Store, snap: dict[str, Any]) -> None:
     temporary name and renamed. A read-only folder just means no file."""
     import os
 
-    from .store import create_private_file
+    from taizhang.ledger.store import create_private_file
 
     snap["version"] = np.array(SNAPSHOT_FORMAT + ledger_version(store))
     path = _snapshot_path(store)
@@ -269,7 +269,7 @@ def load_arrays(store: Store, until: date, threshold: float, village: str | None
     county's million records each time. `village` is applied by the caller
     (`due_lists_fast(..., village)`), so the arrays are the same for all.
     """
-    from .due_fast import DATE_COLUMNS, TEXT_COLUMNS, LedgerArrays
+    from taizhang.policy.engine import DATE_COLUMNS, TEXT_COLUMNS, LedgerArrays
 
     del village  # filtered by due_lists_fast
     snap = _snapshot(store)

@@ -20,7 +20,7 @@ from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 
-from .values import DateResult, clean_text, parse_date
+from taizhang.ingest.values import DateResult, clean_text, parse_date
 
 REGISTRATION, TESTS, TEMPERATURES = "registration", "tests", "temperatures"
 KINDS = (REGISTRATION, TESTS, TEMPERATURES)

@@ -14,9 +14,9 @@ from typing import Any
 
 import numpy as np
 
-from .due import Episode, PersonData, build_episode, due_lists, state_on
-from .due_fast import NEVER, LedgerArrays, _Fast, due_lists_fast
-from .policy import Policy
+from taizhang.policy.engine import NEVER, LedgerArrays, _Fast, due_lists_fast
+from taizhang.policy.model import Policy
+from taizhang.policy.reference import Episode, PersonData, build_episode, due_lists, state_on
 
 COUNT_KEYS = ("new_registrations", "released_today", "released_total", "tests_due", "tests_done",
               "tests_overdue", "positives", "fever", "lost_contact")

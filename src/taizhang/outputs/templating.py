@@ -15,7 +15,7 @@ from typing import Any
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, StrictUndefined
 
-from .errors import UsageError
+from taizhang.errors import UsageError
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -27,7 +27,7 @@ def environment(user_dir: Path | None = None) -> Environment:
     loaders: list[Any] = []
     if user_dir is not None and user_dir.is_dir():
         loaders.append(FileSystemLoader(str(user_dir), encoding="utf-8"))
-    loaders.append(PackageLoader("taizhang", "templates"))
+    loaders.append(PackageLoader("taizhang.outputs", "templates"))
     env = Environment(
         loader=ChoiceLoader(loaders),
         autoescape=lambda name: bool(name) and name.endswith((".html.j2", ".html")),
@@ -46,7 +46,7 @@ def load_labels(user_dir: Path | None = None) -> dict[str, Any]:
     from importlib import resources
 
     labels = tomllib.loads(
-        resources.files("taizhang").joinpath("templates", "labels.toml").read_text(encoding="utf-8"))
+        resources.files("taizhang.outputs").joinpath("templates", "labels.toml").read_text(encoding="utf-8"))
     own = user_dir / "labels.toml" if user_dir is not None else None
     if own is not None and own.is_file():
         try:

@@ -22,7 +22,9 @@ from typing import Any
 
 import numpy as np
 
-from .due import (
+from taizhang.ingest.values import NEGATIVE, PENDING, POSITIVE
+from taizhang.policy.model import Policy
+from taizhang.policy.reference import (
     LOST,
     RELEASED,
     TRANSFERRED,
@@ -35,8 +37,6 @@ from .due import (
     build_episode,
     state_on,
 )
-from .policy import Policy
-from .values import NEGATIVE, PENDING, POSITIVE
 
 MAX_RECORDS = 16
 NEVER = 10**7  # an ordinal later than any date, also "no date"

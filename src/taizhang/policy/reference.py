@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from .policy import Policy, Regime
-from .values import NEGATIVE, PENDING, POSITIVE
+from taizhang.ingest.values import NEGATIVE, PENDING, POSITIVE
+from taizhang.policy.model import Policy, Regime
 
 ONE = timedelta(days=1)
 

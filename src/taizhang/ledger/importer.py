@@ -19,10 +19,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from .errors import TaizhangError
-from .reading import find_input_files
-from .store import BatchOutcome, PersonCache, Store, file_sha256, write_batch
-from .validation import ERROR, FileResult, Problem, Validator, problem_dicts
+from taizhang.errors import TaizhangError
+from taizhang.ingest.files import find_input_files
+from taizhang.ingest.validation import ERROR, FileResult, Problem, Validator, problem_dicts
+from taizhang.ledger.store import BatchOutcome, PersonCache, Store, file_sha256, write_batch
 
 
 @dataclass(slots=True)
@@ -103,7 +103,7 @@ def import_paths(store: Store, paths: list[Path], validator: Validator, as_of: d
     worker processes while this one merges them into the database, in file
     order, so the ledger is the same as when reading them one by one.
     """
-    from .ledger import ledger_version, refresh_snapshot
+    from taizhang.ledger.snapshot import ledger_version, refresh_snapshot
 
     files, notes = find_input_files(paths)
     report = ImportReport([], notes=notes)

@@ -21,16 +21,16 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from .config import Config
-from .due_fast import NEVER, LedgerArrays, _Fast, due_lists_fast
-from .errors import TaizhangError
-from .export import _atomic_target, neutralise
-from .ledger import add_unregistered_fevers, load_arrays, unregistered_fevers, unregistered_readings
-from .policy import Policy
-from .privacy import mask_field
-from .render import environment, load_labels, render
-from .report import exceptions, report_numbers, trend
-from .store import Store
+from taizhang.config import Config
+from taizhang.errors import TaizhangError
+from taizhang.ledger.snapshot import add_unregistered_fevers, load_arrays, unregistered_fevers, unregistered_readings
+from taizhang.ledger.store import Store
+from taizhang.outputs.export import _atomic_target, neutralise
+from taizhang.outputs.report_numbers import exceptions, report_numbers, trend
+from taizhang.outputs.templating import environment, load_labels, render
+from taizhang.policy.engine import NEVER, LedgerArrays, _Fast, due_lists_fast
+from taizhang.policy.model import Policy
+from taizhang.privacy import mask_field
 
 REPORT_FORMATS = ("text", "md", "html", "xlsx", "json")
 REPORT_SUFFIX = {"text": "txt", "md": "md", "html": "html", "xlsx": "xlsx", "json": "json"}
@@ -108,7 +108,7 @@ def _masked_exceptions(data: DailyData, mask: Mask) -> dict[str, Any]:
 
 def text_context(config: Config) -> dict[str, str]:
     """Optional words from the config (reporter, reviewer, contact_phone, sample_site)."""
-    from .config import TEXT_KEYS
+    from taizhang.config import TEXT_KEYS
 
     return {key: config.text.get(key, "") for key in TEXT_KEYS}
 
@@ -223,8 +223,8 @@ def write_report(data: DailyData, fmt: str, out_dir: Path, mask: Mask,
 def notice_people(store: Store, data: DailyData, kind: str, policy: Policy,
                   id_number: str | None, mask: Mask) -> list[dict[str, Any]]:
     """The people a notice of `kind` is for on the day, with what the template needs."""
-    from .due_fast import _Fast
-    from .values import clean_id_text
+    from taizhang.ingest.values import clean_id_text
+    from taizhang.policy.engine import _Fast
 
     t = data.date
     arrays = data.arrays
@@ -272,7 +272,7 @@ def _notice_context(arrays: LedgerArrays, i: int, entry: dict[str, Any], extra: 
                     policy: Policy, t: date, mask: Mask) -> dict[str, Any]:
     from datetime import timedelta
 
-    from .due import Episode, build_episode
+    from taizhang.policy.reference import Episode, build_episode
 
     ident = arrays.text["id_number"][i]
     ep = build_episode(arrays.person_fields(i), policy)
@@ -381,7 +381,7 @@ def daily_lock(folder: Path, wait: float) -> Iterator[None]:
 def file_logger(path: Path) -> Iterator[logging.Logger]:
     """A log file readable by the owner only, for one run; messages never
     contain full IDs. The handler is closed when the run ends."""
-    from .store import create_private_file
+    from taizhang.ledger.store import create_private_file
 
     create_private_file(path)
     logger = logging.getLogger(f"taizhang.daily.{path.resolve()}")
