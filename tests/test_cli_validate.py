@@ -10,8 +10,8 @@ from conftest import DATA, ROOT
 from typer.testing import CliRunner
 
 from taizhang.cli import app
+from taizhang.config import load_policy
 from taizhang.ingest.validation import Validator, validate_paths
-from taizhang.policy.model import load_policy
 from taizhang.privacy import mask_field
 
 runner = CliRunner()

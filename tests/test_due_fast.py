@@ -1,4 +1,4 @@
-"""The vectorised due lists equal the per-person reference on random ledgers."""
+"""The engine's due lists equal the oracle's (tests/oracle.py) on random ledgers."""
 
 from __future__ import annotations
 
@@ -6,11 +6,16 @@ from datetime import date, timedelta
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from oracle import calendar as oracle_calendar
+from oracle import due_lists
 
-from taizhang.policy.engine import MAX_RECORDS, due_lists_fast
-from taizhang.policy.model import load_policy
-from taizhang.policy.reference import PersonData, Reading, due_lists
-from taizhang.policy.reference import TestRecord as Record
+from taizhang.config import load_policy
+from taizhang.policy.arrays import LedgerArrays
+from taizhang.policy.calendar import calendar
+from taizhang.policy.due import due_lists as due_lists_fast
+from taizhang.policy.engine import MAX_RECORDS, Engine
+from taizhang.policy.episodes import PersonData, Reading
+from taizhang.policy.episodes import TestRecord as Record
 
 POLICY = load_policy()
 DAY0 = date(2022, 1, 10)
@@ -68,8 +73,28 @@ def test_fast_path_village_filter(people: list[PersonData], t: date) -> None:
     assert due_lists_fast(people, t, POLICY, "甲村") == due_lists(people, t, POLICY, "甲村")
 
 
-def test_people_with_many_records_use_the_reference() -> None:
+def test_people_with_many_records_get_their_own_engine() -> None:
     many = [Record(day(k % 30), "negative") for k in range(MAX_RECORDS + 3)]
     people = [PersonData({"name": "多", "id_number": "1", "village": "甲村", "arrival_date": day(0)},
                          many)]
-    assert due_lists_fast(people, day(20), POLICY) == due_lists(people, day(20), POLICY)
+    engine = Engine(LedgerArrays.from_people(people), day(20), POLICY)
+    assert engine.heavy is not None and not engine.fast.any()  # really the heavy path
+    assert due_lists_fast(people, day(20), POLICY, engine=engine) == due_lists(people, day(20), POLICY)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(ledger(), st.integers(0, 70).map(day))
+def test_heavy_people_mixed_in_equal_the_oracle(people: list[PersonData], t: date) -> None:
+    """With a cap of 2 records, most people with tests are computed by the heavy engine
+    and their entries merged with everyone else's."""
+    engine = Engine(LedgerArrays.from_people(people), t, POLICY, max_records=2)
+    assert due_lists_fast(people, t, POLICY, engine=engine) == due_lists(people, t, POLICY)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(ledger(), st.integers(0, 70).map(day))
+def test_calendar_equals_the_oracle(people: list[PersonData], t: date) -> None:
+    """The `person` command's calendar (engine over one person) equals the oracle's."""
+    arrays = LedgerArrays.from_people(people)
+    for i, data in enumerate(people):
+        assert calendar(arrays, i, t, POLICY) == oracle_calendar(data, t, POLICY)

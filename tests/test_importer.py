@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, make_id
 
+from taizhang.config import load_policy
 from taizhang.ingest.validation import Validator
 from taizhang.ledger import importer
 from taizhang.ledger.importer import import_paths
 from taizhang.ledger.store import Store
-from taizhang.policy.model import load_policy
 
 SAMPLE = ROOT / "sample_data"
 AS_OF = date(2022, 2, 8)

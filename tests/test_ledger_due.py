@@ -1,4 +1,4 @@
-"""due-today from the store: the array loader and the CLI agree with the reference."""
+"""due-today from the store: the array loader and the CLI agree with the oracle (tests/oracle.py)."""
 
 from __future__ import annotations
 
@@ -8,14 +8,15 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT
+from oracle import due_lists
 from typer.testing import CliRunner
 
 from taizhang.cli import app
-from taizhang.ledger.snapshot import load_arrays, load_people
+from taizhang.config import load_policy
+from taizhang.ledger.people import load_people
+from taizhang.ledger.snapshot import load_arrays
 from taizhang.ledger.store import Store
-from taizhang.policy.engine import due_lists_fast
-from taizhang.policy.model import load_policy
-from taizhang.policy.reference import due_lists
+from taizhang.policy.due import due_lists as due_lists_fast
 from taizhang.privacy import mask_id
 
 runner = CliRunner()
@@ -199,7 +200,7 @@ def test_a_low_fever_threshold_reads_the_fevers_from_the_database(
         sample_db: Path, tmp_path: Path, offset: int) -> None:
     """Below 37.0 the snapshot's hot readings are not enough: the readings come
     from the database, and the lists still equal the reference."""
-    from taizhang.policy.model import default_policy_text
+    from taizhang.config import default_policy_text
 
     text = default_policy_text()
     assert "fever_threshold = 37.3" in text

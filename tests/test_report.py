@@ -7,13 +7,15 @@ from datetime import date, timedelta
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from oracle import report_numbers_reference, trend_reference
 from test_due_fast import day, ledger
 
-from taizhang.outputs.report_numbers import report_numbers, report_numbers_reference, trend, trend_reference
-from taizhang.policy.engine import LedgerArrays
-from taizhang.policy.model import load_policy
-from taizhang.policy.reference import PersonData, Reading
-from taizhang.policy.reference import TestRecord as Record
+from taizhang.config import load_policy
+from taizhang.outputs.report_numbers import report_numbers, trend
+from taizhang.policy.arrays import LedgerArrays
+from taizhang.policy.engine import Engine
+from taizhang.policy.episodes import PersonData, Reading
+from taizhang.policy.episodes import TestRecord as Record
 
 POLICY = load_policy()
 
@@ -31,6 +33,19 @@ def test_fast_report_equals_reference(people: list[PersonData], t: date) -> None
 def test_fast_trend_equals_reference(people: list[PersonData], t: date) -> None:
     assert trend(LedgerArrays.from_people(people), t, POLICY, 10) == \
         trend_reference(people, t, POLICY, 10)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(ledger(), st.integers(0, 70).map(day))
+def test_heavy_people_counted_like_everyone(people: list[PersonData], t: date) -> None:
+    """People over the engine's record cap (here 2) are computed by their own engine;
+    their states and trend are merged into the report's counts."""
+    arrays = LedgerArrays.from_people(people)
+    engine = Engine(arrays, t, POLICY, max_records=2)
+    assert report_numbers(arrays, t, POLICY, "青石镇", ["甲村"], [], engine=engine) == \
+        report_numbers_reference(people, t, POLICY, "青石镇", ["甲村"], [])
+    engine = Engine(arrays, t, POLICY, max_records=2)
+    assert trend(arrays, t, POLICY, 10, engine) == trend_reference(people, t, POLICY, 10)
 
 
 def person(name: str, village: str, arrival: date, **extra: object) -> dict[str, object]:

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from conftest import make_id
 
+from taizhang.config import load_policy
 from taizhang.ingest.validation import SEVERITY, FileResult, Problem, Validator
-from taizhang.policy.model import load_policy
 
 AS_OF = date(2022, 2, 8)
 POLICY = load_policy()

@@ -24,13 +24,13 @@ from rich.console import Console
 from rich.table import Table
 
 from taizhang import __version__
-from taizhang.config import Config, load_config
+from taizhang.config import Config, load_config, load_policy
 from taizhang.errors import TaizhangError, UsageError
 from taizhang.ingest.headers import KIND_LABELS, KINDS
 from taizhang.ingest.validation import ValidationReport, Validator, validate_paths
 from taizhang.ingest.values import parse_date
 from taizhang.jobs.workspace import init_workspace
-from taizhang.policy.model import Policy, load_policy
+from taizhang.policy.model import Policy
 from taizhang.privacy import mask_field
 
 app = typer.Typer(
@@ -367,10 +367,11 @@ def person(
     no_mask: NoMask = False,
 ) -> None:
     """查看一个人：合并记录及每个值的来源、管控日历（每天的阶段、应检与实检、解除日期或受阻原因）。"""
+    from taizhang.ledger.people import load_people
     from taizhang.ledger.person_view import person_view
-    from taizhang.ledger.snapshot import load_people
     from taizhang.ledger.store import Store
-    from taizhang.policy.reference import calendar
+    from taizhang.policy.arrays import LedgerArrays
+    from taizhang.policy.calendar import calendar
 
     check_choice(fmt, ("table", "json"), "--format")
     day = parse_date_option(on, "--date") or state.as_of
@@ -379,7 +380,8 @@ def person(
         data = next((d for d in load_people(store, day, registered_only=False)
                      if d.person["_id"] == view["_id"]), None)
     view.pop("_id")
-    view["calendar"] = calendar(data, day, state.policy) if data is not None else None
+    view["calendar"] = (calendar(LedgerArrays.from_people([data]), 0, day, state.policy)
+                        if data is not None else None)
     view["date"] = day.isoformat()
     if fmt == "json":
         print_json(view)
@@ -495,7 +497,7 @@ def due_today(
     from taizhang.ledger.store import Store
     from taizhang.outputs.due_lists import LIST_FIELDS, LIST_KEYS, cell_text, lists_csv, mask_lists, write_lists_xlsx
     from taizhang.outputs.templating import load_labels
-    from taizhang.policy.engine import due_lists_fast
+    from taizhang.policy.due import due_lists
 
     check_choice(fmt, ("table", "json", "csv", "xlsx"), "--format")
     day = parse_date_option(on, "--date") or state.as_of
@@ -503,7 +505,7 @@ def due_today(
     with Store(state.db_path()) as store:
         arrays = load_arrays(store, day, policy.fever_threshold, village)
         strays = unregistered_fevers(store, day, policy.fever_threshold, village)
-    lists = due_lists_fast(arrays, day, policy, village)
+    lists = due_lists(arrays, day, policy, village)
     add_unregistered_fevers(lists, strays)
     lists = mask_lists(lists, masker(no_mask))
     regimes = {k: r.name for k, r in policy.regimes.items()}

@@ -1,16 +1,20 @@
-"""The workspace configuration `taizhang.toml` (SPEC §6).
+"""The settings files: the workspace configuration `taizhang.toml` and the policy file (SPEC §5, §6).
 
-Only `township` and `villages` are needed; `db`, `policy`, `inbox`, `out` and
-`templates` are optional paths, relative to the config file's folder.
+Only `township` and `villages` are needed in the config; `db`, `policy`,
+`inbox`, `out` and `templates` are optional paths, relative to the config
+file's folder. The policy file is read here and checked by
+`taizhang.policy.model`, so the policy package itself does no I/O.
 """
 
 from __future__ import annotations
 
 import sys
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 
 from taizhang.errors import UsageError
+from taizhang.policy.model import Policy, parse_policy
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -66,3 +70,19 @@ def load_config(path: Path | None) -> Config:
         paths[key] = candidate if candidate.is_absolute() else path.parent / candidate
     text = {key: str(data.get(key, "")) for key in TEXT_KEYS}
     return Config(township.strip(), [v.strip() for v in villages if v.strip()], paths, path, text)
+
+
+def default_policy_text() -> str:
+    """The packaged default policy (`taizhang/policy/default_policy.toml`)."""
+    return resources.files("taizhang.policy").joinpath("default_policy.toml").read_text(encoding="utf-8")
+
+
+def load_policy(path: Path | None = None) -> Policy:
+    """Read and check a policy file (the packaged default when `path` is None)."""
+    if path is None:
+        return parse_policy(default_policy_text(), "默认政策")
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise UsageError(f"无法读取政策文件{path}：{exc.strerror or exc}") from None
+    return parse_policy(text, str(path))

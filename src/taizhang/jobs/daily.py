@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from taizhang.config import Config, load_config
+from taizhang.config import Config, load_config, load_policy
 from taizhang.errors import TaizhangError, UsageError
 from taizhang.ingest.validation import Validator
 from taizhang.jobs.workspace import init_workspace
@@ -33,7 +33,7 @@ from taizhang.outputs.daily_report import (
 )
 from taizhang.outputs.due_lists import lists_csv, mask_lists, write_lists_xlsx
 from taizhang.outputs.templating import load_labels
-from taizhang.policy.model import Policy, load_policy
+from taizhang.policy.model import Policy
 from taizhang.privacy import mask_field
 
 

@@ -13,9 +13,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from taizhang.config import Config, load_config
+from taizhang.config import Config, load_config, load_policy
 from taizhang.errors import TaizhangError
-from taizhang.policy.model import load_policy
 
 MIN_FREE_BYTES = 500 * 1024 * 1024
 
@@ -103,7 +102,7 @@ def _template_checks(config: Config) -> list[Check]:
 
 
 def _database_checks(db: Path) -> list[Check]:
-    from taizhang.ledger.store import SCHEMA_VERSION
+    from taizhang.ledger.schema import SCHEMA_VERSION
 
     if not db.exists():
         return [Check(True, f"台账数据库 {db} 尚未创建（第一次导入时创建）", warning=True)]

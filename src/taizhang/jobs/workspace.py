@@ -11,7 +11,7 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
-from taizhang.policy.model import default_policy_text
+from taizhang.config import default_policy_text
 
 CONFIG_TEMPLATE = """\
 # taizhang 工作目录配置。路径都相对于本文件所在的文件夹。

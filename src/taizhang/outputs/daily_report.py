@@ -28,7 +28,10 @@ from taizhang.ledger.store import Store
 from taizhang.outputs.export import _atomic_target, neutralise
 from taizhang.outputs.report_numbers import exceptions, report_numbers, trend
 from taizhang.outputs.templating import environment, load_labels, render
-from taizhang.policy.engine import NEVER, LedgerArrays, _Fast, due_lists_fast
+from taizhang.policy.arrays import NEVER, LedgerArrays
+from taizhang.policy.calendar import calendar, later_tests
+from taizhang.policy.due import due_lists
+from taizhang.policy.engine import Engine
 from taizhang.policy.model import Policy
 from taizhang.privacy import mask_field
 
@@ -86,8 +89,8 @@ def unregistered_counts(store: Store, t: date, threshold: float) -> dict[str, di
 def gather(store: Store, t: date, policy: Policy, config: Config, trend_days: int = 30
            ) -> DailyData:
     arrays = load_arrays(store, t, policy.fever_threshold)
-    engine = _Fast(arrays, t, policy, None)  # one computation shared by every number
-    lists = due_lists_fast(arrays, t, policy, engine=engine)
+    engine = Engine(arrays, t, policy, None)  # one computation shared by every number
+    lists = due_lists(arrays, t, policy, engine=engine)
     add_unregistered_fevers(lists, unregistered_fevers(store, t, policy.fever_threshold))
     report = report_numbers(arrays, t, policy, config.township, config.villages,
                             submitted_villages(store, t),
@@ -224,13 +227,12 @@ def notice_people(store: Store, data: DailyData, kind: str, policy: Policy,
                   id_number: str | None, mask: Mask) -> list[dict[str, Any]]:
     """The people a notice of `kind` is for on the day, with what the template needs."""
     from taizhang.ingest.values import clean_id_text
-    from taizhang.policy.engine import _Fast
 
     t = data.date
     arrays = data.arrays
     text = arrays.text
     if kind == "isolation":
-        fast = _Fast(arrays, t, policy, None)
+        fast = Engine(arrays, t, policy, None)
         starts = (fast.start == t.toordinal()) & fast.valid & (fast.planned > fast.start)
         selected: list[tuple[int, dict[str, Any]]] = [(int(i), {}) for i in starts.nonzero()[0]]
     else:
@@ -272,29 +274,26 @@ def _notice_context(arrays: LedgerArrays, i: int, entry: dict[str, Any], extra: 
                     policy: Policy, t: date, mask: Mask) -> dict[str, Any]:
     from datetime import timedelta
 
-    from taizhang.policy.reference import Episode, build_episode
-
     ident = arrays.text["id_number"][i]
-    ep = build_episode(arrays.person_fields(i), policy)
-    assert isinstance(ep, Episode)
+    cal = calendar(arrays, i, t, policy)
     release = entry.get("release_date")
-    end = date.fromisoformat(release) if release else ep.planned_release
+    end = date.fromisoformat(release or cal["planned_release_date"])
+    start = date.fromisoformat(cal["control_start"])
     return {
         "name": arrays.text["name"][i], "village": arrays.text["village"][i],
         "id_number": mask("id_number", ident) if mask else ident,
         "address": extra.get("address", ""), "origin": extra.get("origin", ""),
         "guardian": extra.get("guardian", ""), "doctor": extra.get("doctor", ""),
         "arrival_date": extra.get("arrival_date", ""),
-        "regime_name": ep.regime.name,
-        "phases": [list(phase) for phase in ep.regime.phases],
-        "test_days": [s.day for s in ep.tests],
-        "start": ep.start.isoformat(),
+        "regime_name": cal["regime_name"],
+        "phases": [list(phase) for phase in policy.regimes[cal["regime"]].phases],
+        "test_days": [s["day"] for s in cal["tests"]],
+        "start": cal["control_start"],
         "last_day": (end - timedelta(days=1)).isoformat(),
-        "planned_release": ep.planned_release.isoformat(),
-        "release_date": release or "", "days_served": (end - ep.start).days,
+        "planned_release": cal["planned_release_date"],
+        "release_date": release or "", "days_served": (end - start).days,
         "day": entry.get("day"), "due_date": entry.get("due_date"), "late": entry.get("late"),
-        "later_tests": [s.due.isoformat() for s in ep.tests
-                        if not s.blocks_release and s.due >= t],
+        "later_tests": later_tests(cal, t),
         "site": "",
     }
 

@@ -1,22 +1,26 @@
 """The numbers of the daily report (日报告 / 零报告), SPEC §6 `daily-report`.
 
-`report_numbers` computes them for everyone at once from the vectorised
-states of `due_fast`; `report_numbers_reference` computes them person by
-person with `due.state_on`, and a test keeps the two equal. Wording lives in
-the templates (`render.py`); this module only counts.
+`report_numbers` counts them per village from the policy engine's states
+(`taizhang/policy/states.py`) and due lists; `tests/oracle.py` counts them
+person by person, and a property test keeps the two equal. Wording lives in
+the templates (`templates/`, rendered by `daily_report.py`); this module only
+counts.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 import numpy as np
 
-from taizhang.policy.engine import NEVER, LedgerArrays, _Fast, due_lists_fast
+from taizhang.policy.arrays import NEVER, LedgerArrays
+from taizhang.policy.due import due_lists
+from taizhang.policy.engine import Engine
 from taizhang.policy.model import Policy
-from taizhang.policy.reference import Episode, PersonData, build_episode, due_lists, state_on
+from taizhang.policy.states import states as engine_states
+from taizhang.policy.states import trend as engine_trend
 
 COUNT_KEYS = ("new_registrations", "released_today", "released_total", "tests_due", "tests_done",
               "tests_overdue", "positives", "fever", "lost_contact")
@@ -66,58 +70,22 @@ def phase_order(policy: Policy) -> list[str]:
     return names
 
 
-def _count_state(row: dict[str, Any], st: Any, t: date) -> None:
-    """Add one person's state on t to a village row (the per-person path)."""
-    if st.under_control and st.phase:
-        row["under_control"][st.phase] = row["under_control"].get(st.phase, 0) + 1
-    if st.released_on is not None:
-        row["released_total"] += 1
-        row["released_today"] += st.released_on == t
-    row["tests_due"] += st.tests_due_today
-    row["tests_done"] += st.tests_done_today
-    row["lost_contact"] += st.lost
-
-
 def _is_new(person: dict[str, Any] | Any, t: date) -> bool:
     registered = person.get("registration_date") or person.get("arrival_date")
     return registered == t
 
 
-def report_numbers_reference(people: Sequence[PersonData], t: date, policy: Policy,
-                             township: str = "", villages: Sequence[str] = (),
-                             submitted: Iterable[str] = ()) -> dict[str, Any]:
-    """The daily report numbers, person by person (the reference)."""
-    rows: dict[str, dict[str, Any]] = {}
-    lists = due_lists(people, t, policy)
-    for data in people:
-        village = data.person.get("village") or ""
-        row = rows.setdefault(village, _empty_row(village))
-        if _is_new(data.person, t):
-            row["new_registrations"] += 1
-        row["positives"] += sum(1 for r in data.tests
-                                if r.result == "positive" and r.sample_date == t)
-        if any(r.date == t and r.temperature >= policy.fever_threshold for r in data.readings):
-            row["fever"] += 1
-        ep = build_episode(data.person, policy)
-        if not isinstance(ep, Episode):
-            continue
-        _count_state(row, state_on(ep, data.tests, data.readings, t, policy), t)
-    for entry in lists["tests_overdue"]:
-        rows.setdefault(entry["village"], _empty_row(entry["village"]))["tests_overdue"] += 1
-    return assemble(rows, t, township, villages, submitted, phase_order(policy))
-
-
 def report_numbers(arrays: LedgerArrays, t: date, policy: Policy, township: str = "",
                    villages: Sequence[str] = (), submitted: Iterable[str] = (),
                    extra: dict[str, dict[str, int]] | None = None,
-                   lists: dict[str, Any] | None = None, engine: _Fast | None = None
+                   lists: dict[str, Any] | None = None, engine: Engine | None = None
                    ) -> dict[str, Any]:
     """The daily report numbers for everyone at once. `extra` adds counts per
     village for people outside `arrays` (positives and fevers of people who
     appear only in test or temperature sheets)."""
-    fast = engine or _Fast(arrays, t, policy, None)
-    states = fast.states()
-    lists = lists if lists is not None else due_lists_fast(arrays, t, policy, engine=fast)
+    fast = engine or Engine(arrays, t, policy, None)
+    states = engine_states(fast)
+    lists = lists if lists is not None else due_lists(arrays, t, policy, engine=fast)
     names = arrays.text["village"]
     villages_seen, code = np.unique(np.array(names, dtype=object), return_inverse=True)
     code = code.reshape(-1)
@@ -155,12 +123,6 @@ def report_numbers(arrays: LedgerArrays, t: date, policy: Policy, township: str 
         for (v, p), n in zip(pairs.T, counts, strict=True):
             under = rows[str(villages_seen[v])]["under_control"]
             under[phase_names[p]] = under.get(phase_names[p], 0) + int(n)
-    for i in np.flatnonzero(states["overflow"]):
-        data = arrays.person_data(int(i))
-        ep = build_episode(data.person, policy)
-        if not isinstance(ep, Episode):
-            continue
-        _count_state(rows[names[i]], state_on(ep, data.tests, data.readings, t, policy), t)
     for entry in lists["tests_overdue"]:
         rows.setdefault(entry["village"], _empty_row(entry["village"]))["tests_overdue"] += 1
     for village, counts in (extra or {}).items():
@@ -171,30 +133,9 @@ def report_numbers(arrays: LedgerArrays, t: date, policy: Policy, township: str 
 
 
 def trend(arrays: LedgerArrays, t: date, policy: Policy, days: int = 30,
-          engine: _Fast | None = None) -> dict[str, Any]:
+          engine: Engine | None = None) -> dict[str, Any]:
     """People under control per day by phase for the last `days` days."""
-    dates, series = (engine or _Fast(arrays, t, policy, None)).trend(days)
-    phases = [p for p in phase_order(policy) if any(s.get(p) for s in series)]
-    return {"dates": dates, "phases": phases,
-            "series": {p: [s.get(p, 0) for s in series] for p in phases},
-            "totals": [sum(s.values()) for s in series]}
-
-
-def trend_reference(people: Sequence[PersonData], t: date, policy: Policy,
-                    days: int = 30) -> dict[str, Any]:
-    """The trend person by person: `state_on` for each day (tests only)."""
-    dates, series = [], []
-    for back in range(days - 1, -1, -1):
-        x = t - timedelta(days=back)
-        counts: dict[str, int] = {}
-        for data in people:
-            ep = build_episode(data.person, policy)
-            if isinstance(ep, Episode):
-                st = state_on(ep, data.tests, data.readings, x, policy)
-                if st.under_control and st.phase:
-                    counts[st.phase] = counts.get(st.phase, 0) + 1
-        dates.append(x.isoformat())
-        series.append(counts)
+    dates, series = engine_trend(engine or Engine(arrays, t, policy, None), days)
     phases = [p for p in phase_order(policy) if any(s.get(p) for s in series)]
     return {"dates": dates, "phases": phases,
             "series": {p: [s.get(p, 0) for s in series] for p in phases},
@@ -202,7 +143,7 @@ def trend_reference(people: Sequence[PersonData], t: date, policy: Policy,
 
 
 def exceptions(arrays: LedgerArrays, t: date, policy: Policy, lists: dict[str, Any],
-               report: dict[str, Any], engine: _Fast | None = None) -> dict[str, Any]:
+               report: dict[str, Any], engine: Engine | None = None) -> dict[str, Any]:
     """The people behind the exceptions of the report: positives, fevers,
     overdue tests, blocked releases, lost contact, and villages 未报送."""
     t_ord = t.toordinal()
@@ -211,7 +152,7 @@ def exceptions(arrays: LedgerArrays, t: date, policy: Policy, lists: dict[str, A
     positives = [{"name": text["name"][i], "village": text["village"][i],
                   "id_number": text["id_number"][i], "date": t.isoformat()}
                  for i in sorted(set(arrays.test_person[positive].tolist()))]
-    states = (engine or _Fast(arrays, t, policy, None)).states()
+    states = engine_states(engine or Engine(arrays, t, policy, None))
     lost = [{"name": text["name"][i], "village": text["village"][i],
              "id_number": text["id_number"][i],
              "since": date.fromordinal(int(arrays.dates["status_date"][i])).isoformat()}

@@ -1,9 +1,10 @@
-"""The control policy: regimes, assignment rules and thresholds, loaded from TOML.
+"""The control policy: regimes, assignment rules and thresholds, as read from TOML text.
 
 Every rule a county can change is in the policy file (the packaged default is
-`policy.toml`); this module only loads and checks it, and answers lookups such
-as "which regime does the text 居家隔离14天 name?". The day-counting rules that
-use it live in `due.py` (issue 4) as pure functions.
+`default_policy.toml` beside this module); this module only checks it and
+answers lookups such as "which regime does the text 居家隔离14天 name?". The
+file is read by `taizhang.config.load_policy`: the policy package does no I/O.
+The day-counting rules that use it live in `engine.py`.
 """
 
 from __future__ import annotations
@@ -13,8 +14,6 @@ import sys
 import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources
-from pathlib import Path
 from typing import Any
 
 from taizhang.errors import UsageError
@@ -105,23 +104,12 @@ def _norm(text: str) -> str:
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)).lower()
 
 
-def default_policy_text() -> str:
-    return resources.files("taizhang.policy").joinpath("default_policy.toml").read_text(encoding="utf-8")
-
-
-def load_policy(path: Path | None = None) -> Policy:
-    """Load and check a policy file (the packaged default when `path` is None).
+def parse_policy(text: str, source: str) -> Policy:
+    """Check a policy file's text and build the `Policy` (reading it is `config.load_policy`'s job).
 
     Raises UsageError naming the bad key, so a county that edits the file
     learns exactly what to correct.
     """
-    if path is None:
-        text, source = default_policy_text(), "默认政策"
-    else:
-        try:
-            text, source = path.read_text(encoding="utf-8-sig"), str(path)
-        except OSError as exc:
-            raise UsageError(f"无法读取政策文件{path}：{exc.strerror or exc}") from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

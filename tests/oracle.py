@@ -1,10 +1,12 @@
-"""Control regimes applied to people: schedules, states and due lists (SPEC §5).
+"""The oracle: SPEC §5 written person by person, as plainly as it reads.
 
-Everything here is pure: functions take a person's ledger values, their test
-records and temperature readings, the policy and a date, and return results.
-No I/O, so every rule is tested with hand-built calendars. `due_lists` runs
-the per-person reference over many people; `ledger.py` feeds it from the
-store after a set-based pre-selection of the people who can matter on a date.
+taizhang's implementation of the policy is the vectorised engine in
+`taizhang/policy/`. This module is the per-person reference it was checked
+against from the start: every function takes one person's ledger values,
+test records and readings, the policy and a date. The hand-computed calendars
+of `test_due.py` check these rules, and the property tests of
+`test_due_fast.py`, `test_report.py` and `test_ledger_due.py` check that the
+engine gives the same lists, report numbers and calendars on random ledgers.
 
 Vocabulary: B base date (day 1), N days under control, P = B + N planned
 release, S = max(B, arrival) control start, D due date of a scheduled test,
@@ -18,25 +20,20 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from taizhang.ingest.values import NEGATIVE, PENDING, POSITIVE
+from taizhang.ingest.values import PENDING, POSITIVE
+from taizhang.outputs.report_numbers import _empty_row, _is_new, assemble, phase_order
+from taizhang.policy.episodes import (
+    LOST,
+    RELEASED,
+    TRANSFERRED,
+    PersonData,
+    Reading,
+    TestRecord,
+    assign_regime,
+)
 from taizhang.policy.model import Policy, Regime
 
 ONE = timedelta(days=1)
-
-RELEASED, TRANSFERRED, LOST, ACTIVE = "released", "transferred", "lost", "active"
-
-
-@dataclass(frozen=True, slots=True)
-class TestRecord:
-    sample_date: date
-    result: str  # negative / positive / pending
-
-
-@dataclass(frozen=True, slots=True)
-class Reading:
-    date: date
-    slot: str | None
-    temperature: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,19 +92,6 @@ class EpisodeError:
 
 
 # ------------------------------------------------------------------ assignment
-
-
-def assign_regime(person: Mapping[str, Any], policy: Policy) -> tuple[Regime, str]:
-    """First match wins: explicit 管控措施, then the policy's rules, then the default."""
-    explicit = person.get("regime")
-    if explicit:
-        key = policy.find_regime(str(explicit))
-        if key is not None:
-            return policy.regimes[key], f"管控措施“{explicit}”"
-    rule = policy.match_rule(person)
-    if rule is not None:
-        return policy.regimes[rule.regime], f"{rule.field}“{person.get(rule.field)}”"
-    return policy.regimes[policy.default_regime], "默认方案"
 
 
 def status_kind(text: Any, policy: Policy) -> str | None:
@@ -346,15 +330,6 @@ def state_on(ep: Episode, records: Sequence[TestRecord], readings: Sequence[Read
 # ------------------------------------------------------------------ lists
 
 
-@dataclass(slots=True)
-class PersonData:
-    """A person's ledger values with their records, as the store hands them over."""
-
-    person: Mapping[str, Any]
-    tests: list[TestRecord] = field(default_factory=list)
-    readings: list[Reading] = field(default_factory=list)
-
-
 def common(ep: Episode, t: date) -> dict[str, Any]:
     p = ep.person
     return {"id_number": p.get("id_number") or "", "name": p.get("name") or "",
@@ -463,8 +438,65 @@ def calendar(data: PersonData, t: date, policy: Policy) -> dict[str, Any]:
     }
 
 
-__all__ = [
-    "NEGATIVE", "Episode", "EpisodeError", "PersonData", "PersonState", "Reading",
-    "ScheduledTest", "TestRecord", "assign_regime", "blocking_reasons", "build_episode",
-    "calendar", "due_lists", "match_tests", "release_date", "state_on",
-]
+
+
+# ------------------------------------------------------------------ the daily report's numbers
+
+
+def _count_state(row: dict[str, Any], st: Any, t: date) -> None:
+    """Add one person's state on t to a village row (the per-person path)."""
+    if st.under_control and st.phase:
+        row["under_control"][st.phase] = row["under_control"].get(st.phase, 0) + 1
+    if st.released_on is not None:
+        row["released_total"] += 1
+        row["released_today"] += st.released_on == t
+    row["tests_due"] += st.tests_due_today
+    row["tests_done"] += st.tests_done_today
+    row["lost_contact"] += st.lost
+
+
+def report_numbers_reference(people: Sequence[PersonData], t: date, policy: Policy,
+                             township: str = "", villages: Sequence[str] = (),
+                             submitted: Iterable[str] = ()) -> dict[str, Any]:
+    """The daily report numbers, person by person (the reference)."""
+    rows: dict[str, dict[str, Any]] = {}
+    lists = due_lists(people, t, policy)
+    for data in people:
+        village = data.person.get("village") or ""
+        row = rows.setdefault(village, _empty_row(village))
+        if _is_new(data.person, t):
+            row["new_registrations"] += 1
+        row["positives"] += sum(1 for r in data.tests
+                                if r.result == "positive" and r.sample_date == t)
+        if any(r.date == t and r.temperature >= policy.fever_threshold for r in data.readings):
+            row["fever"] += 1
+        ep = build_episode(data.person, policy)
+        if not isinstance(ep, Episode):
+            continue
+        _count_state(row, state_on(ep, data.tests, data.readings, t, policy), t)
+    for entry in lists["tests_overdue"]:
+        rows.setdefault(entry["village"], _empty_row(entry["village"]))["tests_overdue"] += 1
+    return assemble(rows, t, township, villages, submitted, phase_order(policy))
+
+
+def trend_reference(people: Sequence[PersonData], t: date, policy: Policy,
+                    days: int = 30) -> dict[str, Any]:
+    """The trend person by person: `state_on` for each day (tests only)."""
+    dates, series = [], []
+    for back in range(days - 1, -1, -1):
+        x = t - timedelta(days=back)
+        counts: dict[str, int] = {}
+        for data in people:
+            ep = build_episode(data.person, policy)
+            if isinstance(ep, Episode):
+                st = state_on(ep, data.tests, data.readings, x, policy)
+                if st.under_control and st.phase:
+                    counts[st.phase] = counts.get(st.phase, 0) + 1
+        dates.append(x.isoformat())
+        series.append(counts)
+    phases = [p for p in phase_order(policy) if any(s.get(p) for s in series)]
+    return {"dates": dates, "phases": phases,
+            "series": {p: [s.get(p, 0) for s in series] for p in phases},
+            "totals": [sum(s.values()) for s in series]}
+
+

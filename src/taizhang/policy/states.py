@@ -1,0 +1,98 @@
+"""Each person's standing on the report date, and people under control per day.
+
+The daily report counts these (`outputs/report_numbers.py`): the release
+date, whether the person is under control and in which phase, lost contact,
+and the scheduled tests due on the date with how many are done. Computed by
+the engine for everyone at once, the heavy people (`Engine.heavy`) by their
+own engine and merged back in.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from taizhang.policy.arrays import NEVER, iso
+from taizhang.policy.engine import Engine
+
+PER_PERSON = ("release", "controlled", "phase", "lost", "due_today", "done_today", "start", "fast")
+
+
+def states(eng: Engine) -> dict[str, Any]:
+    """Per-person arrays on the engine's date: `release` (R, or an explicit
+    已解除 date, NEVER if neither by then), `controlled`, `phase` (an index
+    into `phase_names`, −1 when not under control), `lost`, `due_today`,
+    `done_today`, `start`, and `fast` (the person has a schedule).
+    Computed once per engine."""
+    if "states" not in eng.cache:
+        found = _states(eng)
+        if eng.heavy is not None:
+            rows, sub = eng.heavy
+            theirs = states(sub)
+            for key in PER_PERSON:
+                found[key][rows] = theirs[key]
+        eng.cache["states"] = found
+    return eng.cache["states"]
+
+
+def trend(eng: Engine, days: int) -> tuple[list[str], list[dict[str, int]]]:
+    """People under control on each of the last `days` days up to the engine's
+    date, by phase name (heavy people included)."""
+    dates, series = _trend(eng, days)
+    if eng.heavy is not None:
+        for counts, theirs in zip(series, _trend(eng.heavy[1], days)[1], strict=True):
+            for phase, n in theirs.items():
+                counts[phase] = counts.get(phase, 0) + n
+    return dates, series
+
+
+def _states(eng: Engine) -> dict[str, Any]:
+    t = eng.t
+    release = eng.release_dates()
+    no_control = eng.planned <= eng.start
+    ended = eng.end <= t
+    active = eng.fast & ~no_control & (eng.start <= t) & ~ended
+    controlled = active & (t < release)
+    phase = np.full(eng.n, -1, dtype=np.int64)
+    rows = np.flatnonzero(controlled)
+    phase[rows] = eng.phase_codes(rows, t)
+    due_today = np.zeros(eng.n, dtype=np.int64)
+    done_today = np.zeros(eng.n, dtype=np.int64)
+    rows = np.flatnonzero(active)
+    if len(rows):
+        matched = eng.matched_today(rows)
+        today = eng.has_test[rows] & (eng.due[rows] == t)
+        due_today[rows] = today.sum(axis=1)
+        done_today[rows] = (today & (matched >= 0)).sum(axis=1)
+    released_on = np.where(eng.released_end & ended, eng.end,
+                           np.where(active & (release <= t), release, NEVER))
+    return {"release": released_on, "controlled": controlled, "phase": phase,
+            "phase_names": eng.phase_names,
+            "lost": controlled & (eng.lost_from <= t), "due_today": due_today,
+            "done_today": done_today, "start": eng.start.copy(), "fast": eng.fast.copy()}
+
+
+def _trend(eng: Engine, days: int) -> tuple[list[str], list[dict[str, int]]]:
+    """People under control on each of the last `days` days up to t, by phase.
+
+    Uses R as computed on t: eligibility on a date only looks at records
+    up to that date, so a person not released by t was under control on
+    every earlier day from S on, and one released on R until R − 1.
+    """
+    release = eng.release_dates(explicit_end=False)
+    no_control = eng.planned <= eng.start
+    dates, series = [], []
+    for back in range(days - 1, -1, -1):
+        x = eng.t - back
+        rows = np.flatnonzero(eng.fast & ~no_control & (eng.start <= x) &
+                              ~(eng.end <= x) & (x < release))
+        codes = eng.phase_codes(rows, x)
+        counts: dict[str, int] = {}
+        for code, n in zip(*np.unique(codes, return_counts=True), strict=True):
+            name = eng.phase_names[code]
+            counts[name] = counts.get(name, 0) + int(n)
+        dates.append(iso(x))
+        series.append(counts)
+    return dates, series
+
