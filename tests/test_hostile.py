@@ -20,8 +20,9 @@ from conftest import DATA, make_id
 from typer.testing import CliRunner
 
 from taizhang.cli import app
-from taizhang.ingest import packed as readings
-from taizhang.ledger.store import SCHEMA_VERSION, Store
+from taizhang.ledger import readings
+from taizhang.ledger.schema import SCHEMA_VERSION
+from taizhang.ledger.store import Store
 
 runner = CliRunner()
 GOOD_ID = make_id(seq="777")

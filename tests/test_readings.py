@@ -8,7 +8,8 @@ from datetime import date
 from hypothesis import given
 from hypothesis import strategies as st
 
-from taizhang.ingest import packed as readings
+from taizhang.ingest import packed
+from taizhang.ledger import readings
 from taizhang.ledger.store import Store
 
 D = date(2022, 2, 1).toordinal()
@@ -20,19 +21,19 @@ def rows_db(*rows: tuple[int, list[int], list[str | None], list[float]]) -> sqli
     db.execute("CREATE TABLE temperature_rows (id INTEGER PRIMARY KEY, person_id, batch_id, sheet, "
                "row, n, first_day, last_day, days, slots, temps, retracted_by)")
     for i, (person, days, slots, temps) in enumerate(rows):
-        db.execute(f"INSERT INTO temperature_rows({readings.COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                   (person, 1, "体温", i + 2, *readings.pack(days, slots, temps)))
+        db.execute(f"INSERT INTO temperature_rows({packed.COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                   (person, 1, "体温", i + 2, *packed.pack(days, slots, temps)))
     return db
 
 
-def as_tuples(found: readings.Readings) -> list[tuple]:
+def as_tuples(found: packed.Readings) -> list[tuple]:
     return list(zip(found.person.tolist(), found.day.tolist(), found.slots_text(),
                     found.temperature.tolist(), strict=True))
 
 
 def test_pack_keeps_days_slots_and_tenths_exactly() -> None:
-    n, first, last, days, slots, temps = readings.pack([D + 1, D, D], ["下午", "上午", None],
-                                                       [37.3, 36.5, 38.0])
+    n, first, last, days, slots, temps = packed.pack([D + 1, D, D], ["下午", "上午", None],
+                                                     [37.3, 36.5, 38.0])
     assert (n, first, last, slots) == (3, D, D + 1, "pa-")
     assert len(days) == 12 and len(temps) == 6  # int32 days, int16 tenths
     found = readings.load(rows_db((7, [D + 1, D, D], ["下午", "上午", None], [37.3, 36.5, 38.0])),

@@ -18,12 +18,13 @@ from conftest import ROOT, make_id
 from typer.testing import CliRunner
 
 from taizhang.cli import app
+from taizhang.config import load_policy
 from taizhang.errors import TaizhangError
 from taizhang.ingest.validation import Validator
-from taizhang.ledger import store as store_module
+from taizhang.ledger import merge
 from taizhang.ledger.importer import import_paths
-from taizhang.ledger.store import SCHEMA_VERSION, Store
-from taizhang.policy.model import load_policy
+from taizhang.ledger.schema import SCHEMA_VERSION
+from taizhang.ledger.store import Store
 
 AS_OF = date(2022, 2, 8)
 POLICY = load_policy()
@@ -186,14 +187,14 @@ def test_failing_file_leaves_the_database_as_before(
     do_import(ledger, good)
     before = snapshot(ledger)
     calls = {"n": 0}
-    real = store_module._upsert
+    real = merge._upsert
 
     def failing(*args, **kwargs):
         calls["n"] += 1
         real(*args, **kwargs)
         raise TaizhangError("模拟写入失败")
 
-    monkeypatch.setattr(store_module, "_upsert", failing)
+    monkeypatch.setattr(merge, "_upsert", failing)
     bad = write_csv("b.csv", [HEADER, ["李四", "男", LI, "13912345678", "平阳村", "2022-01-30", "", ""]])
     report = do_import(ledger, bad)
     assert calls["n"] == 1
@@ -225,15 +226,15 @@ def test_kill_9_mid_import_leaves_a_consistent_ledger(
         import time
         from datetime import date
         from pathlib import Path
-        from taizhang.ledger import store
+        from taizhang.ledger import merge, store
         from taizhang.ledger.importer import import_paths
         from taizhang.ingest.validation import Validator
-        real = store._Merger.finish
+        real = merge._Merger.finish
         def finish(self):
             real(self)
             Path({str(marker)!r}).write_text("x")
             time.sleep(60)  # killed here, inside the open transaction
-        store._Merger.finish = finish
+        merge._Merger.finish = finish
         with store.Store(Path({str(ledger)!r})) as s:
             import_paths(s, [Path({str(second)!r})], Validator(as_of=date(2022, 2, 8)), date(2022, 2, 8))
     """)
@@ -370,7 +371,7 @@ def test_person_cache_survives_a_failed_file_and_another_writer(
     """The run-level person cache learns only from committed files, and is
     dropped when another process wrote to the ledger in between."""
     from taizhang.errors import TaizhangError
-    from taizhang.ledger.store import PersonCache, write_batch
+    from taizhang.ledger.merge import PersonCache, write_batch
 
     def batch(store: Store, name: str, rows: list[list[str]], cache: PersonCache | None):
         path = write_csv(name, rows)
@@ -380,16 +381,16 @@ def test_person_cache_survives_a_failed_file_and_another_writer(
     head = ["姓名", "身份证号", "采样日期", "检测结果"]
     cache = PersonCache()
     with Store(ledger) as store:
-        real = store_module._upsert
+        real = merge._upsert
 
         def failing(*args, **kwargs):
             raise TaizhangError("磁盘已满")
 
-        monkeypatch.setattr(store_module, "_upsert", failing)
+        monkeypatch.setattr(merge, "_upsert", failing)
         with pytest.raises(TaizhangError):  # rolled back after the person was inserted
             batch(store, "a.csv", [head, ["张三", ZHANG, "2022-01-29", "阴性"]], cache)
         assert not cache.ids and not cache.rows  # the rolled-back person id is not remembered
-        monkeypatch.setattr(store_module, "_upsert", real)
+        monkeypatch.setattr(merge, "_upsert", real)
         batch(store, "b.csv", [head, ["张三", ZHANG, "2022-01-30", "阴性"]], cache)
         assert store.person(ZHANG)["name"] == "张三"
         with Store(ledger) as other:  # another process registers him meanwhile

@@ -9,15 +9,15 @@ temperatures (int16 tenths of a degree, so 37.3 stays exactly 37.3), with the
 batch, sheet and row it came from — the provenance SPEC §7 asks for.
 
 Reading them back is vectorised: the blobs of all rows are joined and decoded
-by numpy at once. The same reading (person, day, slot) sent in two files is
-stored twice; the newest row wins when read (`dedup`), which is what the old
+by numpy at once (the query itself is `taizhang.ledger.readings.load`). The
+same reading (person, day, slot) sent in two files is stored twice; the
+newest row wins when read (`dedup`), which is what the old
 one-row-per-reading upsert did at write time.
 """
 
 from __future__ import annotations
 
 import json
-import sqlite3
 import sys
 from array import array
 from collections.abc import Sequence
@@ -78,17 +78,6 @@ class Readings:
     def slots_text(self) -> list[str | None]:
         names = self.slot_names
         return [names[c] for c in self.slot.tolist()]
-
-
-def load(db: sqlite3.Connection, tail: str, args: Sequence[Any] = (), extra: Sequence[str] = (),
-         latest: bool = True) -> Readings:
-    """Readings of `SELECT … FROM temperature_rows r {tail}`; `extra` columns
-    are kept per row in `rows[i][6:]`. With `latest`, a (person, day, slot)
-    read in more than one row keeps only the newest row's reading."""
-    cols = ", ".join(("r.id", "r.person_id", "r.n", "r.days", "r.slots", "r.temps", *extra))
-    # in row id order: later rows win in `dedup`
-    rows = db.execute(f"SELECT {cols} FROM temperature_rows r {tail} ORDER BY r.id", args).fetchall()
-    return decode(rows, latest)
 
 
 def decode(rows: list[tuple[Any, ...]], latest: bool = True) -> Readings:

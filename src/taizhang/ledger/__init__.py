@@ -1,5 +1,2 @@
-"""Ledger: validated files in, the SQLite ledger and its read views out.
-
-`importer` merges `ingest` results into the `store`; `snapshot` hands the ledger to the
-policy engine as arrays; `person_view` shows one person with the source of every value.
-"""
+"""Ledger: in, the validated files of `ingest`, merged into one SQLite database (`importer`, `merge`);
+out, what is read back from it: people and arrays for `policy`, one person's record with its sources."""

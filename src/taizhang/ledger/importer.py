@@ -22,7 +22,8 @@ from typing import Any
 from taizhang.errors import TaizhangError
 from taizhang.ingest.files import find_input_files
 from taizhang.ingest.validation import ERROR, FileResult, Problem, Validator, problem_dicts
-from taizhang.ledger.store import BatchOutcome, PersonCache, Store, file_sha256, write_batch
+from taizhang.ledger.merge import BatchOutcome, PersonCache, write_batch
+from taizhang.ledger.store import Store, file_sha256
 
 
 @dataclass(slots=True)

@@ -11,9 +11,10 @@ from typing import Any
 import numpy as np
 
 from taizhang.errors import TaizhangError
-from taizhang.ingest import packed as readings
+from taizhang.ingest.validation import PERSON_FIELDS
 from taizhang.ingest.values import RESULT_LABELS
-from taizhang.ledger.store import PERSON_FIELDS, Store
+from taizhang.ledger import readings
+from taizhang.ledger.store import Store
 from taizhang.outputs.export import COLUMN_LABELS
 from taizhang.privacy import mask_id
 

@@ -1,8 +1,12 @@
-"""From the store to the pure policy functions: load people with their records.
+"""The ledger as arrays for the fast policy engine, kept in a file beside the database.
 
-The store keeps values as ISO text; here they become `date`s and the record
-types of `due.py`. Loading is set-based (three queries, grouped in Python),
-never one query per person.
+`load_arrays` hands `due_lists_fast` registered people, their test records
+and the readings it can use, as numpy columns. People, tests and the
+readings at or above HOT_FLOOR come from a snapshot (`<db>.snapshot.npz`)
+that is rebuilt, or patched for the persons an import touched, only when the
+ledger's version changes: a day's lists and reports do not re-read a
+county's million records each time. The fevers of people nobody registered,
+whom the arrays leave out, are read by `unregistered_fevers`.
 """
 
 from __future__ import annotations
@@ -13,54 +17,9 @@ from typing import Any
 
 import numpy as np
 
-from taizhang.ingest import packed as readings
-from taizhang.ingest.validation import DATE_FIELDS
-from taizhang.ledger.store import PERSON_FIELDS, Store
-from taizhang.policy.reference import PersonData, Reading, TestRecord
-
-
-def _person_dict(row: Any) -> dict[str, Any]:
-    person: dict[str, Any] = {f: row[f] for f in PERSON_FIELDS}
-    for fld in DATE_FIELDS:
-        if person.get(fld):
-            person[fld] = date.fromisoformat(person[fld])
-    person["_id"] = row["id"]
-    return person
-
-
-def load_people(store: Store, until: date, village: str | None = None,
-                registered_only: bool = True) -> list[PersonData]:
-    """Registered people with their active test records and readings dated ≤ `until`."""
-    where = ["registered=1"] if registered_only else []
-    args: list[Any] = []
-    if village is not None:
-        where.append("village=?")
-        args.append(village)
-    clause = f"WHERE {' AND '.join(where)}" if where else ""
-    people: dict[int, PersonData] = {
-        row["id"]: PersonData(_person_dict(row))
-        for row in store.db.execute(f"SELECT * FROM persons {clause} ORDER BY id", args)
-    }
-    limit = until.isoformat()
-    for pid, sample, result in store.db.execute(
-        "SELECT person_id, sample_date, result FROM tests WHERE retracted_by IS NULL "
-        "AND sample_date <= ? ORDER BY person_id, sample_date", (limit,)
-    ):
-        data = people.get(pid)
-        if data is not None and result is not None:
-            data.tests.append(TestRecord(date.fromisoformat(sample), result))
-    found = readings.load(store.db, "WHERE r.retracted_by IS NULL AND r.first_day <= ?",
-                          (until.toordinal(),))
-    found = found.take(found.day <= until.toordinal())
-    order = np.lexsort((found.slot, found.day, found.person))
-    slots = found.slots_text()
-    for i in order.tolist():
-        data = people.get(int(found.person[i]))
-        if data is not None:
-            data.readings.append(Reading(date.fromordinal(int(found.day[i])), slots[i],
-                                         float(found.tenths[i]) / 10))
-    return list(people.values())
-
+from taizhang.ingest.packed import Readings
+from taizhang.ledger import readings
+from taizhang.ledger.store import Store
 
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 # julianday('0001-01-01') is 1721425.5 and that day's ordinal is 1
@@ -69,7 +28,7 @@ JULIAN_ORDINAL_OFFSET = 1721424.5
 
 def _ordinals(values: list[str | None]) -> Any:
     """ISO date strings to day ordinals (NEVER for empty) without a Python date per value."""
-    from taizhang.policy.engine import NEVER
+    from taizhang.policy.arrays import NEVER
 
     days = np.array([v or "NaT" for v in values], dtype="datetime64[D]")
     out = days.astype("int64") + _EPOCH_ORDINAL
@@ -96,7 +55,7 @@ def _build_snapshot(store: Store, only: list[int] | None = None) -> dict[str, An
     """Registered people, all active test records and the readings at or above
     HOT_FLOOR, as arrays: what every due-today and daily-report needs. With
     `only`, just those persons (to splice into an existing snapshot)."""
-    from taizhang.policy.engine import DATE_COLUMNS, RESULT_CODE, TEXT_COLUMNS
+    from taizhang.policy.arrays import DATE_COLUMNS, RESULT_CODE, TEXT_COLUMNS
 
     subset, args = "", ()
     if only is not None:
@@ -269,7 +228,7 @@ def load_arrays(store: Store, until: date, threshold: float, village: str | None
     county's million records each time. `village` is applied by the caller
     (`due_lists_fast(..., village)`), so the arrays are the same for all.
     """
-    from taizhang.policy.engine import DATE_COLUMNS, TEXT_COLUMNS, LedgerArrays
+    from taizhang.policy.arrays import DATE_COLUMNS, TEXT_COLUMNS, LedgerArrays
 
     del village  # filtered by due_lists_fast
     snap = _snapshot(store)
@@ -324,7 +283,7 @@ def unregistered_fevers(store: Store, until: date, threshold: float,
 
 
 def unregistered_readings(store: Store, first: int, last: int, threshold: float
-                          ) -> readings.Readings:
+                          ) -> Readings:
     """Fever readings dated `first`..`last` (ordinals) of people nobody
     registered; each row carries (id_number, name, village of the sending file)."""
     found = readings.load(

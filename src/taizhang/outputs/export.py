@@ -21,8 +21,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from taizhang.ingest.validation import DATE_FIELDS
-from taizhang.ledger.store import PERSON_FIELDS, Store, create_private_file, iter_persons
+from taizhang.ingest.validation import DATE_FIELDS, PERSON_FIELDS
+from taizhang.ledger.store import Store, create_private_file, iter_persons
 
 COLUMN_LABELS: dict[str, str] = {
     "name": "姓名", "sex": "性别", "id_number": "身份证号", "phone": "联系电话",

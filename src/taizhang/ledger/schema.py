@@ -1,0 +1,175 @@
+"""The ledger's tables (SPEC §7), their version, and the migrations from older versions.
+
+Kept apart from `store` so the shape of the data can be read in one place,
+and a change to it is a new SCHEMA_VERSION with its migration next to it.
+
+Tables:
+- `batches`: one per imported file version (path, sha256, size, as-of date,
+  village, kind, time). A file whose sha256 is already here is `unchanged`.
+- `persons`: one row per person key (valid ID, else name+phone, unverified),
+  holding the *current* value of every field: the newest batch wins field by
+  field.
+- `person_rows`: every row ever seen about a person, its values as a JSON
+  object {field: value}, with its batch, sheet and row: the history and the
+  provenance of the current values. (Version 2 kept one row per value: 2.3
+  million rows for a county, the biggest write of an import.)
+- `tests`: de-duplicated on (person, date, result); each keeps the
+  batch/sheet/row it came from.
+- `temperature_rows`: the readings of one sheet row, packed (see `ingest.packed`);
+  a reading sent twice is resolved when read, newest row first.
+- A newer version of the same file retracts the tests and readings it no
+  longer contains (they stay, marked `retracted_by`).
+- `problems`, `rejected_rows`: what validation found, per batch.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from taizhang.errors import TaizhangError
+from taizhang.ingest.validation import PERSON_FIELDS
+
+SCHEMA_VERSION = 3
+
+_SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS batches (
+    id INTEGER PRIMARY KEY,
+    path TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    as_of TEXT NOT NULL,
+    village TEXT,
+    kind TEXT,
+    imported_at TEXT NOT NULL,
+    notes TEXT
+);
+CREATE INDEX IF NOT EXISTS batches_sha ON batches(sha256);
+CREATE INDEX IF NOT EXISTS batches_path ON batches(path);
+CREATE TABLE IF NOT EXISTS persons (
+    id INTEGER PRIMARY KEY,
+    key TEXT NOT NULL UNIQUE,
+    verified INTEGER NOT NULL,
+    registered INTEGER NOT NULL DEFAULT 0,
+    {", ".join(f"{f} TEXT" for f in PERSON_FIELDS)},
+    updated_batch INTEGER REFERENCES batches(id)
+);
+CREATE INDEX IF NOT EXISTS persons_unregistered ON persons(id) WHERE registered = 0;
+CREATE TABLE IF NOT EXISTS person_rows (
+    person_id INTEGER NOT NULL REFERENCES persons(id),
+    batch_id INTEGER NOT NULL REFERENCES batches(id),
+    sheet TEXT NOT NULL,
+    row INTEGER NOT NULL,
+    vals TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS person_rows_person ON person_rows(person_id);
+CREATE TABLE IF NOT EXISTS tests (
+    id INTEGER PRIMARY KEY,
+    person_id INTEGER NOT NULL REFERENCES persons(id),
+    sample_date TEXT,
+    result TEXT,
+    site TEXT,
+    batch_id INTEGER NOT NULL REFERENCES batches(id),
+    sheet TEXT NOT NULL,
+    row INTEGER NOT NULL,
+    retracted_by INTEGER REFERENCES batches(id),
+    UNIQUE (person_id, sample_date, result)
+);
+CREATE TABLE IF NOT EXISTS temperature_rows (
+    id INTEGER PRIMARY KEY,
+    person_id INTEGER NOT NULL REFERENCES persons(id),
+    batch_id INTEGER NOT NULL REFERENCES batches(id),
+    sheet TEXT NOT NULL,
+    row INTEGER NOT NULL,
+    n INTEGER NOT NULL,
+    first_day INTEGER NOT NULL,
+    last_day INTEGER NOT NULL,
+    days BLOB NOT NULL,
+    slots TEXT NOT NULL,
+    temps BLOB NOT NULL,
+    retracted_by INTEGER REFERENCES batches(id)
+);
+CREATE INDEX IF NOT EXISTS temperature_rows_person ON temperature_rows(person_id);
+CREATE INDEX IF NOT EXISTS temperature_rows_batch ON temperature_rows(batch_id);
+CREATE TABLE IF NOT EXISTS problems (
+    id INTEGER PRIMARY KEY,
+    batch_id INTEGER NOT NULL REFERENCES batches(id),
+    person_id INTEGER REFERENCES persons(id),
+    path TEXT, sheet TEXT, row INTEGER, col TEXT, field TEXT, code TEXT NOT NULL,
+    severity TEXT NOT NULL, value TEXT, message TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS rejected_rows (
+    id INTEGER PRIMARY KEY,
+    batch_id INTEGER NOT NULL REFERENCES batches(id),
+    sheet TEXT NOT NULL,
+    row INTEGER NOT NULL,
+    cells TEXT NOT NULL,
+    reason TEXT NOT NULL
+);
+"""
+
+
+def _pack_per_sheet_row(db: sqlite3.Connection) -> None:
+    """Version 3 keeps readings packed per sheet row (see `ingest.packed`) and a
+    person's values per sheet row: move version 2's one-row-per-reading
+    `temperatures` and one-row-per-value `person_values` over, then drop them."""
+    from taizhang.ingest.packed import COLUMNS, pack
+
+    groups: dict[tuple[Any, ...], list[tuple[int, str | None, float]]] = {}
+    for pid, batch, sheet, row, retracted, day, slot, temp in db.execute(
+        "SELECT person_id, batch_id, sheet, row, retracted_by, date, slot, temperature "
+        "FROM temperatures WHERE date IS NOT NULL AND temperature IS NOT NULL ORDER BY id"
+    ):
+        groups.setdefault((pid, batch, sheet, row, retracted), []).append(
+            (date.fromisoformat(day).toordinal(), slot, float(temp)))
+    db.executemany(
+        f"INSERT INTO temperature_rows({COLUMNS}, retracted_by) VALUES ({', '.join('?' * 11)})",
+        [(pid, batch, sheet, row, *pack(*zip(*items, strict=True)), retracted)
+         for (pid, batch, sheet, row, retracted), items in sorted(
+             groups.items(), key=lambda g: (g[0][1], g[0][3]))])
+    db.execute("DROP TABLE temperatures")
+    db.execute("INSERT INTO person_rows(person_id, batch_id, sheet, row, vals) "
+               "SELECT person_id, batch_id, sheet, row, json_group_object(field, value) "
+               "FROM person_values GROUP BY person_id, batch_id, sheet, row ORDER BY min(rowid)")
+    db.execute("DROP TABLE person_values")
+
+
+# Migrations from version N to N+1, applied in order inside one transaction:
+# SQL text, or a function for what SQL alone cannot do.
+MIGRATIONS: dict[int, str | Callable[[sqlite3.Connection], None]] = {
+    # 2: keep the reader's notes per file (hidden sheets skipped, extension lies, encodings)
+    1: "ALTER TABLE batches ADD COLUMN notes TEXT",
+    # 3: readings and person values packed per sheet row
+    2: _pack_per_sheet_row,
+}
+
+
+def migrate(db: sqlite3.Connection, path: Path) -> None:
+    """Create the missing tables and bring a ledger of an older version up to
+    SCHEMA_VERSION, inside the caller's transaction; refuse one written by a
+    newer taizhang. `path` is for the message only."""
+    for statement in _SCHEMA.split(";"):
+        if statement.strip():
+            db.execute(statement)
+    row = db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+    version = int(row[0]) if row else SCHEMA_VERSION
+    if version > SCHEMA_VERSION:
+        raise TaizhangError(
+            f"台账数据库{path}由更新版本的taizhang创建（结构版本{version}，本程序支持"
+            f"{SCHEMA_VERSION}）：请升级taizhang后再使用"
+        )
+    while version < SCHEMA_VERSION:
+        step = MIGRATIONS[version]
+        if callable(step):
+            step(db)
+        else:
+            for statement in step.split(";"):
+                if statement.strip():
+                    db.execute(statement)
+        version += 1
+    db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', ?)",
+               (str(version),))
