@@ -8,30 +8,20 @@ and report failure through the exit code so cron or Task Scheduler notices.
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from taizhang.config import Config, load_config, load_policy
+from taizhang.config import Config
 from taizhang.errors import TaizhangError, UsageError
 from taizhang.ingest.validation import Validator
-from taizhang.jobs.workspace import init_workspace
+from taizhang.jobs.lock import daily_lock, file_logger
 from taizhang.ledger.importer import import_paths
 from taizhang.ledger.store import Store
-from taizhang.outputs.daily_report import (
-    NOTICE_KINDS,
-    REPORT_FORMATS,
-    daily_lock,
-    file_logger,
-    gather,
-    notice_people,
-    write_notices,
-    write_report,
-    write_text,
-)
+from taizhang.outputs.daily_data import gather
+from taizhang.outputs.daily_report import REPORT_FORMATS, write_report, write_text
 from taizhang.outputs.due_lists import lists_csv, mask_lists, write_lists_xlsx
+from taizhang.outputs.notices import NOTICE_KINDS, notice_people, write_notices
 from taizhang.outputs.templating import load_labels
 from taizhang.policy.model import Policy
 from taizhang.privacy import mask_field
@@ -134,34 +124,4 @@ def _run(config: Config, db_path: Path, policy: Policy, day: date, inbox: Path, 
         f"今日应检 {totals['tests_due']} 人次，逾期 {totals['tests_overdue']} 人次，阳性 {totals['positives']}，"
         f"发热 {totals['fever']}，未报送村 {totals['villages'] - totals['submitted']} 个")
     result.summary.append(f"输出文件夹：{out_dir}")
-    return result
-
-
-def sample_data_dir() -> Path:
-    """The bundled sample village files (in the source checkout)."""
-    here = Path(__file__).resolve()
-    for parent in here.parents:
-        candidate = parent / "sample_data"
-        if candidate.is_dir() and any(candidate.glob("*.xlsx")):
-            return candidate
-    raise TaizhangError("找不到样例数据 sample_data/：demo 需要在源码目录中安装（pip install -e .）")
-
-
-SAMPLE_VILLAGES = ["平阳村", "东溪村", "桃源村", "新桥社区", "石门村"]
-
-
-def run_demo(directory: Path | None, day: date) -> DailyResult:
-    """A fresh workspace filled from sample_data/, then one daily run on `day`."""
-    workspace = directory or Path(tempfile.mkdtemp(prefix="taizhang-demo-"))
-    init_workspace(workspace, "青石镇", SAMPLE_VILLAGES)
-    inbox = workspace / "inbox"
-    for source in sorted(sample_data_dir().iterdir()):
-        if source.is_file() and source.suffix.lower() in (".xlsx", ".xls", ".csv"):
-            shutil.copy2(source, inbox / source.name)
-    config = load_config(workspace / "taizhang.toml")
-    policy = load_policy(config.paths.get("policy"))
-    result = run_daily(config, config.paths.get("db") or workspace / "taizhang.db", policy, day, 60)
-    result.summary.insert(0, f"演示工作目录：{workspace}（样例数据已放入 inbox/）")
-    result.summary.append("主要输出：")
-    result.summary.extend(f"  {p}" for p in result.outputs)
     return result

@@ -1,7 +1,9 @@
-"""Writing the due-today lists: masking, CSV and the village doctors' workbook.
+"""The due-today lists from the ledger, and their shapes for people: masking, CSV, xlsx.
 
-The lists themselves come from `due.due_lists`; this module only shapes them
-for people. List names, column titles and reason wording come from
+`due_today` is what `taizhang due-today --format json` prints (before
+masking) and what the library's `Ledger.due()` returns: the policy engine's
+lists over the ledger's arrays, plus the fevers of people who appear only in
+temperature sheets. List names, column titles and reason wording come from
 `templates/labels.toml`, overridable like every template.
 """
 
@@ -11,10 +13,15 @@ import csv
 import io
 import os
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from typing import Any
 
+from taizhang.ledger.snapshot import add_unregistered_fevers, load_arrays, unregistered_fevers
+from taizhang.ledger.store import Store
 from taizhang.outputs.export import _atomic_target, neutralise
+from taizhang.policy.due import due_lists
+from taizhang.policy.model import Policy
 
 LIST_KEYS = ("tests_due", "tests_overdue", "releases_due", "releases_blocked",
              "temperature_missing", "fever")
@@ -28,6 +35,15 @@ LIST_FIELDS: dict[str, tuple[str, ...]] = {
     "temperature_missing": ("village", "name", "id_number", "regime", "day", "date", "readings"),
     "fever": ("village", "name", "id_number", "regime", "day", "date", "slot", "temperature"),
 }
+
+
+def due_today(store: Store, day: date, policy: Policy, village: str | None = None) -> dict[str, Any]:
+    """The six lists of SPEC §6 for `day` (unmasked), as `due-today --format json` prints them."""
+    arrays = load_arrays(store, day, policy.fever_threshold, village)
+    strays = unregistered_fevers(store, day, policy.fever_threshold, village)
+    lists = due_lists(arrays, day, policy, village)
+    add_unregistered_fevers(lists, strays)
+    return lists
 
 
 def reason_label(reason: str, labels: dict[str, Any]) -> str:

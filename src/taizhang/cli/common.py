@@ -1,0 +1,217 @@
+"""What every command shares: the Typer app, the global options, the shared
+option types, error handling and the two consoles (data to stdout,
+diagnostics to stderr).
+
+Library failures arrive as `TaizhangError` and become one Chinese line on
+stderr and an exit code (0 ok, 1 data problems or failed files, 2 usage). No
+traceback reaches the user without `--debug`, and tracebacks never show local
+variables: they would hold ledger contents.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+
+from taizhang import __version__
+from taizhang.config import Config, load_config, load_policy
+from taizhang.errors import TaizhangError, UsageError
+from taizhang.ingest.headers import KINDS
+from taizhang.ingest.validation import Validator
+from taizhang.ingest.values import parse_date
+from taizhang.policy.model import Policy
+from taizhang.privacy import mask_field
+
+app = typer.Typer(
+    name="taizhang",
+    help="台账：乡镇疫情防控台账工具——导入村里报来的表格、校验、计算今日应检应解除人员、生成日报告。",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+    add_completion=False,
+    rich_markup_mode=None,
+)
+
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass(slots=True)
+class State:
+    """Global options, resolved once in the callback."""
+
+    db: Path | None = None
+    config_path: Path | None = None
+    policy_path: Path | None = None
+    as_of: date = field(default_factory=date.today)
+    debug: bool = False
+    _config: Config | None = None
+    _policy: Policy | None = None
+
+    @property
+    def config(self) -> Config:
+        if self._config is None:
+            self._config = load_config(self.config_path)
+        return self._config
+
+    def db_path(self) -> Path:
+        """--db, then TAIZHANG_DB (both arrive in `db`), then the config, then ./taizhang.db."""
+        return self.db or self.config.paths.get("db") or Path("taizhang.db")
+
+    @property
+    def policy(self) -> Policy:
+        if self._policy is None:
+            path = self.policy_path or self.config.paths.get("policy")
+            self._policy = load_policy(path)
+        return self._policy
+
+
+state = State()
+
+
+def parse_date_option(value: str | None, option: str) -> date | None:
+    """A date given on the command line, in any form the readers accept."""
+    if value is None:
+        return None
+    parsed = parse_date(value)
+    if parsed.value is None:
+        raise UsageError(f"{option} 的日期“{value}”无法识别：请写成2022-02-08")
+    return parsed.value
+
+
+def handle_errors(func: F) -> F:
+    """Turn library failures into one line and an exit code; hide tracebacks."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except (typer.Exit, typer.Abort):
+            raise
+        except TaizhangError as exc:
+            err.print(f"[red]错误：[/red]{exc.message}", highlight=False)
+            raise typer.Exit(exc.exit_code) from None
+        except KeyboardInterrupt:
+            err.print("已中断。")
+            raise typer.Exit(130) from None
+        except Exception as exc:
+            if state.debug:
+                err.print("".join(traceback.format_exception(exc)), markup=False,
+                          highlight=False)
+            else:
+                err.print(f"[red]内部错误[/red]（{type(exc).__name__}）：这是程序的问题，"
+                          "不是您的操作问题。请加 --debug 重新运行，把输出发给维护人员。",
+                          highlight=False)
+            raise typer.Exit(1) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def version_callback(value: bool) -> None:
+    if value:
+        out.print(f"taizhang {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    db: Annotated[Path | None, typer.Option("--db", envvar="TAIZHANG_DB",
+                                            help="台账数据库文件（默认 ./taizhang.db）")] = None,
+    config: Annotated[Path | None, typer.Option("--config",
+                                                help="配置文件（默认 ./taizhang.toml）")] = None,
+    policy: Annotated[Path | None, typer.Option("--policy", help="政策文件（管控方案）")] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of",
+                                              help="判断日期是否“晚于今天”所用的日期，默认今天")] = None,
+    debug: Annotated[bool, typer.Option("--debug", help="出错时显示程序调用栈（不含数据）")] = False,
+    version: Annotated[bool, typer.Option("--version", callback=version_callback,
+                                          is_eager=True, help="显示版本")] = False,
+) -> None:
+    """Global options come before the command name."""
+    state.db = db
+    state.config_path = config
+    state.policy_path = policy
+    state.debug = debug
+    state._config = None
+    state._policy = None
+    try:
+        state.as_of = parse_date_option(as_of, "--as-of") or date.today()
+    except UsageError as exc:
+        err.print(f"[red]错误：[/red]{exc.message}", highlight=False)
+        raise typer.Exit(2) from None
+
+
+# ---------------------------------------------------------------- shared options
+
+FormatTableJson = Annotated[str, typer.Option("--format", help="输出格式：table 或 json")]
+NoMask = Annotated[bool, typer.Option("--no-mask", help="显示完整身份证号和电话（默认打码）")]
+KindOpt = Annotated[str | None, typer.Option("--kind",
+                                             help="表格类型：registration、tests、temperatures")]
+VillageOpt = Annotated[str | None, typer.Option("--village", help="所属村（社区），优先于表格中的信息")]
+EncodingOpt = Annotated[str | None, typer.Option("--encoding",
+                                                 help="CSV编码（默认自动识别UTF-8/GBK）")]
+Paths = Annotated[list[Path], typer.Argument(help="文件或文件夹（文件夹会递归查找）")]
+
+
+def check_choice(value: str | None, choices: tuple[str, ...], option: str) -> None:
+    if value is not None and value not in choices:
+        raise UsageError(f"{option} 只能是 {'、'.join(choices)}，而不是“{value}”")
+
+
+def make_validator(kind: str | None, village: str | None, encoding: str | None) -> Validator:
+    check_choice(kind, KINDS, "--kind")
+    config, policy = state.config, state.policy
+    return Validator(
+        as_of=state.as_of,
+        villages=config.villages,
+        township=config.township,
+        find_regime=policy.find_regime,
+        regime_examples=policy.regime_examples(),
+        village=village,
+        kind=kind,
+        encoding=encoding,
+    )
+
+
+def masker(no_mask: bool) -> Callable[[str, str], str] | None:
+    return None if no_mask else mask_field
+
+
+def print_json(data: Any) -> None:
+    """JSON to stdout, UTF-8, Chinese unescaped."""
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+    sys.stdout.flush()
+
+
+def print_notes(notes: list[str]) -> None:
+    for note in notes:
+        err.print(f"[yellow]提示：[/yellow]{note}", highlight=False)
+
+DateOpt = Annotated[str | None, typer.Option("--date", help="日期（默认 --as-of 或今天）")]
+
+
+def _write_text(path: Path, text: str, encoding: str = "utf-8") -> None:
+    """Write through a temporary file and rename, so readers never see half a file."""
+    import os
+
+    from taizhang.outputs.export import _atomic_target
+
+    tmp = _atomic_target(path)
+    tmp.write_bytes(text.encode(encoding))
+    os.replace(tmp, path)
+
+
+
+
+def _templates_dir() -> Path | None:
+    return state.config.paths.get("templates")

@@ -1,0 +1,148 @@
+"""Commands over files: validate, init, import, export."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from taizhang.cli.common import (
+    EncodingOpt,
+    FormatTableJson,
+    KindOpt,
+    NoMask,
+    Paths,
+    VillageOpt,
+    app,
+    check_choice,
+    err,
+    handle_errors,
+    make_validator,
+    masker,
+    out,
+    print_json,
+    print_notes,
+    state,
+)
+from taizhang.ingest.validation import validate_paths
+from taizhang.jobs.workspace import init_workspace
+from taizhang.outputs.terminal import render_import, render_validation
+
+# ---------------------------------------------------------------- validate
+
+
+@app.command()
+@handle_errors
+def validate(
+    paths: Paths,
+    fmt: FormatTableJson = "table",
+    no_mask: NoMask = False,
+    kind: KindOpt = None,
+    village: VillageOpt = None,
+    encoding: EncodingOpt = None,
+) -> None:
+    """读取并校验表格，逐行列出问题（不写入台账）。有错误时退出码为1。"""
+    check_choice(fmt, ("table", "json"), "--format")
+    report = validate_paths(paths, make_validator(kind, village, encoding))
+    print_notes(report.all_notes())
+    for failed in report.failed:
+        err.print(f"[red]读取失败：[/red]{failed.path}：{failed.error}", highlight=False)
+    if fmt == "json":
+        print_json(report.to_dict(masker(no_mask)))
+    else:
+        render_validation(out, report, masker(no_mask))
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+# ---------------------------------------------------------------- init
+
+
+@app.command()
+@handle_errors
+def init(
+    directory: Annotated[Path, typer.Argument(help="工作目录（默认当前目录）")] = Path("."),
+    township: Annotated[str, typer.Option("--township", help="乡镇名称")] = "青石镇",
+    villages: Annotated[str, typer.Option("--villages", help="村（社区）名单，用逗号分隔")] = "",
+) -> None:
+    """创建工作目录：taizhang.toml、inbox/out文件夹、可编辑的政策文件和模板。"""
+    names = [v.strip() for v in villages.replace("，", ",").split(",") if v.strip()]
+    created = init_workspace(directory, township, names)
+    for path in created:
+        out.print(f"已创建 {path}", highlight=False)
+    if not created:
+        out.print("工作目录已存在，未覆盖任何文件。")
+
+
+# ---------------------------------------------------------------- import
+
+
+@app.command("import")
+@handle_errors
+def import_(
+    paths: Paths,
+    fmt: FormatTableJson = "table",
+    no_mask: NoMask = False,
+    kind: KindOpt = None,
+    village: VillageOpt = None,
+    encoding: EncodingOpt = None,
+    jobs: Annotated[int | None, typer.Option(
+        "--jobs", min=1, help="读取表格的进程数（默认为CPU核数，最多4；数据量小时不另开进程）")] = None,
+) -> None:
+    """导入表格到台账：校验、合并，同一文件重复导入不会重复计数。有文件失败时退出码为1。"""
+    from rich.progress import Progress
+
+    from taizhang.ingest.files import find_input_files
+    from taizhang.ledger.importer import import_paths
+    from taizhang.ledger.store import Store
+
+    check_choice(fmt, ("table", "json"), "--format")
+    validator = make_validator(kind, village, encoding)
+    files, _ = find_input_files(paths)
+    show = err.is_terminal and len(files) > 3  # a bar only when there is something to wait for
+    with Store(state.db_path()) as store:
+        with Progress(console=err, transient=True, disable=not show) as bar:
+            task = bar.add_task("导入中", total=len(files))
+            report = import_paths(store, paths, validator, state.as_of,
+                                  progress=lambda name: bar.update(
+                                      task, advance=1, description=Path(name).name), jobs=jobs)
+    print_notes(report.notes)
+    for failed in report.failed:
+        err.print(f"[red]导入失败：[/red]{failed.path}：{failed.error}", highlight=False)
+    if fmt == "json":
+        print_json(report.to_dict(masker(no_mask)))
+    else:
+        render_import(out, report, masker(no_mask))
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+# ---------------------------------------------------------------- export
+
+
+@app.command()
+@handle_errors
+def export(
+    fmt: Annotated[str, typer.Option("--format", help="xlsx 或 csv")] = "xlsx",
+    out_file: Annotated[Path | None, typer.Option("--out", help="输出文件（csv不指定则输出到屏幕）")] = None,
+    no_mask: NoMask = False,
+) -> None:
+    """导出汇总台账：每村一个工作表加“全镇”，身份证号和电话默认打码。"""
+    from taizhang.ledger.store import Store
+    from taizhang.outputs.export import export_rows, write_csv, write_xlsx
+
+    check_choice(fmt, ("xlsx", "csv"), "--format")
+    with Store(state.db_path()) as store:
+        rows = export_rows(store, masker(no_mask))
+    if fmt == "csv":
+        text = write_csv(rows, out_file)
+        if text is not None:
+            sys.stdout.write(text)
+            return
+    else:
+        target = out_file or Path(f"汇总台账_{state.as_of.isoformat()}.xlsx")
+        write_xlsx(rows, target, f"{state.config.township}汇总台账")
+        out_file = target
+    err.print(f"已导出 {len(rows)} 人到 {out_file}", highlight=False)

@@ -1,0 +1,196 @@
+"""Commands that read the ledger for a date: person, due-today, policy show, daily-report, notice."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from taizhang.cli.common import (
+    DateOpt,
+    FormatTableJson,
+    NoMask,
+    _templates_dir,
+    _write_text,
+    app,
+    check_choice,
+    err,
+    handle_errors,
+    masker,
+    out,
+    parse_date_option,
+    print_json,
+    state,
+)
+from taizhang.outputs.terminal import render_due_lists, render_person, render_policy
+
+# ---------------------------------------------------------------- person
+
+
+@app.command()
+@handle_errors
+def person(
+    id_number: Annotated[str, typer.Argument(help="身份证号")],
+    on: Annotated[str | None, typer.Option("--date", help="计算日历的日期（默认 --as-of 或今天）")] = None,
+    fmt: FormatTableJson = "table",
+    no_mask: NoMask = False,
+) -> None:
+    """查看一个人：合并记录及每个值的来源、管控日历（每天的阶段、应检与实检、解除日期或受阻原因）。"""
+    from taizhang.ledger.people import load_people
+    from taizhang.ledger.person_view import person_view
+    from taizhang.ledger.store import Store
+    from taizhang.policy.arrays import LedgerArrays
+    from taizhang.policy.calendar import calendar
+
+    check_choice(fmt, ("table", "json"), "--format")
+    day = parse_date_option(on, "--date") or state.as_of
+    with Store(state.db_path()) as store:
+        view = person_view(store, id_number, masker(no_mask))
+        data = next((d for d in load_people(store, day, registered_only=False)
+                     if d.person["_id"] == view["_id"]), None)
+    view.pop("_id")
+    view["calendar"] = (calendar(LedgerArrays.from_people([data]), 0, day, state.policy)
+                        if data is not None else None)
+    view["date"] = day.isoformat()
+    if fmt == "json":
+        print_json(view)
+        return
+    render_person(out, view, _templates_dir())
+
+
+# ---------------------------------------------------------------- due-today
+
+
+
+@app.command("due-today")
+@handle_errors
+def due_today(
+    on: DateOpt = None,
+    village: Annotated[str | None, typer.Option("--village", help="只列出这个村（社区）")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="table、json、csv 或 xlsx")] = "table",
+    out_file: Annotated[Path | None, typer.Option("--out", help="输出文件")] = None,
+    no_mask: NoMask = False,
+) -> None:
+    """今日名单：应检、逾期未检、应解除、解除受阻、体温缺报、发热，按村分组。"""
+    from taizhang.ledger.store import Store
+    from taizhang.outputs.due_lists import (
+        due_today,
+        lists_csv,
+        mask_lists,
+        write_lists_xlsx,
+    )
+    from taizhang.outputs.templating import load_labels
+
+    check_choice(fmt, ("table", "json", "csv", "xlsx"), "--format")
+    day = parse_date_option(on, "--date") or state.as_of
+    policy = state.policy
+    with Store(state.db_path()) as store:
+        lists = mask_lists(due_today(store, day, policy, village), masker(no_mask))
+    regimes = {k: r.name for k, r in policy.regimes.items()}
+    labels = load_labels(_templates_dir())
+    title = state.config.township or "taizhang"
+    if fmt == "json":
+        text = json.dumps(lists, ensure_ascii=False, indent=2) + "\n"
+        if out_file:
+            _write_text(out_file, text)
+        else:
+            sys.stdout.write(text)
+        return
+    if fmt == "csv":
+        text = lists_csv(lists, regimes, labels)
+        if out_file:
+            _write_text(out_file, text, encoding="utf-8-sig")
+        else:
+            sys.stdout.write(text)
+        return
+    if fmt == "xlsx":
+        target = out_file or Path(f"今日名单_{day.isoformat()}.xlsx")
+        write_lists_xlsx(lists, target, title, regimes, labels)
+        err.print(f"已写入 {target}", highlight=False)
+        return
+    render_due_lists(out, lists, regimes, labels)
+
+
+# ---------------------------------------------------------------- policy
+
+policy_app = typer.Typer(help="管控政策", no_args_is_help=True)
+app.add_typer(policy_app, name="policy")
+
+
+@policy_app.command("show")
+@handle_errors
+def policy_show(fmt: FormatTableJson = "table") -> None:
+    """列出当前生效的管控方案、分配规则和阈值。"""
+    check_choice(fmt, ("table", "json"), "--format")
+    policy = state.policy
+    if fmt == "json":
+        print_json({
+            "source": policy.source, "default_regime": policy.default_regime,
+            "early": policy.early, "grace": policy.grace,
+            "fever_threshold": policy.fever_threshold,
+            "regimes": [{"key": r.key, "name": r.name, "aliases": list(r.aliases), "base": r.base,
+                         "phases": [list(p) for p in r.phases], "days": r.days,
+                         "tests": list(r.tests)} for r in policy.regimes.values()],
+            "assign": [{"field": a.field, "values": list(a.values), "contains": list(a.contains),
+                        "regime": a.regime} for a in policy.assign],
+        })
+        return
+    render_policy(out, policy)
+
+
+@app.command("daily-report")
+@handle_errors
+def daily_report(
+    on: DateOpt = None,
+    out_dir: Annotated[Path | None,
+                       typer.Option("--out", help="输出文件夹（不指定时 text/md/json 输出到屏幕）")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="text、md、html、xlsx 或 json")] = "text",
+    no_mask: NoMask = False,
+) -> None:
+    """日报告/零报告：全镇和各村的在管、解除、检测、阳性、发热、失联情况及需处理事项。"""
+    from taizhang.ledger.store import Store
+    from taizhang.outputs.daily_data import gather
+    from taizhang.outputs.daily_report import REPORT_FORMATS, render_report, write_report
+
+    check_choice(fmt, REPORT_FORMATS, "--format")
+    day = parse_date_option(on, "--date") or state.as_of
+    with Store(state.db_path()) as store:
+        data = gather(store, day, state.policy, state.config)
+    if out_dir is None and fmt in ("text", "md", "json"):
+        sys.stdout.write(str(render_report(data, fmt, masker(no_mask), _templates_dir())))
+        return
+    target = write_report(data, fmt, out_dir or Path("."), masker(no_mask), _templates_dir())
+    err.print(f"已写入 {target}", highlight=False)
+
+
+# ---------------------------------------------------------------- notice
+
+
+@app.command()
+@handle_errors
+def notice(
+    kind: Annotated[str, typer.Argument(
+        help="isolation（居家隔离告知书）、test（核酸检测通知）、release（解除通知书）")],
+    on: DateOpt = None,
+    id_number: Annotated[str | None, typer.Option("--id", help="只给这个身份证号的人")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="html（一个可打印文件）或 docx（每人一个）")] = "html",
+    out_dir: Annotated[Path, typer.Option("--out", help="输出文件夹")] = Path("."),
+    no_mask: NoMask = False,
+) -> None:
+    """生成通知：当天开始管控者的告知书、当天应检者的核酸通知、当天应解除者的解除通知书。"""
+    from taizhang.ledger.store import Store
+    from taizhang.outputs.daily_data import gather
+    from taizhang.outputs.notices import NOTICE_KINDS, notice_people, write_notices
+
+    check_choice(kind, NOTICE_KINDS, "KIND")
+    check_choice(fmt, ("html", "docx"), "--format")
+    day = parse_date_option(on, "--date") or state.as_of
+    with Store(state.db_path()) as store:
+        data = gather(store, day, state.policy, state.config, trend_days=1)
+        people = notice_people(store, data, kind, state.policy, id_number, masker(no_mask))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = write_notices(people, kind, data, fmt, out_dir, _templates_dir(), {})
+    err.print(f"{len(people)} 人，已写入 " + "、".join(str(p) for p in written), highlight=False)

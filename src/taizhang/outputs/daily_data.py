@@ -1,0 +1,84 @@
+"""What every output of a day is made from, gathered once (SPEC §6 daily-report).
+
+`gather` loads the ledger as arrays, runs the policy engine once for the
+date, and keeps the due lists, the report numbers, the trend and the
+exceptions together in `DailyData`, so the report in five formats, the due
+lists and the notices of one day all show the same numbers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from taizhang.config import Config
+from taizhang.ledger.snapshot import add_unregistered_fevers, load_arrays, unregistered_fevers, unregistered_readings
+from taizhang.ledger.store import Store
+from taizhang.outputs.report_numbers import exceptions, report_numbers, trend
+from taizhang.policy.arrays import LedgerArrays
+from taizhang.policy.due import due_lists
+from taizhang.policy.engine import Engine
+from taizhang.policy.model import Policy
+
+Mask = Callable[[str, str], str] | None
+
+
+@dataclass(slots=True)
+class DailyData:
+    date: date
+    township: str
+    arrays: LedgerArrays
+    lists: dict[str, Any]
+    report: dict[str, Any]
+    trend: dict[str, Any]
+    exceptions: dict[str, Any]
+    config: Config
+    extra_context: dict[str, Any] = field(default_factory=dict)
+
+
+def submitted_villages(store: Store, t: date) -> set[str]:
+    """Villages with at least one file dated t (its as-of date or import date)."""
+    found: set[str] = set()
+    day = t.isoformat()
+    for (villages,) in store.db.execute(
+        "SELECT village FROM batches WHERE village IS NOT NULL AND "
+        "(as_of=? OR substr(imported_at, 1, 10)=?)", (day, day)
+    ):
+        found.update(v for v in villages.split("、") if v)
+    return found
+
+
+def unregistered_counts(store: Store, t: date, threshold: float) -> dict[str, dict[str, int]]:
+    """Positives and fevers of people who appear only in test or temperature
+    sheets, attributed to the village that sent the sheet: never lost."""
+    extra: dict[str, dict[str, int]] = {}
+    day = t.isoformat()
+    for village, n in store.db.execute(
+        "SELECT b.village, count(*) FROM tests t JOIN persons p ON p.id=t.person_id "
+        "JOIN batches b ON b.id=t.batch_id WHERE p.registered=0 AND t.result='positive' "
+        "AND t.sample_date=? AND t.retracted_by IS NULL GROUP BY b.village", (day,)
+    ):
+        extra.setdefault(village or "", {})["positives"] = n
+    fevers = unregistered_readings(store, t.toordinal(), t.toordinal(), threshold)
+    feverish: dict[str, set[int]] = {}
+    for pid, row in zip(fevers.person.tolist(), fevers.row.tolist(), strict=True):
+        feverish.setdefault(fevers.rows[row][8] or "", set()).add(pid)
+    for village, people in feverish.items():
+        extra.setdefault(village, {})["fever"] = len(people)
+    return extra
+
+
+def gather(store: Store, t: date, policy: Policy, config: Config, trend_days: int = 30
+           ) -> DailyData:
+    arrays = load_arrays(store, t, policy.fever_threshold)
+    engine = Engine(arrays, t, policy, None)  # one computation shared by every number
+    lists = due_lists(arrays, t, policy, engine=engine)
+    add_unregistered_fevers(lists, unregistered_fevers(store, t, policy.fever_threshold))
+    report = report_numbers(arrays, t, policy, config.township, config.villages,
+                            submitted_villages(store, t),
+                            unregistered_counts(store, t, policy.fever_threshold), lists, engine)
+    return DailyData(t, config.township, arrays, lists, report,
+                     trend(arrays, t, policy, trend_days, engine),
+                     exceptions(arrays, t, policy, lists, report, engine), config)

@@ -1,0 +1,157 @@
+"""Per-person notices (告知书 / 通知 / 通知书), SPEC §6 `notice` and §8.
+
+Who gets a notice comes from the day's due lists (tests due, releases due)
+or from the engine (control starting today); what the notice says about the
+person's regime and dates comes from their calendar; the wording is in
+`templates/notice_*.txt.j2` and `notices.html.j2`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from taizhang.ledger.store import Store
+from taizhang.outputs.daily_data import DailyData, Mask
+from taizhang.outputs.daily_report import text_context, write_text
+from taizhang.outputs.export import _atomic_target, neutralise
+from taizhang.outputs.templating import environment, load_labels, render
+from taizhang.policy.arrays import LedgerArrays
+from taizhang.policy.calendar import calendar, later_tests
+from taizhang.policy.engine import Engine
+from taizhang.policy.model import Policy
+
+NOTICE_KINDS = ("isolation", "test", "release")
+
+
+def notice_people(store: Store, data: DailyData, kind: str, policy: Policy,
+                  id_number: str | None, mask: Mask) -> list[dict[str, Any]]:
+    """The people a notice of `kind` is for on the day, with what the template needs."""
+    from taizhang.ingest.values import clean_id_text
+
+    t = data.date
+    arrays = data.arrays
+    text = arrays.text
+    if kind == "isolation":
+        fast = Engine(arrays, t, policy, None)
+        starts = (fast.start == t.toordinal()) & fast.valid & (fast.planned > fast.start)
+        selected: list[tuple[int, dict[str, Any]]] = [(int(i), {}) for i in starts.nonzero()[0]]
+    else:
+        # list entries name a person by ID, name and village (IDs may be empty or
+        # repeated for unverified people), so match all three, in order
+        where: dict[tuple[str, str, str], list[int]] = {}
+        for i, key in enumerate(zip(text["id_number"], text["name"], text["village"], strict=True)):
+            where.setdefault(key, []).append(i)
+        entries = data.lists["tests_due" if kind == "test" else "releases_due"]
+        selected = []
+        for e in entries:
+            found = where.get((e["id_number"], e["name"], e["village"]), [])
+            if found:
+                selected.append((found[0] if len(found) == 1 else found.pop(0), e))
+    if id_number:
+        wanted = clean_id_text(id_number)
+        selected = [(i, e) for i, e in selected if text["id_number"][i] == wanted]
+    extra = _notice_fields(store, arrays, [i for i, _ in selected])
+    return [_notice_context(arrays, i, entry, extra.get(i, {}), policy, t, mask)
+            for i, entry in selected]
+
+
+def _notice_fields(store: Store, arrays: LedgerArrays, positions: list[int]
+                   ) -> dict[int, dict[str, Any]]:
+    """Address, origin, 包保责任人 and 村医 of the selected people: one query."""
+    if arrays.person_ids is None or not positions:
+        return {}
+    wanted = {int(arrays.person_ids[i]): i for i in positions}
+    found = {}
+    for row in store.db.execute(
+        "SELECT id, address, origin, guardian, doctor, arrival_date FROM persons "
+        "WHERE id IN (SELECT value FROM json_each(?))", (json.dumps(list(wanted)),)
+    ):
+        found[wanted[row["id"]]] = {k: row[k] or "" for k in row.keys() if k != "id"}
+    return found
+
+
+def _notice_context(arrays: LedgerArrays, i: int, entry: dict[str, Any], extra: dict[str, Any],
+                    policy: Policy, t: date, mask: Mask) -> dict[str, Any]:
+    from datetime import timedelta
+
+    ident = arrays.text["id_number"][i]
+    cal = calendar(arrays, i, t, policy)
+    release = entry.get("release_date")
+    end = date.fromisoformat(release or cal["planned_release_date"])
+    start = date.fromisoformat(cal["control_start"])
+    return {
+        "name": arrays.text["name"][i], "village": arrays.text["village"][i],
+        "id_number": mask("id_number", ident) if mask else ident,
+        "address": extra.get("address", ""), "origin": extra.get("origin", ""),
+        "guardian": extra.get("guardian", ""), "doctor": extra.get("doctor", ""),
+        "arrival_date": extra.get("arrival_date", ""),
+        "regime_name": cal["regime_name"],
+        "phases": [list(phase) for phase in policy.regimes[cal["regime"]].phases],
+        "test_days": [s["day"] for s in cal["tests"]],
+        "start": cal["control_start"],
+        "last_day": (end - timedelta(days=1)).isoformat(),
+        "planned_release": cal["planned_release_date"],
+        "release_date": release or "", "days_served": (end - start).days,
+        "day": entry.get("day"), "due_date": entry.get("due_date"), "late": entry.get("late"),
+        "later_tests": later_tests(cal, t),
+        "site": "",
+    }
+
+
+def render_notices(people: list[dict[str, Any]], kind: str, data: DailyData,
+                   templates: Path | None, extras: dict[str, Any]) -> list[str]:
+    env = environment(templates)
+    context = {**text_context(data.config), **extras}
+    return [render(env, f"notice_{kind}.txt.j2", p=p, date=data.date.isoformat(),
+                   township=data.township, **context) for p in people]
+
+
+def safe_filename(name: str) -> str:
+    """A file name every OS accepts: no path separators, Windows-reserved
+    characters, control characters, or a leading dot."""
+    cleaned = re.sub(r'[\\/:*?"<>|\x00-\x1f]', "_", name).lstrip(". ")
+    return cleaned[:150] or "_"
+
+
+def write_notices(people: list[dict[str, Any]], kind: str, data: DailyData, fmt: str,
+                  out_dir: Path, templates: Path | None, extras: dict[str, Any]) -> list[Path]:
+    """One printable html with page breaks, or one .docx per person."""
+    texts = render_notices(people, kind, data, templates, extras)
+    day = data.date.isoformat()
+    words = load_labels(templates)["notices"]
+    title = words[kind]
+    if fmt == "html":
+        env = environment(templates)
+        target = out_dir / safe_filename(f"{title}_{day}.html")
+        write_text(target, render(env, "notices.html.j2", notices=texts,
+                                  title=f"{title}（{day}）", empty=words["none"]))
+        return [target]
+    from docx import Document
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Pt
+
+    written = []
+    for person, text in zip(people, texts, strict=True):
+        lines = [line for line in text.strip().split("\n")]
+        doc = Document()
+        heading = doc.add_paragraph()
+        heading.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        run = heading.add_run(lines[0])
+        run.bold = True
+        run.font.size = Pt(18)
+        body = [line for line in lines[1:] if line.strip()]
+        for n, line in enumerate(body):
+            para = doc.add_paragraph(neutralise(line))
+            if n >= len(body) - 2:
+                para.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+        target = out_dir / safe_filename(f"{title}_{day}_{person['village']}_{person['name']}.docx")
+        tmp = _atomic_target(target)
+        doc.save(str(tmp))
+        os.replace(tmp, target)
+        written.append(target)
+    return written

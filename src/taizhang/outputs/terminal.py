@@ -1,0 +1,201 @@
+"""What the commands print to a terminal: rich tables and lines, in Chinese.
+
+The command line (`cli.py`) computes, then hands its result and a Console to
+one of these functions; machine-readable formats (JSON, CSV) never pass
+through here. Values arrive masked unless the user gave `--no-mask`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from taizhang.ingest.headers import KIND_LABELS
+from taizhang.ingest.validation import ValidationReport
+from taizhang.outputs.templating import load_labels
+from taizhang.policy.model import Policy
+
+Mask = Callable[[str, str], str] | None
+
+
+def render_validation(out: Console, report: ValidationReport, mask: Mask) -> None:
+    """The sheets read, their problems, and a one-line count."""
+    files = Table(title="读取的工作表", show_lines=False)
+    for header in ("文件", "工作表", "类型", "村（社区）", "村名来源", "数据行"):
+        files.add_column(header)
+    source_labels = {"option": "--village", "column": "村列", "title": "标题行",
+                     "filename": "文件名", "sheet": "工作表名", None: "未知"}
+    for f in report.files:
+        for s in f.sheets:
+            files.add_row(Path(f.path).name, s.sheet, KIND_LABELS.get(s.kind or "", "?"),
+                          s.village or "（多个/未知）", source_labels.get(s.village_source, "?"),
+                          str(s.rows))
+        if f.error:
+            files.add_row(Path(f.path).name, "-", "[red]读取失败[/red]", "-", "-", "0")
+    out.print(files)
+    problems = report.problems
+    render_problems(out, problems, mask)
+    errors = sum(1 for p in problems if p.severity == "error")
+    warnings = len(problems) - errors
+    sheets = sum(len(f.sheets) for f in report.files)
+    rows = sum(s.rows for f in report.files for s in f.sheets)
+    out.print(f"共读取 {len(report.files) - len(report.failed)} 个文件、{sheets} 个工作表、{rows} 行；"
+              f"错误 {errors} 条，警告 {warnings} 条，读取失败 {len(report.failed)} 个文件。")
+
+
+
+
+def render_import(out: Console, report: Any, mask: Mask) -> None:
+    """Each file's outcome, then the problems."""
+    labels = {"imported": "[green]已导入[/green]", "unchanged": "未变化（跳过）",
+              "failed": "[red]失败[/red]"}
+    table = Table(title="导入结果")
+    for header in ("文件", "状态", "新增人员", "更新人员", "核酸记录", "体温记录", "拒收行", "问题"):
+        table.add_column(header)
+    for o in report.outcomes:
+        table.add_row(Path(o.path).name, labels[o.status], str(o.persons_new), str(o.persons_updated),
+                      str(o.tests), str(o.temperatures), str(o.rejected_rows),
+                      str(len(o.problems)) if o.status == "imported" else (o.error or ""))
+    out.print(table)
+    render_problems(out, report.problems, mask)
+
+
+
+
+def render_person(out: Console, view: dict[str, Any], templates: Path | None) -> None:
+    """One person: values with their sources, records, calendar and problems."""
+    fields = Table(title=f"{view['name'] or ''}（{view['id_number']}）", show_header=True)
+    for header in ("项目", "当前值", "来源", "历史值"):
+        fields.add_column(header, overflow="fold")
+    for item in view["fields"]:
+        src = item["source"]
+        where = f"{Path(src['path']).name}“{src['sheet']}”第{src['row']}行" if src else ""
+        older = "；".join(f"{h['value']}（{Path(h['path']).name}第{h['row']}行）"
+                         for h in item["history"] if h["value"] != item["value"])
+        fields.add_row(item["label"], item["value"] or "", where, older)
+    out.print(fields)
+    for title, key in (("核酸记录", "tests"), ("体温记录", "temperatures")):
+        if view[key]:
+            out.print(f"{title}：{len(view[key])}条，最近："
+                      + "；".join(_record_text(r) for r in view[key][-5:]), highlight=False)
+    render_calendar(out, view["calendar"], templates)
+    render_problems_dicts(out, view["problems"])
+
+
+def render_calendar(out: Console, cal: dict[str, Any] | None, templates: Path | None) -> None:
+    """A person's calendar: regime, tests with their records, release or why blocked, phases."""
+    from taizhang.outputs.due_lists import reason_label
+
+    if not cal:
+        return
+    if "error" in cal:
+        out.print(f"管控日历：{cal['error']}", highlight=False)
+        return
+    labels = load_labels(templates)
+    out.print(f"\n管控方案：{cal['regime_name']}（{cal['regime']}，依据{cal['regime_reason']}）；"
+              f"第1天 {cal['base_date']}，管控开始 {cal['control_start']}，共{cal['days']}天，"
+              f"应解除 {cal['planned_release_date']}", highlight=False)
+    if cal["no_control"]:
+        out.print("已在外地满期，无需本地管控。")
+    table = Table(title="核酸安排")
+    for header in ("第几天", "应检日期", "实际采样", "结果", "影响解除"):
+        table.add_column(header)
+    labels = {"negative": "阴性", "positive": "阳性", "pending": "待出"}
+    for t in cal["tests"]:
+        rec = t["record"] or {}
+        table.add_row(str(t["day"]), t["due_date"], rec.get("sample_date", "未采样"),
+                      labels.get(rec.get("result", ""), ""), "是" if t["blocks_release"] else "否")
+    out.print(table)
+    for t in cal["dropped_tests"]:
+        out.print(f"第{t['day']}天（{t['due_date']}）早于到达，填平补齐不再要求", highlight=False)
+    if cal["release_date"]:
+        out.print(f"解除日期：{cal['release_date']}", highlight=False)
+    elif cal["blocked_reasons"]:
+        out.print("解除受阻：" + "；".join(reason_label(r, labels) for r in cal["blocked_reasons"]),
+                  highlight=False)
+    out.print("每天阶段：" + "，".join(f"{d['date'][5:]}第{d['day']}天{d['phase'] or '已结束'}"
+                                     for d in cal["calendar"]), highlight=False)
+    for note in cal["notes"]:
+        out.print(f"[yellow]注意：[/yellow]{note}", highlight=False)
+
+
+def _record_text(record: dict[str, Any]) -> str:
+    if "result" in record:
+        return f"{record['sample_date']} {record['result_label']}"
+    return f"{record['date']}{record['slot'] or ''} {record['temperature']}℃"
+
+
+def render_problems(out: Console, problems: list[Any], mask: Mask) -> None:
+    render_problems_dicts(out, [{**p.to_dict(), "value": mask(p.field, p.value) if mask else p.value}
+                           for p in problems])
+
+
+PROBLEMS_PER_SHEET = 30
+
+
+def render_problems_dicts(out: Console, problems: list[dict[str, Any]]) -> None:
+    """Problems grouped by file and sheet; at most PROBLEMS_PER_SHEET lines per
+    sheet (a clerk fixes the first ones and re-sends), then a count by code."""
+    groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for p in problems:
+        groups.setdefault((p["path"], p["sheet"]), []).append(p)
+    for (path, sheet), items in groups.items():
+        lines = [f"\n[bold]{Path(path).name}[/bold]“{sheet}”"]
+        for p in items[:PROBLEMS_PER_SHEET]:
+            level = "[red]错误[/red]" if p["severity"] == "error" else "[yellow]警告[/yellow]"
+            shown = f"（值：{p['value']}）" if p["value"] else ""
+            lines.append(f"  {level} {p['code']}：{p['message']}{shown}")
+        if len(items) > PROBLEMS_PER_SHEET:
+            counts: dict[str, int] = {}
+            for p in items[PROBLEMS_PER_SHEET:]:
+                counts[p["code"]] = counts.get(p["code"], 0) + 1
+            summary = "、".join(f"{code} {n}条" for code, n in counts.items())
+            lines.append(f"  ……还有{len(items) - PROBLEMS_PER_SHEET}条（{summary}），"
+                         "全部问题请用 --format json 查看")
+        out.print("\n".join(lines), highlight=False)
+
+
+
+
+def render_due_lists(out: Console, lists: dict[str, Any], regimes: dict[str, str],
+                     labels: dict[str, Any]) -> None:
+    """The six lists as tables, a rule after each village's group."""
+    from taizhang.outputs.due_lists import LIST_FIELDS, LIST_KEYS, cell_text
+
+    words = labels["list_columns"]
+    for key in LIST_KEYS:
+        entries, label = lists[key], labels["lists"][key]
+        table = Table(title=f"{label}（{len(entries)}）", title_justify="left")
+        for fld in LIST_FIELDS[key]:
+            table.add_column(words[fld])
+        for i, entry in enumerate(entries):  # a rule after each village's group
+            last = i + 1 == len(entries) or entries[i + 1]["village"] != entry["village"]
+            table.add_row(*(cell_text(f, entry.get(f), regimes, labels) for f in LIST_FIELDS[key]),
+                          end_section=last)
+        if entries:
+            out.print(table)
+        else:
+            out.print(f"{label}：{words['none']}", highlight=False)
+
+
+def render_policy(out: Console, policy: Policy) -> None:
+    """The regimes, assignment rules and thresholds in force."""
+    table = Table(title=f"管控方案（{policy.source}）")
+    for header in ("代码", "名称", "起算", "阶段", "共计", "核酸（第几天）", "别名"):
+        table.add_column(header, overflow="fold")
+    for r in policy.regimes.values():
+        table.add_row(r.key, r.name, "返乡日期" if r.base == "arrival" else "离开风险地日期（填平补齐）",
+                      "+".join(f"{name}{days}天" for name, days in r.phases), f"{r.days}天",
+                      "、".join(str(t) for t in r.tests), "、".join(r.aliases))
+    out.print(table)
+    rules = [f"{i}. {a.field} {'等于' if a.values else '包含'} "
+             f"{'/'.join(a.values or a.contains)} → {a.regime}"
+             for i, a in enumerate(policy.assign, start=1)]
+    out.print("分配规则（先明确的管控措施，再依次匹配，最后默认）：\n  " + "\n  ".join(rules)
+              + f"\n  否则 → {policy.default_regime}", highlight=False)
+    out.print(f"核酸可提前 {policy.early} 天、宽限 {policy.grace} 天；体温 ≥ {policy.fever_threshold}℃ 为发热；"
+              f"需报体温的阶段：{'、'.join(sorted(policy.temperature_phases))}", highlight=False)
