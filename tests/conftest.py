@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from taizhang.ingest.values import id_check_char
+from taizhang.ingest.ids import id_check_char
 
 DATA = Path(__file__).parent / "data"
 ROOT = Path(__file__).parent.parent

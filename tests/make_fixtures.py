@@ -33,7 +33,7 @@ from typing import Any
 import openpyxl
 from openpyxl.worksheet.worksheet import Worksheet
 
-from taizhang.ingest.values import id_check_char
+from taizhang.ingest.ids import id_check_char
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 ZIP_TIME = (2022, 2, 8, 9, 0, 0)

@@ -19,12 +19,10 @@ from taizhang.ingest.headers import (
     REGISTRATION,
     TEMPERATURES,
     TESTS,
-    SheetLayout,
-    detect_layout,
-    fill_merged,
     lookup_field,
     normalize_header,
 )
+from taizhang.ingest.layout import SheetLayout, detect_layout, fill_merged
 
 DATA = Path(__file__).resolve().parent / "data"
 

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from taizhang.ingest.values import id_check_char
+from taizhang.ingest.ids import id_check_char
 from taizhang.privacy import PERSONAL_FIELDS, mask_field, mask_id, mask_phone
 
 

@@ -12,17 +12,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from taizhang.ingest.ids import clean_id_text, id_check_char, id_from_legacy, parse_id, parse_phone
 from taizhang.ingest.values import (
     NEGATIVE,
     PENDING,
     POSITIVE,
-    clean_id_text,
     clean_text,
-    id_check_char,
-    id_from_legacy,
     parse_date,
-    parse_id,
-    parse_phone,
     parse_result,
     parse_sex,
     parse_temperature,

@@ -21,13 +21,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from taizhang.errors import FileReadError
-from taizhang.ingest.files import decode_text, parse_csv, read_workbook
-from taizhang.ingest.headers import detect_layout
+from taizhang.ingest.files import read_workbook
+from taizhang.ingest.ids import parse_id, parse_phone
+from taizhang.ingest.layout import detect_layout
+from taizhang.ingest.text import decode_text, parse_csv
 from taizhang.ingest.validation import Validator
 from taizhang.ingest.values import (
     parse_date,
-    parse_id,
-    parse_phone,
     parse_result,
     parse_sex,
     parse_temperature,

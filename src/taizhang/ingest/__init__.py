@@ -1,5 +1,3 @@
-"""Ingest: files from the villages in, canonical records and problems out.
+"""Ingest: in, the files villages send (.xlsx, .xls, CSV, HTML); out, records and problems per file (`FileResult`).
 
-files → cell grids (`files`) → columns (`headers`, `layout`) → values (`values`) →
-records and problems (`validation`). Nothing here knows the ledger.
-"""
+Flow: files, text, html → layout, headers → sheet_<kind> (values, ids) → records, problems; `validation` drives it."""

@@ -1,10 +1,12 @@
-"""Bytes to cell grids: .xlsx, .xls, .csv (any encoding a village PC writes) and
-HTML tables saved under a spreadsheet name.
+"""Files to cell grids: which files to read, what format each really is, and
+reading .xlsx / .xls workbooks (CSV text is read in `text`, HTML tables in `html`).
 
 The format is decided by the file's content, not its name, because web systems
 export CSV or HTML as `.xls`; a name that lies gets a warning. Cells keep their
 types (python-calamine gives str, int, float, bool, date, datetime), because an
 ID number in a number cell is already damaged and must be reported as such.
+A workbook whose sheets claim more cells than memory allows is refused before
+the reader allocates them (`check_xlsx_extent`).
 
 python-calamine was chosen over openpyxl after measuring both (see README,
 "Reader choice"): about 10× faster on .xlsx, and it reads .xls, merged ranges
@@ -14,16 +16,15 @@ and sheet visibility too.
 from __future__ import annotations
 
 import codecs
-import csv
-import io
 import re
 import zipfile
 from dataclasses import dataclass, field
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
 from taizhang.errors import FileReadError
+from taizhang.ingest.html import read_html
+from taizhang.ingest.text import decode_text, parse_csv
 
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".et", ".csv", ".txt")
 MAX_CELLS = 20_000_000  # refuse a sheet declaring more cells than this (zip bombs)
@@ -118,7 +119,8 @@ def read_workbook(path: Path, encoding: str | None = None) -> RawWorkbook:
         if "\x00" in text:
             raise FileReadError(str(path), "文件中含有NUL空字符，不是正常的CSV文本，可能已损坏")
         if fmt == "html":
-            book = RawWorkbook(path, "html", _read_html(text), encoding=used)
+            sheets = [RawSheet(name, grid, merged) for name, grid, merged in read_html(text)]
+            book = RawWorkbook(path, "html", sheets, encoding=used)
         else:
             try:
                 grid = parse_csv(text)
@@ -276,213 +278,6 @@ def _is_encrypted_ooxml(path: Path) -> bool:
 def _short(exc: BaseException) -> str:
     text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     return text[:120]
-
-
-def decode_text(data: bytes, encoding: str | None, name: str) -> tuple[str, str]:
-    """Decode text the way TECH_NOTES measured to be right: BOM, then strict
-    UTF-8, then strict GB18030 (a superset of GBK/GB2312). `encoding` overrides."""
-    if encoding:
-        try:
-            return data.decode(_codec(encoding)), encoding
-        except LookupError:
-            raise FileReadError(name, f"不认识的编码“{encoding}”，可用utf-8、gbk、gb18030") from None
-        except UnicodeDecodeError as exc:
-            raise FileReadError(
-                name, f"按{encoding}编码解码失败（第{exc.start}字节），请换一个--encoding再试"
-            ) from None
-    if data.startswith(codecs.BOM_UTF8):
-        return data[len(codecs.BOM_UTF8):].decode("utf-8", errors="strict"), "utf-8-sig"
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return data.decode("utf-16"), "utf-16"
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        text = data.decode("gb18030")
-    except UnicodeDecodeError as exc:
-        failed_at = exc.start
-    else:
-        mixed = _decode_lines(data) if _has_utf8_line(data) else None
-        if mixed is not None and mixed != text:
-            return mixed, "mixed"
-        return text, "gb18030"
-    mixed = _decode_lines(data)
-    if mixed is not None:
-        return mixed, "mixed"
-    try:
-        raise UnicodeDecodeError("gb18030", data, failed_at, failed_at + 1, "")
-    except UnicodeDecodeError as exc:
-        raise FileReadError(
-            name,
-            f"无法识别文件编码（第{exc.start}字节起既不是UTF-8也不是GBK），"
-            "请用Excel另存为“CSV UTF-8”，或用--encoding指定编码",
-        ) from None
-
-
-# A line with a non-ASCII character and no undecodable byte (the surrogates
-# `surrogateescape` leaves for them): a line that is valid UTF-8.
-_UTF8_LINE_RE = re.compile("^(?=[^\n]*[^\x00-\x7f])[^\n\udc80-\udcff]*$", re.MULTILINE)
-
-
-def _has_utf8_line(data: bytes) -> bool:
-    """Whether any non-ASCII line of a GB18030 file is also valid UTF-8: only
-    then can the file mix encodings. One regex pass in C instead of decoding
-    every line twice (a county's GBK test sheets have a million lines)."""
-    return _UTF8_LINE_RE.search(data.decode("utf-8", "surrogateescape")) is not None
-
-
-def _decode_lines(data: bytes) -> str | None:
-    """Each line in its own encoding when a file mixes UTF-8 and GBK lines
-    (files pasted together on different PCs); None when it is not that case."""
-    decoded, kinds = [], set()
-    for line in data.split(b"\n"):
-        candidates = []
-        for codec in ("utf-8", "gb18030"):
-            try:
-                candidates.append((codec, line.decode(codec)))
-            except UnicodeDecodeError:
-                continue
-        if not candidates:
-            return None
-        if len(candidates) == 1:
-            codec, text = candidates[0]
-        else:
-            # Short GBK text can also be valid UTF-8; real text is mostly common
-            # characters (GB2312), mis-decoded text mostly is not.
-            codec, text = max(candidates, key=lambda c: (_common_share(c[1]), c[0] == "gb18030"))
-        if not text.isascii():
-            kinds.add(codec)
-        decoded.append(text)
-    return "\n".join(decoded) if kinds == {"utf-8", "gb18030"} else None
-
-
-def _common_share(text: str) -> float:
-    wide = [ch for ch in text if ord(ch) > 0x7F]
-    if not wide:
-        return 1.0
-    common = 0
-    for ch in wide:
-        try:
-            ch.encode("gb2312")
-            common += 1
-        except UnicodeEncodeError:
-            pass
-    return common / len(wide)
-
-
-def _codec(encoding: str) -> str:
-    lowered = encoding.lower().replace("_", "-")
-    if lowered in ("gbk", "gb2312", "cp936", "gb-2312"):
-        return "gb18030"  # superset: 喆, 堃, 镕 are not in GB2312
-    if lowered in ("utf8", "utf-8"):
-        return "utf-8-sig"
-    return encoding
-
-
-def parse_csv(text: str) -> list[list[Any]]:
-    """Rows of a CSV/TSV text; the delimiter is sniffed among , tab ; |."""
-    sample = text[:16384]
-    try:
-        dialect: Any = csv.Sniffer().sniff(sample, delimiters=",\t;|")
-    except csv.Error:
-        dialect = csv.excel_tab if sample.count("\t") > sample.count(",") else csv.excel
-    try:
-        return list(csv.reader(io.StringIO(text, newline=""), dialect))  # rows are new lists
-    except csv.Error as exc:
-        if "field larger than field limit" in str(exc):
-            raise ValueError(f"单元格内容超过{csv.field_size_limit():,}个字符") from None
-        raise ValueError(f"CSV格式错误（{exc}）") from None
-
-
-class _TableParser(HTMLParser):
-    """Collects <table> cells with colspan/rowspan turned into merged ranges."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.tables: list[tuple[list[list[Any]], list[Merged]]] = []
-        self._grid: list[list[Any]] | None = None
-        self._merged: list[Merged] = []
-        self._cell: list[str] | None = None
-        self._span = (1, 1)
-        self._taken: set[tuple[int, int]] = set()
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "table" and self._grid is None:
-            self._grid, self._merged, self._taken = [], [], set()
-        elif self._grid is not None and tag == "tr":
-            self._grid.append([])
-        elif self._grid is not None and tag in ("td", "th"):
-            a = dict(attrs)
-            self._span = (_int(a.get("rowspan")), _int(a.get("colspan")))
-            self._cell = []
-        elif self._cell is not None and tag == "br":
-            self._cell.append("\n")
-
-    def handle_data(self, data: str) -> None:
-        if self._cell is not None:
-            self._cell.append(data)
-
-    def handle_endtag(self, tag: str) -> None:
-        if self._grid is None:
-            return
-        if tag in ("td", "th") and self._cell is not None:
-            self._place(re.sub(r"[ \t\r\f\v]+", " ", "".join(self._cell)).strip())
-            self._cell = None
-        elif tag == "table":
-            width = max((len(r) for r in self._grid), default=0)
-            grid = [r + [""] * (width - len(r)) for r in self._grid]
-            self.tables.append((grid, self._merged))
-            self._grid = None
-
-    def _place(self, text: str) -> None:
-        assert self._grid is not None
-        if not self._grid:
-            self._grid.append([])
-        r = len(self._grid) - 1
-        row = self._grid[r]
-        c = 0
-        while (r, c) in self._taken or (c < len(row) and row[c] is not None):
-            c += 1
-        rows, cols = self._span
-        for dr in range(rows):
-            for dc in range(cols):
-                self._taken.add((r + dr, c + dc))
-        while len(row) <= c + cols - 1:
-            row.append(None)
-        row[c] = text
-        for dc in range(1, cols):
-            row[c + dc] = ""
-        if rows > 1 or cols > 1:
-            self._merged.append(((r, c), (r + rows - 1, c + cols - 1)))
-        # cells spanned from above are filled when their rows are reached
-        for dr in range(1, rows):
-            while len(self._grid) <= r + dr:
-                self._grid.append([])
-            below = self._grid[r + dr]
-            while len(below) <= c + cols - 1:
-                below.append(None)
-            for dc in range(cols):
-                below[c + dc] = ""
-
-
-def _int(value: str | None) -> int:
-    try:
-        return max(1, min(int(value or 1), 1000))
-    except ValueError:
-        return 1
-
-
-def _read_html(text: str) -> list[RawSheet]:
-    parser = _TableParser()
-    parser.feed(text)
-    parser.close()
-    sheets = []
-    for i, (grid, merged) in enumerate(parser.tables, start=1):
-        clean = [["" if v is None else v for v in row] for row in grid]
-        if len(clean) >= 2:
-            sheets.append(RawSheet(f"表{i}", clean, merged))
-    return sheets
 
 
 def _filled(value: Any) -> bool:

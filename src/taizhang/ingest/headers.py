@@ -1,21 +1,18 @@
-"""Find the header in a cell grid and map each column to a canonical field.
+"""Where a header spelling lives: what one header cell means.
 
-Village files put title and notes rows above the header, split headers over
-two rows with merged group cells, spell one column a dozen ways (sometimes in
-Traditional characters), and append footers and 合计 rows. This module turns a
-grid into a `SheetLayout`: which rows are the header, what each column means,
-which rows hold data, and which kind of sheet it is.
-
-The alias table below is the single place where header spellings live; the
-README's alias section is checked against it by a test.
+Village files spell one column a dozen ways (sometimes in Traditional
+characters, with units or notes in brackets). The alias table below is the
+single place where header spellings live; the README's alias section is
+checked against it by a test. Besides ordinary fields, a header may name an
+embedded test (`第2次核酸`) or a day and slot of a wide temperature sheet
+(`1月28日上午`); those are read here too. Which rows form the header and what
+a whole sheet looks like is `layout`'s work.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
@@ -27,7 +24,7 @@ KINDS = (REGISTRATION, TESTS, TEMPERATURES)
 KIND_LABELS = {REGISTRATION: "登记表", TESTS: "核酸检测台账", TEMPERATURES: "体温监测表"}
 
 # Canonical field -> header spellings (Simplified; Traditional headers are
-# folded to Simplified by `_T2S` before lookup). Order matters only for docs.
+# folded to Simplified by `T2S` before lookup). Order matters only for docs.
 FIELD_ALIASES: dict[str, tuple[str, ...]] = {
     "seq": ("序号", "编号", "序", "no", "no."),
     "name": ("姓名", "名字", "人员姓名", "返乡人员姓名", "隔离人员姓名", "受检人姓名", "受检者姓名"),
@@ -99,7 +96,7 @@ FIELD_ALIASES: dict[str, tuple[str, ...]] = {
 FIELD_LABELS: dict[str, str] = {f: aliases[0] for f, aliases in FIELD_ALIASES.items()}
 
 # Traditional -> Simplified for characters that occur in header text.
-_T2S = str.maketrans(
+T2S = str.maketrans(
     "號證聯繫電話別齡鄉歸區險離開達記檢測結採樣點溫監時狀態備註責員醫碼顏類來從處現體間據陽陰車務單稱風級應屬護報驗帶錄鎮縣會戶種異傳運轉絡發熱燒證開幾個屬業齊標準擬態組織編輯參與將為無須狀況購買鐵飛機場站點聯絡資訊訊箇與營門東後內兩滿數據計劃統覽當前設",
     "号证联系电话别龄乡归区险离开达记检测结采样点温监时状态备注责员医码颜类来从处现体间据阳阴车务单称风级应属护报验带录镇县会户种异传运转络发热烧证开几个属业齐标准拟态组织编辑参与将为无须状况购买铁飞机场站点联络资讯讯个与营门东后内两满数据计划统览当前设",
 )
@@ -121,21 +118,6 @@ _HEADER_DATE_RE = re.compile(
     r"(?:(\d{4})\s*[-/.年])?\s*(\d{1,2})\s*[月./-]\s*(\d{1,2})\s*[日号]?"
 )
 _SLOT_RE = re.compile(r"(上午|下午|早上|晚上|中午|早|晚|am|pm)", re.IGNORECASE)
-_FOOTER_RE = re.compile(r"^(填表人|填报人|审核人|制表人|统计人|负责人|联系电话|填表日期|填报日期|"
-                        r"报送日期|注[:：]|备注[:：]|说明[:：]|村负责人|村医签字|签字)")
-_ID_LIKE_RE = re.compile(r"^\d{15}(\d{2}[\dXx])?$")
-_TOTAL_RE = re.compile(r"^(合计|总计|小计|共计|汇总)")
-
-# Fields whose presence marks a sheet kind (generic fields like name do not count).
-_KIND_FIELDS = {
-    REGISTRATION: {
-        "arrival_date", "registration_date", "departure_date", "origin", "address",
-        "risk_level", "category", "transport", "trip_no", "workplace", "has_negative_proof",
-        "health_code", "regime", "control_start", "status", "status_date", "guardian", "doctor",
-    },
-    TESTS: {"sample_date", "result", "sample_site"},
-    TEMPERATURES: {"temperature", "slot", "date"},
-}
 
 
 @lru_cache(maxsize=16384)
@@ -143,7 +125,7 @@ def normalize_header(text: str) -> str:
     """Header text in the form the alias table uses: NFKC (full-width brackets
     to half-width), Traditional to Simplified, no white space, no `*` marks,
     lower case."""
-    text = unicodedata.normalize("NFKC", text).translate(_T2S)
+    text = unicodedata.normalize("NFKC", text).translate(T2S)
     text = re.sub(r"[\s*※:：]+", "", text)
     return text.lower()
 
@@ -162,7 +144,8 @@ def lookup_field(text: str) -> str | None:
     return found
 
 
-def _embedded_test_number(text: str) -> int | None:
+def embedded_test_number(text: str) -> int | None:
+    """N of an embedded test column's header (`第2次核酸`, `核酸3`, `三检`), else None."""
     m = _EMBEDDED_TEST_RE.match(normalize_header(text))
     if not m:
         return None
@@ -176,7 +159,7 @@ def _embedded_test_number(text: str) -> int | None:
     return _CN_DIGITS.get(token[0], 0) * (10 if token.endswith("十") and len(token) > 1 else 1)
 
 
-def _header_date(raw: Any) -> DateResult | None:
+def header_date(raw: Any) -> DateResult | None:
     """A date in a wide temperature header (`1月28日上午`, a date cell, `2022-01-28`)."""
     if isinstance(raw, (date, datetime)):
         return parse_date(raw)
@@ -190,296 +173,7 @@ def _header_date(raw: Any) -> DateResult | None:
     return None if result.error else result
 
 
-def _slot(text: str) -> str | None:
+def header_slot(text: str) -> str | None:
+    """上午/下午 named in a wide temperature header, else None."""
     m = _SLOT_RE.search(normalize_header(text))
     return SLOT_WORDS[m[1].lower()] if m else None
-
-
-@dataclass(slots=True)
-class Column:
-    """One column of a sheet: its header as written and what it means."""
-
-    index: int
-    header: str
-    field: str | None = None
-    test_number: int | None = None  # embedded 第N次核酸 column
-    test_part: str = "both"  # "date", "result" or "both" for embedded tests
-    temp_date: DateResult | None = None  # wide temperature column
-    temp_slot: str | None = None
-
-
-@dataclass(slots=True)
-class SheetLayout:
-    """Where the header and data are, what each column means, the sheet kind."""
-
-    header_start: int  # 0-based grid row of the first header row
-    header_end: int  # 0-based grid row of the last header row
-    columns: list[Column]
-    kind: str | None
-    title_lines: list[str] = field(default_factory=list)
-    data_rows: list[int] = field(default_factory=list)  # 0-based grid rows
-
-    def by_field(self) -> dict[str, Column]:
-        """First column per canonical field (later duplicates are reported as unknown)."""
-        found: dict[str, Column] = {}
-        for col in self.columns:
-            if col.field and col.field not in found:
-                found[col.field] = col
-        return found
-
-    @property
-    def unknown_columns(self) -> list[str]:
-        seen = set()
-        unknown = []
-        for col in self.columns:
-            recognised = col.field or col.test_number or col.temp_date
-            duplicate = col.field and self.by_field()[col.field] is not col
-            if (not recognised or duplicate) and col.header and col.header not in seen:
-                seen.add(col.header)
-                unknown.append(col.header)
-        return unknown
-
-
-def fill_merged(grid: list[list[Any]], merged: Sequence[tuple[tuple[int, int], tuple[int, int]]]
-                ) -> None:
-    """Copy each merged range's top-left value into every cell of the range.
-
-    A merged 村 cell over twenty data rows means the village of all twenty,
-    and a date merged over 上午/下午 labels both columns.
-    """
-    for (r1, c1), (r2, c2) in merged:
-        if r1 >= len(grid):
-            continue
-        value = grid[r1][c1] if c1 < len(grid[r1]) else None
-        for r in range(r1, min(r2, len(grid) - 1) + 1):
-            row = grid[r]
-            for c in range(c1, min(c2, len(row) - 1) + 1):
-                row[c] = value
-
-
-def _row_texts(row: Sequence[Any]) -> list[str]:
-    return [clean_text(v) for v in row]
-
-
-def _row_score(texts: Sequence[str]) -> int:
-    """How much a row looks like a header: recognised cells, counted once per field."""
-    fields = set()
-    extra = 0
-    for t in texts:
-        if not t:
-            continue
-        f = lookup_field(t)
-        if f:
-            fields.add(f)
-        elif _embedded_test_number(t):
-            extra += 1
-    return len(fields) + min(extra, 2)
-
-
-def detect_layout(
-    grid: list[list[Any]],
-    merged: Sequence[tuple[tuple[int, int], tuple[int, int]]] = (),
-    kind: str | None = None,
-    scan_rows: int = 30,
-) -> SheetLayout | None:
-    """Find the header rows and the columns; None when no header can be found.
-
-    `merged` are the sheet's merged ranges as 0-based ((r1, c1), (r2, c2)),
-    used to tell a two-row header (vertical merges crossing both rows, or a
-    group cell merged over sub-headers) from a title row merged across the top.
-    """
-    texts_cache: dict[int, list[str]] = {}
-
-    def texts(r: int) -> list[str]:
-        if r not in texts_cache:
-            texts_cache[r] = _row_texts(grid[r]) if 0 <= r < len(grid) else []
-        return texts_cache[r]
-
-    best_row, best_score = -1, 1
-    for r in range(min(scan_rows, len(grid))):
-        score = _row_score(texts(r))
-        if score > best_score:
-            best_row, best_score = r, score
-    if best_row < 0:
-        return None
-
-    start = end = best_row
-    if _is_header_pair(best_row - 1, best_row, texts, merged, groups_needed=2):
-        start = best_row - 1
-    elif _is_header_pair(best_row, best_row + 1, texts, merged, groups_needed=1):
-        end = best_row + 1
-
-    width = max((len(texts(r)) for r in range(start, end + 1)), default=0)
-    columns: list[Column] = []
-    for c in range(width):
-        top_raw = grid[start][c] if c < len(grid[start]) else None
-        sub_raw = grid[end][c] if c < len(grid[end]) else None
-        columns.append(_make_column(c, top_raw, sub_raw, two_rows=end > start))
-
-    title_lines = [" ".join(t for t in texts(r) if t) for r in range(start)]
-    title_lines = [t for t in title_lines if t]
-    layout = SheetLayout(start, end, columns, kind, title_lines)
-    layout.data_rows = _data_rows(grid, end + 1, columns, texts)
-    if layout.kind is None:
-        layout.kind = detect_kind(columns)
-    return layout
-
-
-def _is_header_pair(
-    top: int,
-    sub: int,
-    texts: Any,
-    merged: Sequence[tuple[tuple[int, int], tuple[int, int]]],
-    groups_needed: int,
-) -> bool:
-    """Whether rows `top` and `sub` form one two-row header.
-
-    Evidence, strongest first: a header cell merged down over both rows; or
-    group cells merged across sub-headers — at least two of them when the
-    group row is above the best header row (one merged cell there is a title),
-    or one whose sub-cells all look like header text when the candidate
-    sub-row is below it (otherwise it is the first data row). Without merge
-    information (CSV, HTML), only a row of 上午/下午 under dates counts.
-    """
-    if top < 0 or not any(texts(sub)) or not any(texts(top)):
-        return False
-    top_texts, sub_texts = texts(top), texts(sub)
-    if any(_looks_like_data(t) for t in sub_texts):
-        return False
-    groups = 0
-    for (r1, c1), (r2, c2) in merged:
-        if r1 <= top and r2 >= sub:
-            return True  # a header cell merged down over both rows
-        if r1 == top and r2 == top and c2 > c1:
-            under = [sub_texts[c] for c in range(c1, min(c2, len(sub_texts) - 1) + 1)]
-            if sum(1 for u in under if u) >= 2 and all(_header_like(u) for u in under if u):
-                groups += 1
-    distinct = {t for t in top_texts if t}
-    if groups >= max(groups_needed, 2) or (
-        groups >= groups_needed and len(distinct) >= 2 and _row_score(sub_texts) >= 1
-    ):
-        return True
-    if not merged:
-        slots = sum(1 for t in sub_texts if t and normalize_header(t) in SLOT_WORDS)
-        return slots >= 2
-    return False
-
-
-_DATA_LIKE_RE = re.compile(r"^[\d\s.+\-/:Xx]{7,}$")
-
-
-def _looks_like_data(text: str) -> bool:
-    """An ID number, phone or full date: a data row, never a header."""
-    return bool(text) and bool(_DATA_LIKE_RE.match(text))
-
-
-def _header_like(text: str) -> bool:
-    """Sub-header text: a known field, a slot word, or short text that is not a value."""
-    key = normalize_header(text)
-    if lookup_field(text) or key in SLOT_WORDS or _embedded_test_number(text):
-        return True
-    return 0 < len(key) <= 12 and not _looks_like_data(text) and not re.fullmatch(r"[\d.]+", key)
-
-
-def _make_column(index: int, top_raw: Any, sub_raw: Any, two_rows: bool) -> Column:
-    top, sub = clean_text(top_raw), clean_text(sub_raw)
-    if not two_rows or not sub or sub == top:
-        header, parts = top, [top_raw]
-    elif not top:
-        header, parts = sub, [sub_raw]
-    else:
-        header, parts = f"{top}/{sub}", [top_raw, sub_raw]
-    col = Column(index, header)
-    if not header:
-        return col
-    candidates = [clean_text(p) for p in parts]
-    # 1. embedded test columns: 第1次核酸 (optionally over 日期 / 结果 sub-headers)
-    for text in candidates:
-        number = _embedded_test_number(text)
-        if number:
-            col.test_number = number
-            if len(candidates) == 2:
-                other = lookup_field(candidates[1]) or ""
-                if other in ("sample_date", "date") or "日期" in candidates[1]:
-                    col.test_part = "date"
-                elif other == "result" or "结果" in candidates[1]:
-                    col.test_part = "result"
-            return col
-    # 2. wide temperature columns: a date (and slot) in the header
-    for raw in parts:
-        found = _header_date(raw)
-        if found is not None:
-            col.temp_date = found
-            col.temp_slot = _slot(header)
-            return col
-    # 3. ordinary fields: the sub-header names it more precisely than its group
-    for text in reversed(candidates):
-        fld = lookup_field(text)
-        if fld:
-            col.field = fld
-            return col
-    if len(candidates) == 2:
-        col.field = lookup_field(header)
-    return col
-
-
-def detect_kind(columns: Sequence[Column]) -> str | None:
-    """registration / tests / temperatures from the recognised columns."""
-    fields = {c.field for c in columns if c.field}
-    wide_temps = sum(1 for c in columns if c.temp_date is not None)
-    scores = {k: len(fields & f) for k, f in _KIND_FIELDS.items()}
-    if "temperature" not in fields and not wide_temps:
-        scores[TEMPERATURES] = 0
-    if wide_temps >= 2:
-        scores[TEMPERATURES] += 3
-    if "name" not in fields and "id_number" not in fields:
-        return None
-    best = max(scores.values())
-    if best == 0:
-        return None
-    for kind in (REGISTRATION, TESTS, TEMPERATURES):  # ties go to registration
-        if scores[kind] == best:
-            return kind
-    return None  # pragma: no cover
-
-
-@lru_cache(maxsize=65536)
-def _lead_kind(first_value: str) -> str | None:
-    """"total" for a 合计 row, "footer" for 填表人/审核人…, from a row's first text
-    (cached: a sheet's first column repeats its names)."""
-    lead = unicodedata.normalize("NFKC", first_value).translate(_T2S).replace(" ", "")
-    if _TOTAL_RE.match(lead):
-        return "total"
-    if _FOOTER_RE.match(lead):
-        return "footer"
-    return None
-
-
-def _data_rows(grid: list[list[Any]], first: int, columns: Sequence[Column], texts: Any
-               ) -> list[int]:
-    """Rows below the header that hold data: blank rows, footers (填表人…),
-    合计 rows and repeated header rows are not data."""
-    header_keys = [normalize_header(c.header) for c in columns]
-    rows = []
-    for r in range(first, len(grid)):
-        raw_row = grid[r]
-        first_value = raw_row[0] if raw_row else None
-        if not (type(first_value) is str and first_value and not first_value.isspace()):
-            first_value = next((v for v in raw_row if v is not None and v != "" and
-                                not (isinstance(v, str) and not v.strip())), None)
-        if first_value is None:
-            continue
-        if not isinstance(first_value, str):
-            rows.append(r)  # a number or date first (序号): data, never a footer or 合计
-            continue
-        lead = _lead_kind(first_value)
-        if lead == "total":
-            continue
-        if lead == "footer":
-            if not any(_ID_LIKE_RE.match(t) for t in texts(r) if t):
-                continue  # 填表人/审核人 footers, also when spread over label and value cells
-        elif normalize_header(first_value) in header_keys and \
-                [normalize_header(t) for t in texts(r)[: len(header_keys)]] == header_keys:
-            continue  # the header repeated (tables pasted one under another)
-        rows.append(r)
-    return rows

@@ -1,10 +1,11 @@
-"""Normalise single cell values: ID numbers, phones, dates, temperatures, results.
+"""Normalise single cell values: text, dates, temperatures, test results, sex.
 
 Every function here is pure and takes the raw cell as the reader produced it
 (str, int, float, date, datetime or None), because the cell *type* carries
-information: an ID in a number cell has already lost digits. Parsers return a
+information: a date in a number cell is an Excel serial. Parsers return a
 small result object rather than raising, so validation can turn every failure
-into a `Problem` with the file, sheet, row and column the clerk needs.
+into a `Problem` with the file, sheet, row and column the clerk needs. ID
+numbers and phones, the cells that identify a person, are parsed in `ids`.
 
 String parsers are cached: a column holds few distinct values (dates, results,
 village names), and parsing each distinct value once is what keeps a
@@ -14,7 +15,6 @@ million-row import fast (TECH_NOTES "Dates").
 from __future__ import annotations
 
 import math
-import operator
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -58,171 +58,6 @@ def raw_repr(raw: Any) -> str:
     if isinstance(raw, float) and not raw.is_integer():
         return repr(raw)
     return clean_text(raw)
-
-
-# --------------------------------------------------------------------------- ID numbers
-
-ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-ID_CHECK_CHARS = "10X98765432"
-
-
-_ID_WEIGHT_SUM_OF_ZEROS = ord("0") * sum(ID_WEIGHTS)
-
-
-def id_check_char(first17: str) -> str:
-    """GB 11643 (ISO 7064 MOD 11-2) check character for the first 17 digits."""
-    if len(first17) != 17:
-        raise ValueError("need 17 digits")
-    # digit bytes minus ord("0"), weighted: map() over bytes runs in C
-    total = sum(map(operator.mul, first17.encode("ascii"), ID_WEIGHTS)) - _ID_WEIGHT_SUM_OF_ZEROS
-    return ID_CHECK_CHARS[total % 11]
-
-
-@dataclass(frozen=True, slots=True)
-class IdResult:
-    """An ID number after cleaning.
-
-    `text` is what is stored (cleaned, or the raw text when it cannot be
-    cleaned); `valid` says it may serve as a person key; `code`/`detail`
-    describe the first problem found, if any.
-    """
-
-    text: str
-    valid: bool
-    code: str | None = None
-    detail: str = ""
-    birth_date: date | None = None
-    sex: str | None = None
-
-
-# Blank cells are the commonest input; frozen results are immutable, so share one
-# instead of building it per cell (a frozen dataclass costs a microsecond to make).
-_NO_ID = IdResult("", False, "missing", "")
-
-_SCI_RE = re.compile(r"^\d(\.\d+)?E\+?\d+$", re.IGNORECASE)
-
-
-def parse_id(raw: Any, as_of: date | None = None) -> IdResult:
-    """Clean and check an ID number (SPEC §3).
-
-    A number cell holding more than 15 digits, scientific notation, or 18
-    digits ending in 000 with a wrong check digit are Excel damage: reported
-    as `id_scientific`, never repaired, because the lost digits cannot be
-    known.
-    """
-    if isinstance(raw, bool) or is_blank(raw):
-        return _NO_ID
-    if isinstance(raw, (int, float)):
-        if isinstance(raw, float) and not raw.is_integer():
-            return IdResult(raw_repr(raw), False, "id_scientific", "被Excel存成了小数")
-        digits = str(int(raw))
-        if len(digits) > 15:
-            return IdResult(
-                f"{raw:.14E}" if isinstance(raw, float) else digits,
-                False,
-                "id_scientific",
-                "存成了数字，Excel只保留15位有效数字，后几位已丢失",
-            )
-        return _check_id_text(digits, as_of)
-    return _check_id_text(clean_id_text(str(raw)), as_of)
-
-
-@lru_cache(maxsize=65536)
-def clean_id_text(text: str) -> str:
-    """Strip spaces and a leading apostrophe, full-width to half-width, x/× to X."""
-    if text.isascii() and text.isalnum():  # the usual case: nothing to normalise
-        return text.replace("x", "X")
-    text = normalize_identifier(text).lstrip("'‘’`")
-    return text.replace("x", "X").replace("×", "X")
-
-
-@lru_cache(maxsize=262144)
-def _check_id_text(text: str, as_of: date | None) -> IdResult:
-    if _SCI_RE.match(text):
-        return IdResult(text, False, "id_scientific", "是科学计数法，后几位已丢失")
-    if len(text) == 18:
-        # ASCII digits only: str.isdigit() also accepts ٣ and other scripts' digits
-        if not (text.isascii() and text[:17].isdigit() and (text[17].isdigit() or text[17] == "X")):
-            return IdResult(text, False, "id_length", "含有数字和末位X以外的字符")
-        expected = id_check_char(text[:17])
-        if text[17] != expected:
-            if text.endswith("000"):
-                return IdResult(
-                    text, False, "id_scientific", "末尾为000且校验位不符，像是被Excel截断过"
-                )
-            return IdResult(text, False, "id_checksum", f"校验位应为{expected}")
-        birth = _birth(text[6:14], as_of)
-        if birth is None:
-            return IdResult(text, False, "id_birthdate", f"出生日期{text[6:14]}不存在")
-        sex = "男" if int(text[16]) % 2 == 1 else "女"
-        return IdResult(text, True, None, "", birth, sex)
-    if len(text) == 15:
-        if not (text.isascii() and text.isdigit()):
-            return IdResult(text, False, "id_length", "含有非数字字符")
-        birth = _birth("19" + text[6:12], as_of)
-        if birth is None:
-            return IdResult(text, False, "id_birthdate", f"出生日期19{text[6:12]}不存在")
-        sex = "男" if int(text[14]) % 2 == 1 else "女"
-        return IdResult(text, True, "id_legacy", "是15位旧号码", birth, sex)
-    return IdResult(text, False, "id_length", f"有{len(text)}位，应为18位")
-
-
-@lru_cache(maxsize=65536)
-def _birth(yyyymmdd: str, as_of: date | None) -> date | None:
-    if len(yyyymmdd) != 8 or not yyyymmdd.isdigit():
-        return None
-    try:
-        born = date(int(yyyymmdd[:4]), int(yyyymmdd[4:6]), int(yyyymmdd[6:]))
-    except ValueError:
-        return None
-    if born.year < 1880 or (as_of is not None and born > as_of):
-        return None
-    return born
-
-
-def id_from_legacy(text15: str) -> str:
-    """The 18-digit form of a 15-digit ID (century 19 inserted, check digit added)."""
-    first17 = text15[:6] + "19" + text15[6:]
-    return first17 + id_check_char(first17)
-
-
-# --------------------------------------------------------------------------- phones
-
-
-@dataclass(frozen=True, slots=True)
-class PhoneResult:
-    text: str
-    valid: bool
-    kind: str = ""  # "mobile" or "landline"
-
-
-_NO_PHONE = PhoneResult("", False)
-_MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
-_LANDLINE_RE = re.compile(r"^(0\d{9,11}|[2-9]\d{6,7})$")
-
-
-def parse_phone(raw: Any) -> PhoneResult:
-    """Mobile `1[3-9]` + 9 digits or a landline; separators and +86 stripped."""
-    if isinstance(raw, bool) or is_blank(raw):
-        return _NO_PHONE
-    return _parse_phone_text(clean_text(raw))
-
-
-@lru_cache(maxsize=65536)
-def _parse_phone_text(text: str) -> PhoneResult:
-    first = re.split(r"[/、,，;；]", normalize_identifier(text))[0]
-    digits = re.sub(r"[-—–()（）.]", "", first.lstrip("'"))
-    if digits.startswith("+86"):
-        digits = digits[3:]
-    elif digits.startswith("0086"):
-        digits = digits[4:]
-    elif digits.startswith("86") and len(digits) == 13:
-        digits = digits[2:]
-    if _MOBILE_RE.match(digits):
-        return PhoneResult(digits, True, "mobile")
-    if _LANDLINE_RE.match(digits):
-        return PhoneResult(digits, True, "landline")
-    return PhoneResult(text, False)
 
 
 # --------------------------------------------------------------------------- dates

@@ -101,7 +101,7 @@ class Store:
 
     def person(self, id_or_key: str) -> sqlite3.Row | None:
         """A person by ID number (18 or 15 digits), key, or database id."""
-        from taizhang.ingest.values import clean_id_text, id_from_legacy
+        from taizhang.ingest.ids import clean_id_text, id_from_legacy
 
         text = clean_id_text(id_or_key)
         candidates = [text, "id:" + text]

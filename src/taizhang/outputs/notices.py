@@ -31,7 +31,7 @@ NOTICE_KINDS = ("isolation", "test", "release")
 def notice_people(store: Store, data: DailyData, kind: str, policy: Policy,
                   id_number: str | None, mask: Mask) -> list[dict[str, Any]]:
     """The people a notice of `kind` is for on the day, with what the template needs."""
-    from taizhang.ingest.values import clean_id_text
+    from taizhang.ingest.ids import clean_id_text
 
     t = data.date
     arrays = data.arrays

@@ -1,0 +1,336 @@
+"""Find the header in a cell grid and map each column to a canonical field.
+
+Village files put title and notes rows above the header, split headers over
+two rows with merged group cells, and append footers and 合计 rows. This
+module turns a grid into a `SheetLayout`: which rows are the header, what each
+column means (by `headers`), which rows hold data, and which kind of sheet it is.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from taizhang.ingest.headers import (
+    REGISTRATION,
+    SLOT_WORDS,
+    T2S,
+    TEMPERATURES,
+    TESTS,
+    embedded_test_number,
+    header_date,
+    header_slot,
+    lookup_field,
+    normalize_header,
+)
+from taizhang.ingest.values import DateResult, clean_text
+
+_FOOTER_RE = re.compile(r"^(填表人|填报人|审核人|制表人|统计人|负责人|联系电话|填表日期|填报日期|"
+                        r"报送日期|注[:：]|备注[:：]|说明[:：]|村负责人|村医签字|签字)")
+_ID_LIKE_RE = re.compile(r"^\d{15}(\d{2}[\dXx])?$")
+_TOTAL_RE = re.compile(r"^(合计|总计|小计|共计|汇总)")
+
+# Fields whose presence marks a sheet kind (generic fields like name do not count).
+_KIND_FIELDS = {
+    REGISTRATION: {
+        "arrival_date", "registration_date", "departure_date", "origin", "address",
+        "risk_level", "category", "transport", "trip_no", "workplace", "has_negative_proof",
+        "health_code", "regime", "control_start", "status", "status_date", "guardian", "doctor",
+    },
+    TESTS: {"sample_date", "result", "sample_site"},
+    TEMPERATURES: {"temperature", "slot", "date"},
+}
+
+
+@dataclass(slots=True)
+class Column:
+    """One column of a sheet: its header as written and what it means."""
+
+    index: int
+    header: str
+    field: str | None = None
+    test_number: int | None = None  # embedded 第N次核酸 column
+    test_part: str = "both"  # "date", "result" or "both" for embedded tests
+    temp_date: DateResult | None = None  # wide temperature column
+    temp_slot: str | None = None
+
+
+@dataclass(slots=True)
+class SheetLayout:
+    """Where the header and data are, what each column means, the sheet kind."""
+
+    header_start: int  # 0-based grid row of the first header row
+    header_end: int  # 0-based grid row of the last header row
+    columns: list[Column]
+    kind: str | None
+    title_lines: list[str] = field(default_factory=list)
+    data_rows: list[int] = field(default_factory=list)  # 0-based grid rows
+
+    def by_field(self) -> dict[str, Column]:
+        """First column per canonical field (later duplicates are reported as unknown)."""
+        found: dict[str, Column] = {}
+        for col in self.columns:
+            if col.field and col.field not in found:
+                found[col.field] = col
+        return found
+
+    @property
+    def unknown_columns(self) -> list[str]:
+        seen = set()
+        unknown = []
+        for col in self.columns:
+            recognised = col.field or col.test_number or col.temp_date
+            duplicate = col.field and self.by_field()[col.field] is not col
+            if (not recognised or duplicate) and col.header and col.header not in seen:
+                seen.add(col.header)
+                unknown.append(col.header)
+        return unknown
+
+
+def fill_merged(grid: list[list[Any]], merged: Sequence[tuple[tuple[int, int], tuple[int, int]]]
+                ) -> None:
+    """Copy each merged range's top-left value into every cell of the range.
+
+    A merged 村 cell over twenty data rows means the village of all twenty,
+    and a date merged over 上午/下午 labels both columns.
+    """
+    for (r1, c1), (r2, c2) in merged:
+        if r1 >= len(grid):
+            continue
+        value = grid[r1][c1] if c1 < len(grid[r1]) else None
+        for r in range(r1, min(r2, len(grid) - 1) + 1):
+            row = grid[r]
+            for c in range(c1, min(c2, len(row) - 1) + 1):
+                row[c] = value
+
+
+def _row_texts(row: Sequence[Any]) -> list[str]:
+    return [clean_text(v) for v in row]
+
+
+def _row_score(texts: Sequence[str]) -> int:
+    """How much a row looks like a header: recognised cells, counted once per field."""
+    fields = set()
+    extra = 0
+    for t in texts:
+        if not t:
+            continue
+        f = lookup_field(t)
+        if f:
+            fields.add(f)
+        elif embedded_test_number(t):
+            extra += 1
+    return len(fields) + min(extra, 2)
+
+
+def detect_layout(
+    grid: list[list[Any]],
+    merged: Sequence[tuple[tuple[int, int], tuple[int, int]]] = (),
+    kind: str | None = None,
+    scan_rows: int = 30,
+) -> SheetLayout | None:
+    """Find the header rows and the columns; None when no header can be found.
+
+    `merged` are the sheet's merged ranges as 0-based ((r1, c1), (r2, c2)),
+    used to tell a two-row header (vertical merges crossing both rows, or a
+    group cell merged over sub-headers) from a title row merged across the top.
+    """
+    texts_cache: dict[int, list[str]] = {}
+
+    def texts(r: int) -> list[str]:
+        if r not in texts_cache:
+            texts_cache[r] = _row_texts(grid[r]) if 0 <= r < len(grid) else []
+        return texts_cache[r]
+
+    best_row, best_score = -1, 1
+    for r in range(min(scan_rows, len(grid))):
+        score = _row_score(texts(r))
+        if score > best_score:
+            best_row, best_score = r, score
+    if best_row < 0:
+        return None
+
+    start = end = best_row
+    if _is_header_pair(best_row - 1, best_row, texts, merged, groups_needed=2):
+        start = best_row - 1
+    elif _is_header_pair(best_row, best_row + 1, texts, merged, groups_needed=1):
+        end = best_row + 1
+
+    width = max((len(texts(r)) for r in range(start, end + 1)), default=0)
+    columns: list[Column] = []
+    for c in range(width):
+        top_raw = grid[start][c] if c < len(grid[start]) else None
+        sub_raw = grid[end][c] if c < len(grid[end]) else None
+        columns.append(_make_column(c, top_raw, sub_raw, two_rows=end > start))
+
+    title_lines = [" ".join(t for t in texts(r) if t) for r in range(start)]
+    title_lines = [t for t in title_lines if t]
+    layout = SheetLayout(start, end, columns, kind, title_lines)
+    layout.data_rows = _data_rows(grid, end + 1, columns, texts)
+    if layout.kind is None:
+        layout.kind = detect_kind(columns)
+    return layout
+
+
+def _is_header_pair(
+    top: int,
+    sub: int,
+    texts: Any,
+    merged: Sequence[tuple[tuple[int, int], tuple[int, int]]],
+    groups_needed: int,
+) -> bool:
+    """Whether rows `top` and `sub` form one two-row header.
+
+    Evidence, strongest first: a header cell merged down over both rows; or
+    group cells merged across sub-headers — at least two of them when the
+    group row is above the best header row (one merged cell there is a title),
+    or one whose sub-cells all look like header text when the candidate
+    sub-row is below it (otherwise it is the first data row). Without merge
+    information (CSV, HTML), only a row of 上午/下午 under dates counts.
+    """
+    if top < 0 or not any(texts(sub)) or not any(texts(top)):
+        return False
+    top_texts, sub_texts = texts(top), texts(sub)
+    if any(_looks_like_data(t) for t in sub_texts):
+        return False
+    groups = 0
+    for (r1, c1), (r2, c2) in merged:
+        if r1 <= top and r2 >= sub:
+            return True  # a header cell merged down over both rows
+        if r1 == top and r2 == top and c2 > c1:
+            under = [sub_texts[c] for c in range(c1, min(c2, len(sub_texts) - 1) + 1)]
+            if sum(1 for u in under if u) >= 2 and all(_header_like(u) for u in under if u):
+                groups += 1
+    distinct = {t for t in top_texts if t}
+    if groups >= max(groups_needed, 2) or (
+        groups >= groups_needed and len(distinct) >= 2 and _row_score(sub_texts) >= 1
+    ):
+        return True
+    if not merged:
+        slots = sum(1 for t in sub_texts if t and normalize_header(t) in SLOT_WORDS)
+        return slots >= 2
+    return False
+
+
+_DATA_LIKE_RE = re.compile(r"^[\d\s.+\-/:Xx]{7,}$")
+
+
+def _looks_like_data(text: str) -> bool:
+    """An ID number, phone or full date: a data row, never a header."""
+    return bool(text) and bool(_DATA_LIKE_RE.match(text))
+
+
+def _header_like(text: str) -> bool:
+    """Sub-header text: a known field, a slot word, or short text that is not a value."""
+    key = normalize_header(text)
+    if lookup_field(text) or key in SLOT_WORDS or embedded_test_number(text):
+        return True
+    return 0 < len(key) <= 12 and not _looks_like_data(text) and not re.fullmatch(r"[\d.]+", key)
+
+
+def _make_column(index: int, top_raw: Any, sub_raw: Any, two_rows: bool) -> Column:
+    top, sub = clean_text(top_raw), clean_text(sub_raw)
+    if not two_rows or not sub or sub == top:
+        header, parts = top, [top_raw]
+    elif not top:
+        header, parts = sub, [sub_raw]
+    else:
+        header, parts = f"{top}/{sub}", [top_raw, sub_raw]
+    col = Column(index, header)
+    if not header:
+        return col
+    candidates = [clean_text(p) for p in parts]
+    # 1. embedded test columns: 第1次核酸 (optionally over 日期 / 结果 sub-headers)
+    for text in candidates:
+        number = embedded_test_number(text)
+        if number:
+            col.test_number = number
+            if len(candidates) == 2:
+                other = lookup_field(candidates[1]) or ""
+                if other in ("sample_date", "date") or "日期" in candidates[1]:
+                    col.test_part = "date"
+                elif other == "result" or "结果" in candidates[1]:
+                    col.test_part = "result"
+            return col
+    # 2. wide temperature columns: a date (and slot) in the header
+    for raw in parts:
+        found = header_date(raw)
+        if found is not None:
+            col.temp_date = found
+            col.temp_slot = header_slot(header)
+            return col
+    # 3. ordinary fields: the sub-header names it more precisely than its group
+    for text in reversed(candidates):
+        fld = lookup_field(text)
+        if fld:
+            col.field = fld
+            return col
+    if len(candidates) == 2:
+        col.field = lookup_field(header)
+    return col
+
+
+def detect_kind(columns: Sequence[Column]) -> str | None:
+    """registration / tests / temperatures from the recognised columns."""
+    fields = {c.field for c in columns if c.field}
+    wide_temps = sum(1 for c in columns if c.temp_date is not None)
+    scores = {k: len(fields & f) for k, f in _KIND_FIELDS.items()}
+    if "temperature" not in fields and not wide_temps:
+        scores[TEMPERATURES] = 0
+    if wide_temps >= 2:
+        scores[TEMPERATURES] += 3
+    if "name" not in fields and "id_number" not in fields:
+        return None
+    best = max(scores.values())
+    if best == 0:
+        return None
+    for kind in (REGISTRATION, TESTS, TEMPERATURES):  # ties go to registration
+        if scores[kind] == best:
+            return kind
+    return None  # pragma: no cover
+
+
+@lru_cache(maxsize=65536)
+def _lead_kind(first_value: str) -> str | None:
+    """"total" for a 合计 row, "footer" for 填表人/审核人…, from a row's first text
+    (cached: a sheet's first column repeats its names)."""
+    lead = unicodedata.normalize("NFKC", first_value).translate(T2S).replace(" ", "")
+    if _TOTAL_RE.match(lead):
+        return "total"
+    if _FOOTER_RE.match(lead):
+        return "footer"
+    return None
+
+
+def _data_rows(grid: list[list[Any]], first: int, columns: Sequence[Column], texts: Any
+               ) -> list[int]:
+    """Rows below the header that hold data: blank rows, footers (填表人…),
+    合计 rows and repeated header rows are not data."""
+    header_keys = [normalize_header(c.header) for c in columns]
+    rows = []
+    for r in range(first, len(grid)):
+        raw_row = grid[r]
+        first_value = raw_row[0] if raw_row else None
+        if not (type(first_value) is str and first_value and not first_value.isspace()):
+            first_value = next((v for v in raw_row if v is not None and v != "" and
+                                not (isinstance(v, str) and not v.strip())), None)
+        if first_value is None:
+            continue
+        if not isinstance(first_value, str):
+            rows.append(r)  # a number or date first (序号): data, never a footer or 合计
+            continue
+        lead = _lead_kind(first_value)
+        if lead == "total":
+            continue
+        if lead == "footer":
+            if not any(_ID_LIKE_RE.match(t) for t in texts(r) if t):
+                continue  # 填表人/审核人 footers, also when spread over label and value cells
+        elif normalize_header(first_value) in header_keys and \
+                [normalize_header(t) for t in texts(r)[: len(header_keys)]] == header_keys:
+            continue  # the header repeated (tables pasted one under another)
+        rows.append(r)
+    return rows

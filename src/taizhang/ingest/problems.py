@@ -1,0 +1,140 @@
+"""What validation reports: problem codes, their severity and their wording.
+
+A problem is data, not an exception: a `Problem` carries the file, sheet, the
+row number Excel shows, the column header as written, a code from the fixed
+vocabulary of SPEC §4 (`SEVERITY`) and a Chinese message that tells the
+village clerk how to fix it. Every message is written here, in `MESSAGES`, so
+a problem code and everything a clerk may read about it are found in one place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+ERROR, WARNING = "error", "warning"
+
+# The fixed vocabulary of SPEC §4 and each code's severity.
+SEVERITY: dict[str, str] = {
+    "missing_required": ERROR,
+    "id_length": ERROR,
+    "id_checksum": ERROR,
+    "id_birthdate": ERROR,
+    "id_scientific": ERROR,
+    "id_legacy": WARNING,
+    "phone_invalid": WARNING,
+    "date_invalid": ERROR,
+    "date_future": ERROR,
+    "date_order": ERROR,
+    "temp_invalid": ERROR,
+    "result_invalid": ERROR,
+    "sex_mismatch": WARNING,
+    "duplicate_row": WARNING,
+    "conflict": ERROR,
+    "unknown_village": WARNING,
+    "unknown_regime": ERROR,
+}
+
+# Why a row is rejected (RejectedRow.reason), quoted in its problem's message.
+REJECTED_NO_PERSON = "没有姓名、身份证号和联系电话，无法对应到人"
+
+# The message of each problem, as a `str.format` template. A key is the code,
+# or `code/variant` where one code has several wordings; `{row}` is the row
+# number Excel shows, `{header}` the column header on one line. `{detail}` and
+# `{error}` are the reader's own description of what is wrong with the value
+# (`IdResult.detail` in ids.py, `DateResult.error` / `TempResult.error` in values.py).
+MESSAGES: dict[str, str] = {
+    # a required column or cell is missing
+    "missing_required/column": "{kind}中找不到“{labels}”列：请检查表头是否写错（第{row}行）",
+    "missing_required/no_person": (
+        "第{row}行" + REJECTED_NO_PERSON + "：已放入拒收行，请补填姓名和身份证号后重新发送"),
+    "missing_required/name": "第{row}行缺少姓名：请补填",
+    "missing_required/id_or_phone": "第{row}行身份证号和联系电话都为空：请至少补填身份证号",
+    "missing_required/arrival": "第{row}行返乡日期和登记日期都为空：请至少补填返乡日期",
+    "missing_required/sample_date": "第{row}行缺少采样日期：请补填",
+    "missing_required/date": "第{row}行缺少测温日期：请补填",
+    "missing_required/temperature": "第{row}行缺少体温：请补填测量值",
+    # ID numbers and phones
+    "id_length": "第{row}行“{header}”{detail}：请核对证件号码，18位号码末位可以是X",
+    "id_checksum": "第{row}行“{header}”{detail}：请对照证件逐位核对，常见是某一位录错",
+    "id_birthdate": "第{row}行“{header}”{detail}：请核对号码第7–14位（出生日期）",
+    "id_scientific": "第{row}行“{header}”{detail}：无法恢复，请把该列设为“文本”格式后按原证件重新录入",
+    "id_legacy": "第{row}行“{header}”{detail}：已接受，建议更新为18位号码",
+    "phone_invalid": "第{row}行“{header}”不是有效的手机号（11位）或座机号：请核对号码",
+    # dates
+    "date_invalid": "第{row}行“{header}”{error}：请改为2022-01-28这样的格式",
+    "date_invalid/no_sample_date": "第{row}行“{header}”没有采样日期：请写成“1.29阴”或“2022/1/29 阴性”",
+    "date_future": "第{row}行“{header}”{value}晚于{as_of}：请核对年份和月份",
+    "date_order": "第{row}行离开风险地日期（{departure}）晚于返乡日期（{arrival}）：请核对两个日期",
+    # temperatures and test results
+    "temp_invalid": "第{row}行“{header}”{error}：请核对体温（如36.5），小数点是否漏写或多写",
+    "result_invalid": "第{row}行“{header}”“{value}”无法识别：请填写阴性、阳性或待出",
+    "result_invalid/embedded": "第{row}行“{header}”的结果“{value}”无法识别：请填写阴性、阳性或待出",
+    # the row against its ID, other rows and other files
+    "sex_mismatch": "第{row}行性别“{sex}”与身份证号（{id_sex}）不符：请核对性别或身份证号",
+    "duplicate_row/person": "第{row}行与第{other_row}行是同一人（{name}）的重复记录：请删除其中一行",
+    "duplicate_row/test": "第{row}行与第{other_row}行是同一人（{name}）同一天同一结果的重复记录：请删除其中一行",
+    "duplicate_row/temperature": (
+        "第{row}行与第{other_row}行是同一人（{name}）同一天同一时段的重复记录：请删除其中一行"),
+    "conflict/name": (
+        "第{row}行同一身份证号的姓名“{value}”与{other_file}“{other_sheet}”第{other_row}行的"
+        "“{other_value}”不一致：请核对哪一个正确并改正"),
+    "conflict/village": (
+        "第{row}行同一身份证号的村（社区）“{value}”与{other_file}“{other_sheet}”第{other_row}行的"
+        "“{other_value}”不一致：请核对哪一个正确并改正"),
+    "conflict/arrival_date": (
+        "第{row}行同一身份证号的返乡日期“{value}”与{other_file}“{other_sheet}”第{other_row}行的"
+        "“{other_value}”不一致：请核对哪一个正确并改正"),
+    # names the configuration does not know
+    "unknown_village": (
+        "第{row}行村（社区）“{village}”不在配置的村名单中：请改正村名，或在taizhang.toml的villages中添加"),
+    "unknown_village/close": (
+        "第{row}行村（社区）“{village}”不在配置的村名单中，是否是“{close}”：请改正村名，"
+        "或在taizhang.toml的villages中添加"),
+    "unknown_regime": (
+        "第{row}行管控措施“{regime}”对应不到任何管控方案：请改为{examples}等方案名，"
+        "或在政策文件中为它添加别名"),
+}
+
+
+def code_of(key: str) -> str:
+    """The problem code of a `MESSAGES` key (`missing_required/name` → `missing_required`)."""
+    return key.partition("/")[0]
+
+
+def message(key: str, **fields: Any) -> str:
+    """The message `MESSAGES[key]` with its fields filled in."""
+    return MESSAGES[key].format(**fields)
+
+
+@dataclass(slots=True)
+class Problem:
+    path: str
+    sheet: str
+    row: int | None
+    column: str
+    field: str
+    code: str
+    severity: str
+    value: str
+    message: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "path": self.path, "sheet": self.sheet, "row": self.row, "column": self.column,
+            "field": self.field, "code": self.code, "severity": self.severity,
+            "value": self.value, "message": self.message,
+        }
+
+
+def problem_dicts(problems: list[Problem], mask: Callable[[str, str], str] | None
+                  ) -> list[dict[str, Any]]:
+    """Problems as JSON objects, the value masked when it is personal data."""
+    items = []
+    for p in problems:
+        item = p.to_dict()
+        if mask is not None:
+            item["value"] = mask(p.field, p.value)
+        items.append(item)
+    return items

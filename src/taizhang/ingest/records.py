@@ -1,0 +1,258 @@
+"""The records validation produces, as the store takes them.
+
+A registration row becomes a `PersonRecord`; test rows are kept as columns
+(`TestTable`) and temperature readings one object per sheet row (`TempRow`),
+because a county sends millions of them. A row that names nobody is a
+`RejectedRow`. A sheet's records and problems form a `SheetResult`, a file's
+sheets a `FileResult`. Every person is named by a `PersonKey`.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from taizhang.ingest.ids import id_from_legacy
+from taizhang.ingest.packed import pack as pack_readings
+from taizhang.ingest.problems import Problem
+
+DATE_FIELDS = ("departure_date", "arrival_date", "registration_date", "control_start",
+               "status_date")
+TEXT_FIELDS = ("address", "origin", "risk_level", "category", "transport", "trip_no",
+               "workplace", "has_negative_proof", "health_code", "regime", "status",
+               "guardian", "doctor", "remarks")
+# the fields a person has in the ledger, in the column order of `persons`
+PERSON_FIELDS = ("name", "sex", "id_number", "phone", "village", *DATE_FIELDS, *TEXT_FIELDS)
+
+
+def stored_text(value: Any) -> str | None:
+    """A value as the ledger stores it: ISO dates, None for empty."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+@dataclass(slots=True)
+class PersonKey:
+    """Who a row is about: a valid ID, else name + phone (unverified)."""
+
+    id_number: str  # cleaned text as written (may be invalid)
+    id_valid: bool
+    name: str
+    phone: str
+    key: str = field(init=False)  # the merge key, computed once
+
+    def __post_init__(self) -> None:
+        if self.id_valid:
+            number = id_from_legacy(self.id_number) if len(self.id_number) == 15 else self.id_number
+            self.key = "id:" + number
+        else:
+            self.key = f"np:{self.name}|{self.phone}"
+
+
+@dataclass(slots=True)
+class PersonRecord:
+    """One registration row: canonical fields (dates as `date`), extras by header."""
+
+    row: int
+    person: PersonKey
+    village: str | None
+    fields: dict[str, Any]
+    extra: dict[str, str] = field(default_factory=dict)
+    _stored: tuple[dict[str, str], str] | None = None
+
+    def stored(self) -> tuple[dict[str, str], str]:
+        """The values as the ledger stores them (text, empty ones left out, the
+        row's village included) and as JSON; a worker process computes this
+        before sending the record, so the merging process does not."""
+        if self._stored is None:
+            values = {**self.fields, "village": self.village}
+            texts = {f: t for f, v in values.items()
+                     if f in PERSON_FIELDS and (t := stored_text(v)) is not None}
+            self._stored = texts, json.dumps(texts, ensure_ascii=False)
+        return self._stored
+
+
+@dataclass(slots=True)
+class TestRecord:
+    row: int
+    person: PersonKey
+    village: str | None
+    sample_date: date | None
+    result: str | None  # negative / positive / pending
+    site: str = ""
+    source_column: str = ""
+
+
+@dataclass(slots=True)
+class TestTable:
+    """A sheet's test records as columns.
+
+    A county sends a million test rows; as one object each they cost as much
+    to build and to pass between processes as the rest of the import. Each
+    distinct person is kept once (`people`) and rows point at it.
+    """
+
+    people: list[PersonKey] = field(default_factory=list)
+    first_row: list[int] = field(default_factory=list)  # each person's first row
+    person: list[int] = field(default_factory=list)  # index into `people`
+    row: list[int] = field(default_factory=list)
+    village: list[str | None] = field(default_factory=list)
+    sample_date: list[date | None] = field(default_factory=list)
+    result: list[str | None] = field(default_factory=list)
+    site: list[str] = field(default_factory=list)
+    source_column: list[str] = field(default_factory=list)
+    _index: dict[tuple[str, str, str, str], int] = field(default_factory=dict)
+    _stored: tuple[list[bool], list[str | None]] | None = None
+
+    def __len__(self) -> int:
+        return len(self.row)
+
+    def add(self, row: int, person: PersonKey, village: str | None, sample_date: date | None,
+            result: str | None, site: str = "", source_column: str = "") -> None:
+        ident = (person.key, person.name, person.id_number, person.phone)
+        index = self._index.get(ident)
+        if index is None:
+            index = self._index[ident] = len(self.people)
+            self.people.append(person)
+            self.first_row.append(row)
+        self.person.append(index)
+        self.row.append(row)
+        self.village.append(village)
+        self.sample_date.append(sample_date)
+        self.result.append(result)
+        self.site.append(site)
+        self.source_column.append(source_column)
+
+    def stored_columns(self) -> tuple[list[bool], list[str | None]]:
+        """Which records the store keeps (a sample date and a readable result)
+        and their dates as ISO text; computed once, by a worker process when
+        there is one."""
+        if self._stored is None:
+            iso = {d: d.isoformat() for d in set(self.sample_date) if d is not None}
+            self._stored = ([d is not None and r is not None
+                             for d, r in zip(self.sample_date, self.result, strict=True)],
+                            [iso[d] if d is not None else None for d in self.sample_date])
+        return self._stored
+
+    def records(self) -> list[TestRecord]:
+        people = self.people
+        return [TestRecord(r, people[i], v, d, res, s, c) for i, r, v, d, res, s, c in zip(
+            self.person, self.row, self.village, self.sample_date, self.result, self.site,
+            self.source_column, strict=True)]
+
+    def __getstate__(self) -> tuple[Any, ...]:  # the lookup is only needed while adding
+        return (self.people, self.first_row, self.person, self.row, self.village,
+                self.sample_date, self.result, self.site, self.source_column, self._stored)
+
+    def __setstate__(self, state: tuple[Any, ...]) -> None:
+        (self.people, self.first_row, self.person, self.row, self.village, self.sample_date,
+         self.result, self.site, self.source_column, self._stored) = state
+        self._index = {}
+
+
+@dataclass(slots=True)
+class TempRecord:
+    row: int
+    person: PersonKey
+    village: str | None
+    date: date | None
+    slot: str | None
+    temperature: float | None
+    source_column: str = ""
+
+
+@dataclass(slots=True)
+class TempRow:
+    """The readings of one sheet row, as parallel lists.
+
+    A wide 体温监测表 row holds a month of readings; one object per reading (5
+    million for a county) was most of what importing a county cost, so a row
+    stays one object down to the store, which keeps it packed too. Only
+    readings with a date and a plausible temperature are here; unreadable ones
+    are problems.
+    """
+
+    row: int
+    person: PersonKey
+    village: str | None
+    days: list[int] = field(default_factory=list)  # date ordinals
+    slots: list[str | None] = field(default_factory=list)
+    temps: list[float] = field(default_factory=list)  # °C, one decimal
+    labels: list[str] = field(default_factory=list)  # the column each came from
+    packed: tuple[int, int, int, bytes, str, bytes] | None = None  # see `pack`
+
+    def pack(self) -> tuple[int, int, int, bytes, str, bytes] | None:
+        """The store's columns for these readings (None when there are none).
+        A worker process packs before sending and drops the lists (`slim`)."""
+        if self.packed is None and self.days:
+            self.packed = pack_readings(self.days, self.slots, self.temps)
+        return self.packed
+
+    def slim(self) -> None:
+        self.pack()
+        self.days, self.slots, self.temps, self.labels = [], [], [], []
+
+    def records(self) -> list[TempRecord]:
+        return [TempRecord(self.row, self.person, self.village, date.fromordinal(d), s, t, c)
+                for d, s, t, c in zip(self.days, self.slots, self.temps, self.labels, strict=True)]
+
+
+@dataclass(slots=True)
+class RejectedRow:
+    row: int
+    cells: dict[str, str]
+    reason: str
+
+
+@dataclass(slots=True)
+class SheetResult:
+    path: str
+    sheet: str
+    kind: str | None
+    village: str | None
+    village_source: str | None
+    rows: int
+    persons: list[PersonRecord] = field(default_factory=list)
+    test_table: TestTable = field(default_factory=TestTable)
+    temp_rows: list[TempRow] = field(default_factory=list)
+    rejected: list[RejectedRow] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    unknown_columns: list[str] = field(default_factory=list)
+
+    # (row index, person key, name, village or None, arrival) of each row to
+    # check against the other rows and files of the run; see Validator.cross_check
+    cross: list[tuple[int, str, str, str | None, date | None]] = field(default_factory=list)
+    cross_headers: dict[str, str | None] = field(default_factory=dict)
+
+    @property
+    def tests(self) -> list[TestRecord]:
+        """The test records one by one (for inspection; the store takes `test_table`)."""
+        return self.test_table.records()
+
+    @property
+    def temperatures(self) -> list[TempRecord]:
+        """The stored readings one by one (for inspection; the store takes `temp_rows`)."""
+        return [rec for t in self.temp_rows for rec in t.records()]
+
+    def file_entry(self) -> dict[str, Any]:
+        return {"path": self.path, "sheet": self.sheet, "kind": self.kind,
+                "village": self.village, "village_source": self.village_source,
+                "rows": self.rows}
+
+
+@dataclass(slots=True)
+class FileResult:
+    path: str
+    sheets: list[SheetResult] = field(default_factory=list)
+    error: str | None = None
+    notes: list[str] = field(default_factory=list)
+    format: str | None = None
+
+    @property
+    def problems(self) -> list[Problem]:
+        return [p for s in self.sheets for p in s.problems]

@@ -1,0 +1,308 @@
+"""Validation of one sheet: what every kind of sheet checks in each row.
+
+`SheetValidator` walks the data rows of a laid-out sheet: it finds the person
+each row is about (`PersonKey`, or the row is rejected), the village it belongs
+to, reads dates against the sheet's own reference date, and reports missing
+columns and duplicate rows. What a row holds beyond that depends on the kind
+of sheet, and is read by a subclass per kind: `sheet_registration`,
+`sheet_tests`, `sheet_temperatures`. Problems are reported with the wording
+of `problems`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import statistics
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from taizhang.ingest.files import RawSheet
+from taizhang.ingest.headers import FIELD_LABELS, KIND_LABELS, REGISTRATION, TESTS
+from taizhang.ingest.ids import IdResult, parse_id, parse_phone
+from taizhang.ingest.layout import Column, SheetLayout
+from taizhang.ingest.problems import REJECTED_NO_PERSON, SEVERITY, Problem, code_of, message
+from taizhang.ingest.records import DATE_FIELDS, PersonKey, RejectedRow, SheetResult
+from taizhang.ingest.values import DateResult, clean_text, is_blank, parse_date, raw_repr, resolve_year
+
+if TYPE_CHECKING:
+    from taizhang.ingest.validation import Validator
+
+# compiled once: these run on every row of a county's sheets
+_NAME_GAP_RE = re.compile(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])")
+SPACE_RE = re.compile(r"\s+")
+_VILLAGE_SUFFIX_RE = re.compile(r"(村|社区|居委会)$")
+_VILLAGE_RE = re.compile(r"([^\s镇乡县市省区_\-—\d（）()【】\[\]·,，.。:：]{1,6}?(?:村|社区|居委会))")
+
+
+def find_village(text: str, villages: list[str], township: str = "") -> str | None:
+    """A village named in free text (title row, file name, sheet name).
+
+    With a configured list, a listed name (or its stem without 村/社区: 平阳
+    for 平阳村) is looked for; without one, the first `…村`/`…社区` word.
+    """
+    if not text:
+        return None
+    if township:
+        text = text.replace(township, " ")
+    if villages:
+        for v in sorted(villages, key=len, reverse=True):
+            if v in text:
+                return v
+        for v in sorted(villages, key=len, reverse=True):
+            stem = re.sub(r"(村|社区|居委会)$", "", v)
+            if len(stem) >= 2 and stem in text:
+                return v
+        return None
+    m = _VILLAGE_RE.search(text)
+    return m[1] if m else None
+
+
+def shown_header(col: Column | None, fld: str) -> str:
+    """The header for a message: as written, but on one line."""
+    if col is not None and col.header:
+        return re.sub(r"\s+", "", col.header)
+    return FIELD_LABELS.get(fld, fld)
+
+
+class SheetValidator:
+    """Validation of one sheet; a subclass per sheet kind reads its rows (`row`)."""
+
+    def __init__(self, owner: Validator, raw: RawSheet, display: str, path: Path,
+                 layout: SheetLayout) -> None:
+        self.o = owner
+        self.raw = raw
+        self.grid = raw.grid
+        self.layout = layout
+        self.cols = layout.by_field()
+        self.display = display
+        self.file_name = Path(display).name
+        self.kind = layout.kind or REGISTRATION
+        self.result = SheetResult(display, raw.name, self.kind, None, None, len(layout.data_rows))
+        self.result.unknown_columns = layout.unknown_columns
+        self.result.cross_headers = {f: self.cols[f].header for f in ("name", "village", "arrival_date")
+                                     if f in self.cols}
+        self.sheet_village, self.sheet_village_source = self._sheet_village(path)
+        self.reference = owner.as_of
+        # within-sheet duplicates: key -> (row, signature)
+        self._rows_seen: dict[Any, int] = {}
+        self._name_col, self._id_col, self._phone_col = (
+            self.cols.get("name"), self.cols.get("id_number"), self.cols.get("phone"))
+        self._people: dict[tuple[Any, Any, Any], PersonKey] = {}
+
+    def row(self, r: int, person: PersonKey, village: str | None) -> None:
+        """Read grid row `r`, about `person`, into the result (per sheet kind)."""
+        raise NotImplementedError
+
+    # ------------------------------------------------------------------ helpers
+
+    def cell(self, r: int, col: Column | None) -> Any:
+        if col is None:
+            return None
+        row = self.grid[r]
+        return row[col.index] if col.index < len(row) else None
+
+    def problem(self, r: int, col: Column | None, fld: str, key: str, value: str, /,
+                **fields: Any) -> None:
+        """Report a problem on grid row `r` about the cell `value`: the code and
+        wording of `MESSAGES[key]`, filled in with the row number and `fields`
+        (positional-only, so a message may have a `{value}` field of its own)."""
+        header = col.header if col is not None else FIELD_LABELS.get(fld, fld)
+        code = code_of(key)
+        self.result.problems.append(Problem(
+            self.display, self.raw.name, r + 1 if r >= 0 else None, header, fld, code,
+            SEVERITY[code], value, message(key, row=r + 1, **fields),
+        ))
+
+    def _sheet_village(self, path: Path) -> tuple[str | None, str | None]:
+        o = self.o
+        if o.village:
+            return o.village, "option"
+        for line in self.layout.title_lines:
+            found = find_village(line, o.villages, o.township)
+            if found:
+                return found, "title"
+        found = find_village(path.stem, o.villages, o.township)
+        if found:
+            return found, "filename"
+        found = find_village(self.raw.name, o.villages, o.township)
+        if found:
+            return found, "sheet"
+        return None, None
+
+    def _row_village(self, r: int) -> tuple[str | None, str | None]:
+        if self.o.village:
+            return self.o.village, "option"
+        col = self.cols.get("village")
+        text = clean_text(self.cell(r, col)) if col else ""
+        if text:
+            text = SPACE_RE.sub("", text)
+            if self.o.villages and text not in self.o.villages:
+                stems = [v for v in self.o.villages if _VILLAGE_SUFFIX_RE.sub("", v) == text]
+                if len(stems) == 1:
+                    text = stems[0]
+            return text, "column"
+        return self.sheet_village, self.sheet_village_source
+
+    def _date(self, r: int, col: Column | None, fld: str, parsed: DateResult | None = None,
+              raw: Any = None) -> date | None:
+        """A date from a cell, with date_invalid / date_future reported."""
+        if parsed is None:
+            raw = self.cell(r, col)
+            parsed = parse_date(raw)
+        if parsed.error:
+            self.problem(r, col, fld, "date_invalid", raw_repr(raw),
+                         header=shown_header(col, fld), error=parsed.error)
+            return None
+        value = parsed.value
+        if parsed.yearless:
+            value = resolve_year(parsed.month, parsed.day, self.reference)
+        if value is not None and value > self.o.as_of:
+            self.problem(r, col, fld, "date_future", raw_repr(raw), header=shown_header(col, fld),
+                         value=value.isoformat(), as_of=self.o.as_of.isoformat())
+        return value
+
+    # ------------------------------------------------------------------ run
+
+    def run(self) -> SheetResult:
+        self._reference_date()
+        self._check_columns()
+        handler = self.row
+        villages_used: set[str | None] = set()
+        sources: set[str | None] = set()
+        for r in self.layout.data_rows:
+            person = self._person(r)
+            if person is None:
+                continue
+            village, source = self._row_village(r)
+            villages_used.add(village)
+            sources.add(source)
+            self._check_village(r, village, source)
+            handler(r, person, village)
+        if "column" in sources:
+            self.result.village_source = "column"
+            named = {v for v in villages_used if v}
+            self.result.village = named.pop() if len(named) == 1 else None
+        else:
+            self.result.village = self.sheet_village
+            self.result.village_source = self.sheet_village_source
+        return self.result
+
+    def _reference_date(self) -> None:
+        """The median of the sheet's full dates: yearless dates take the year
+        nearest to it (SPEC §3), else the as-of date."""
+        date_cols = [self.cols[f] for f in (*DATE_FIELDS, "sample_date", "date")
+                     if f in self.cols]
+        found: list[int] = []
+        for r in self.layout.data_rows[:2000]:
+            for col in date_cols:
+                parsed = parse_date(self.cell(r, col))
+                if parsed.value is not None and parsed.value <= self.o.as_of:
+                    found.append(parsed.value.toordinal())
+        for col in self.layout.columns:
+            if col.temp_date is not None and col.temp_date.value is not None:
+                found.append(col.temp_date.value.toordinal())
+        if found:
+            self.reference = date.fromordinal(int(statistics.median(found)))
+
+    def _check_columns(self) -> None:
+        """A sheet lacking a required column gets one problem, not one per row."""
+        need: list[tuple[str, ...]] = [("name", "id_number")]
+        if self.kind == REGISTRATION:
+            need = [("name",), ("id_number", "phone"), ("arrival_date", "registration_date")]
+        elif self.kind == TESTS:
+            need.append(("sample_date",))
+        elif not any(c.temp_date for c in self.layout.columns):
+            need.extend([("date",), ("temperature",)])
+        row = self.layout.header_end
+        for options in need:
+            if not any(o in self.cols for o in options):
+                labels = "”或“".join(FIELD_LABELS[o] for o in options)
+                self.problem(row, None, options[0], "missing_required/column", "",
+                             kind=KIND_LABELS[self.kind], labels=labels)
+
+    # ------------------------------------------------------------------ who a row is about
+
+    def _person(self, r: int) -> PersonKey | None:
+        """The person a row is about; None (row rejected) when there is nothing to go on.
+
+        A sheet names each person several times (a test sheet, five): cells
+        that were read before without a problem give the same PersonKey back."""
+        name, ident, phone = cells = (self.cell(r, self._name_col), self.cell(r, self._id_col),
+                                      self.cell(r, self._phone_col))
+        # only text cells: 1 == 1.0 == True would mix cells that read differently
+        text = ((name is None or type(name) is str) and (ident is None or type(ident) is str)
+                and (phone is None or type(phone) is str))
+        if text and (known := self._people.get(cells)) is not None:
+            return known
+        found = len(self.result.problems)
+        person = self._new_person(r, *cells)
+        if text and person is not None and len(self.result.problems) == found:
+            self._people[cells] = person
+        return person
+
+    def _new_person(self, r: int, name_raw: Any, id_raw: Any, phone_raw: Any) -> PersonKey | None:
+        name_col, id_col, phone_col = self._name_col, self._id_col, self._phone_col
+        name = _NAME_GAP_RE.sub("", clean_text(name_raw))
+        if not name and is_blank(id_raw) and is_blank(phone_raw):
+            cells = {c.header or f"第{c.index + 1}列": raw_repr(self.cell(r, c))
+                     for c in self.layout.columns if not is_blank(self.cell(r, c))}
+            self.result.rejected.append(RejectedRow(r + 1, cells, REJECTED_NO_PERSON))
+            self.problem(r, name_col, "name", "missing_required/no_person", "")
+            return None
+        if name_col is not None and not name:
+            self.problem(r, name_col, "name", "missing_required/name", "")
+        ident = parse_id(id_raw, self.o.as_of)
+        if ident.code and ident.code != "missing":
+            self._id_problem(r, id_col, ident, id_raw)
+        phone = parse_phone(phone_raw)
+        if not is_blank(phone_raw) and not phone.valid:
+            self.problem(r, phone_col, "phone", "phone_invalid", phone.text,
+                         header=shown_header(phone_col, "phone"))
+        if (self.kind == REGISTRATION and is_blank(id_raw) and is_blank(phone_raw)
+                and (id_col or phone_col)):
+            self.problem(r, id_col or phone_col, "id_number", "missing_required/id_or_phone", "")
+        return PersonKey(ident.text, ident.valid, name, phone.text if phone.valid else "")
+
+    def _id_problem(self, r: int, col: Column | None, ident: IdResult, raw: Any) -> None:
+        assert ident.code is not None
+        self.problem(r, col, "id_number", ident.code, ident.text or raw_repr(raw),
+                     header=shown_header(col, "id_number"), detail=ident.detail)
+
+    # ------------------------------------------------------------------ the row among others
+
+    def _check_village(self, r: int, village: str | None, source: str | None) -> None:
+        if source != "column" or not village or not self.o.villages:
+            return
+        if village in self.o.villages:
+            return
+        close = difflib.get_close_matches(village, self.o.villages, n=1, cutoff=0.3)
+        col = self.cols.get("village")
+        if close:
+            self.problem(r, col, "village", "unknown_village/close", village,
+                         village=village, close=close[0])
+        else:
+            self.problem(r, col, "village", "unknown_village", village, village=village)
+
+    def _cross_check(self, r: int, person: PersonKey, village: str | None,
+                     arrival: date | None) -> None:
+        """Queue the row for `Validator.cross_check` (`conflict` across rows and
+        files), which runs file by file in order, also when files are read in
+        other processes."""
+        if person.id_valid:
+            self.result.cross.append((r, person.key, person.name,
+                                      village if self.kind == REGISTRATION else None, arrival))
+
+    def _duplicate(self, r: int, signature: Any, person: PersonKey, key: str) -> bool:
+        """Whether a row with this signature came before; reported as `key`
+        (a `duplicate_row/…` message) when it did."""
+        before = self._rows_seen.get(signature)
+        if before is None:
+            self._rows_seen[signature] = r
+            return False
+        col, fld = ((self.cols.get("id_number"), "id_number") if person.id_valid
+                    else (self.cols.get("name"), "name"))
+        self.problem(r, col, fld, key, person.id_number if person.id_valid else person.name,
+                     other_row=before + 1, name=person.name)
+        return True

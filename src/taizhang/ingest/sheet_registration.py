@@ -1,0 +1,115 @@
+"""Rows of a registration sheet (返乡人员登记表, 居家隔离台账): one person each.
+
+A registration row states who came back, from where and when, and under which
+control regime; its dates are checked against each other, its sex against the
+ID number, its regime against the policy. A 居家隔离台账 may also carry the
+person's tests in `第N次核酸` columns, which become test records here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from taizhang.ingest.ids import parse_id
+from taizhang.ingest.layout import Column
+from taizhang.ingest.records import DATE_FIELDS, TEXT_FIELDS, PersonKey, PersonRecord
+from taizhang.ingest.sheet import SheetValidator, shown_header
+from taizhang.ingest.values import (
+    clean_text,
+    is_blank,
+    parse_date,
+    parse_result,
+    parse_sex,
+    raw_repr,
+    split_embedded_test,
+)
+
+
+def unneutralise(text: str) -> str:
+    """Undo the apostrophe taizhang's own CSV export puts before = + - @."""
+    if len(text) > 1 and text[0] == "'" and text[1] in "=+-@\t\r":
+        return text[1:]
+    return text
+
+
+class RegistrationSheet(SheetValidator):
+    """A registration sheet: one `PersonRecord` per row."""
+
+    def row(self, r: int, person: PersonKey, village: str | None) -> None:
+        cols = self.cols
+        values: dict[str, Any] = {"name": person.name, "id_number": person.id_number,
+                                  "phone": person.phone}
+        for fld in DATE_FIELDS:
+            if fld in cols:
+                values[fld] = self._date(r, cols[fld], fld)
+        if "arrival_date" in cols or "registration_date" in cols:
+            if values.get("arrival_date") is None and values.get("registration_date") is None:
+                raw_a = self.cell(r, cols.get("arrival_date"))
+                raw_r = self.cell(r, cols.get("registration_date"))
+                if is_blank(raw_a) and is_blank(raw_r):
+                    col = cols.get("arrival_date") or cols.get("registration_date")
+                    self.problem(r, col, "arrival_date", "missing_required/arrival", "")
+        dep, arr = values.get("departure_date"), values.get("arrival_date")
+        if dep and arr and dep > arr:
+            self.problem(r, cols.get("departure_date"), "departure_date", "date_order",
+                         dep.isoformat(), departure=dep.isoformat(), arrival=arr.isoformat())
+        for fld in TEXT_FIELDS:
+            if fld in cols:
+                values[fld] = unneutralise(clean_text(self.cell(r, cols[fld])))
+        if "sex" in cols:
+            raw_sex = self.cell(r, cols["sex"])
+            sex = parse_sex(raw_sex)
+            values["sex"] = sex or clean_text(raw_sex)
+            id_sex = parse_id(person.id_number, self.o.as_of).sex if person.id_valid else None
+            if sex and id_sex and sex != id_sex:
+                self.problem(r, cols["sex"], "sex", "sex_mismatch", sex, sex=sex, id_sex=id_sex)
+        regime_text = values.get("regime") or ""
+        if regime_text and self.o.find_regime is not None and not self.o.find_regime(regime_text):
+            examples = "、".join(self.o.regime_examples[:4])
+            self.problem(r, cols.get("regime"), "regime", "unknown_regime", regime_text,
+                         regime=regime_text, examples=examples)
+        extra = {c.header: clean_text(self.cell(r, c)) for c in self.layout.columns
+                 if c.header in self.result.unknown_columns and not is_blank(self.cell(r, c))}
+        self._duplicate(r, ("person", person.key), person, "duplicate_row/person")
+        self._cross_check(r, person, village, arr)
+        self.result.persons.append(PersonRecord(r + 1, person, village, values, extra))
+        self._embedded_tests(r, person, village)
+
+    def _embedded_tests(self, r: int, person: PersonKey, village: str | None) -> None:
+        """`第N次核酸` columns of a 居家隔离台账 become test records."""
+        groups: dict[int, dict[str, Column]] = {}
+        for col in self.layout.columns:
+            if col.test_number:
+                groups.setdefault(col.test_number, {})[col.test_part] = col
+        for _number, parts in sorted(groups.items()):
+            if "both" in parts:
+                col = parts["both"]
+                raw = self.cell(r, col)
+                if is_blank(raw):
+                    continue
+                if isinstance(raw, str):
+                    date_text, result_text = split_embedded_test(raw)
+                    parsed = parse_date(date_text)
+                else:
+                    result_text = ""
+                    parsed = parse_date(raw)
+                date_col, result_col = col, col
+            else:
+                date_col, result_col = parts.get("date"), parts.get("result")
+                raw = self.cell(r, date_col)
+                result_raw = self.cell(r, result_col)
+                if is_blank(raw) and is_blank(result_raw):
+                    continue
+                parsed = parse_date(raw)
+                result_text = clean_text(result_raw)
+            if parsed.value is None and not parsed.yearless and not parsed.error:
+                self.problem(r, date_col, "sample_date", "date_invalid/no_sample_date", raw_repr(raw),
+                             header=shown_header(date_col, "sample_date"))
+                continue
+            sample = self._date(r, date_col, "sample_date", parsed, raw)
+            result = parse_result(result_text)
+            if result is None:
+                self.problem(r, result_col, "result", "result_invalid/embedded", result_text,
+                             header=shown_header(result_col, "result"), value=result_text)
+            self.result.test_table.add(r + 1, person, village, sample, result, "",
+                                       shown_header(date_col, "sample_date"))
