@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from taizhang.ingest.files import RawSheet
+from taizhang.ingest.headers import SLOT_WORDS
 from taizhang.ingest.layout import Column, SheetLayout
 from taizhang.ingest.records import PersonKey, TempRow
 from taizhang.ingest.sheet import SPACE_RE, SheetValidator, shown_header
@@ -22,9 +23,6 @@ from taizhang.ingest.values import TEMP_MAX, TEMP_MIN, clean_text, is_blank, par
 if TYPE_CHECKING:
     from taizhang.ingest.validation import Validator
 
-# 时段 as written -> the slot stored
-SLOTS = {"上午": "上午", "早": "上午", "早上": "上午", "am": "上午", "下午": "下午", "晚": "下午",
-         "晚上": "下午", "pm": "下午", "中午": "下午"}
 
 
 class TemperatureSheet(SheetValidator):
@@ -77,7 +75,7 @@ class TemperatureSheet(SheetValidator):
             else:
                 day = self._date(r, cols["date"], "date")
         slot_text = SPACE_RE.sub("", clean_text(self.cell(r, cols.get("slot")))).lower()
-        slot = SLOTS.get(slot_text, slot_text or None)
+        slot = SLOT_WORDS.get(slot_text, slot_text or None)
         raw = self.cell(r, cols.get("temperature"))
         if is_blank(raw):
             self.problem(r, cols.get("temperature"), "temperature", "missing_required/temperature", "")

@@ -111,8 +111,6 @@ def _date_result(value: date) -> DateResult:
 
 
 @lru_cache(maxsize=65536)
-
-
 def _parse_date_number(value: float) -> DateResult:
     if SERIAL_MIN <= value <= SERIAL_MAX:
         return DateResult(EXCEL_EPOCH + timedelta(days=int(value)))
@@ -230,7 +228,6 @@ _RESULT_MAP = {word: result for result, words in _RESULT_WORDS.items() for word 
 RESULT_LABELS = {NEGATIVE: "阴性", POSITIVE: "阳性", PENDING: "待出"}
 
 
-@lru_cache(maxsize=4096)
 @lru_cache(maxsize=4096)
 def parse_result(text: str) -> str | None:
     """`negative`/`positive`/`pending`, or None when unreadable. Blank is pending."""

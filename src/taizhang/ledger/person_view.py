@@ -11,11 +11,11 @@ from typing import Any
 import numpy as np
 
 from taizhang.errors import TaizhangError
+from taizhang.ingest.records import COLUMN_LABELS
 from taizhang.ingest.validation import PERSON_FIELDS
 from taizhang.ingest.values import RESULT_LABELS
 from taizhang.ledger import readings
 from taizhang.ledger.store import Store
-from taizhang.outputs.export import COLUMN_LABELS
 from taizhang.privacy import mask_id
 
 

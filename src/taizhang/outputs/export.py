@@ -21,19 +21,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from taizhang.ingest.validation import DATE_FIELDS, PERSON_FIELDS
+from taizhang.ingest.records import COLUMN_LABELS, DATE_FIELDS, PERSON_FIELDS
 from taizhang.ledger.store import Store, create_private_file, iter_persons
 
-COLUMN_LABELS: dict[str, str] = {
-    "name": "姓名", "sex": "性别", "id_number": "身份证号", "phone": "联系电话",
-    "village": "村（社区）", "address": "现住址", "origin": "来源地", "risk_level": "风险等级",
-    "category": "人员类别", "departure_date": "离开风险地日期", "arrival_date": "返乡日期",
-    "registration_date": "登记日期", "transport": "交通方式", "trip_no": "航班号/车次",
-    "workplace": "工作地", "has_negative_proof": "是否持核酸阴性证明",
-    "health_code": "健康码颜色", "regime": "管控措施", "control_start": "管控开始日期",
-    "status": "状态", "status_date": "状态日期", "guardian": "包保责任人", "doctor": "村医",
-    "remarks": "备注",
-}
 EXPORT_FIELDS = tuple(f for f in COLUMN_LABELS if f in PERSON_FIELDS)
 ALL_SHEET = "全镇"
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
