@@ -8,6 +8,7 @@ from conftest import ROOT
 from typer.testing import CliRunner
 
 from taizhang.cli import app
+from taizhang.config import load_policy
 from taizhang.ingest.headers import FIELD_ALIASES
 from taizhang.ingest.validation import SEVERITY
 
@@ -23,6 +24,25 @@ def test_alias_table_matches_the_code() -> None:
 def test_every_problem_code_is_documented_with_its_severity() -> None:
     rows = dict(re.findall(r"^\| `(\w+)` \| (error|warning) \|", README, flags=re.M))
     assert rows == SEVERITY
+
+
+def test_readme_stands_alone_in_a_clone() -> None:
+    # the README is the reference: it cites no specification kept outside the repository
+    assert "SPEC" not in README
+    assert "../" not in README
+
+
+def test_regime_table_matches_the_default_policy() -> None:
+    rows = re.findall(r"^\| `(\w+)` \| ([^|]+?)(?: \(default\))? \| (arrival|departure) \| "
+                      r"([^|]+) \| ([\d, ]+) \|$", README, flags=re.M)
+    policy = load_policy()
+    table = {key: (name, base, phases, tests) for key, name, base, phases, tests in rows}
+    assert sorted(table) == sorted(policy.regimes)
+    for key, regime in policy.regimes.items():
+        phases = ", ".join(f"{name} {days}" for name, days in regime.phases)
+        tests = ", ".join(str(t) for t in regime.tests)
+        assert table[key] == (regime.name, regime.base, phases, tests), key
+    assert f"`{policy.default_regime}` | {policy.regimes[policy.default_regime].name} (default) |" in README
 
 
 def test_readme_starts_with_the_two_commands() -> None:
