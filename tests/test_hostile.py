@@ -115,7 +115,7 @@ def test_odd_but_readable_files_are_read_with_a_note(tmp_path: Path) -> None:
     assert files["十万行.csv"]["rows"] == 100_000
     assert "已按实际内容读取" in result.stderr
     assert "既有UTF-8也有GBK" in result.stderr
-    with Store(tmp_path / "t.db") as store:
+    with Store(tmp_path / "t.db", create=True) as store:
         names = {r[0] for r in store.db.execute("SELECT name FROM persons WHERE name IN ('王五','赵六')")}
     assert names == {"王五", "赵六"}
 
@@ -271,7 +271,7 @@ def test_older_schema_is_migrated(tmp_path: Path) -> None:
                     (None, "上午", 36.8, 5, None)])
     db.commit()
     db.close()
-    with Store(db_path) as store:
+    with Store(db_path, create=True) as store:
         version = store.db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0]
         assert int(version) == SCHEMA_VERSION == 3
         columns = [r[1] for r in store.db.execute("PRAGMA table_info(batches)")]

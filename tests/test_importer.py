@@ -51,7 +51,7 @@ def ledger(db: Path, jobs: int, inbox: Path) -> dict[str, list[tuple]]:
     validator = Validator(as_of=AS_OF, villages=["平阳村", "东溪村", "新桥社区", "桃源村", "石门村"],
                           township="青石镇", find_regime=policy.find_regime,
                           regime_examples=policy.regime_examples())
-    with Store(db) as store:
+    with Store(db, create=True) as store:
         report = import_paths(store, [inbox], validator, AS_OF, jobs=jobs)
         assert [o.status for o in report.outcomes] == ["imported"] * len(report.outcomes)
         return {name: [tuple(r) for r in store.db.execute(q)] for name, q in TABLES.items()}

@@ -41,7 +41,7 @@ def sample_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.mark.parametrize("offset", range(-20, 12, 3))
 def test_arrays_from_the_store_give_the_reference_lists(sample_db: Path, offset: int) -> None:
     day = date(2022, 2, 8) + timedelta(days=offset)
-    with Store(sample_db) as store:
+    with Store(sample_db, create=True) as store:
         reference = due_lists(load_people(store, day), day, POLICY)
         fast = due_lists_fast(load_arrays(store, day, POLICY.fever_threshold), day, POLICY)
     assert fast == reference
@@ -52,7 +52,7 @@ def test_cli_due_today_json_is_masked_reference(sample_db: Path) -> None:
                                  "--format", "json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    with Store(sample_db) as store:
+    with Store(sample_db, create=True) as store:
         reference = due_lists(load_people(store, date(2022, 2, 8)), date(2022, 2, 8), POLICY)
     assert set(data) == {"date", "tests_due", "tests_overdue", "releases_due", "releases_blocked",
                          "temperature_missing", "fever"}
@@ -138,7 +138,7 @@ def test_incremental_snapshot_equals_a_full_rebuild(tmp_path: Path, write_csv) -
         # a corrected first sheet: 乙's old row is retracted, 甲 gets a fever
         ("体温.csv", [["姓名", "身份证号", "日期", "时段", "体温"], ["甲", a, "2022-02-06", "上午", "37.6"]]),
     ]
-    with Store(db) as store:
+    with Store(db, create=True) as store:
         for name, rows in steps:
             path = write_csv(name, rows)
             import_paths(store, [path], Validator(as_of=date(2022, 2, 8)), date(2022, 2, 8))
@@ -158,7 +158,7 @@ def test_incremental_snapshot_equals_a_full_rebuild(tmp_path: Path, write_csv) -
             for prefix, person in (("test_", "test_person"), ("hot_", "hot_person"),
                                    ("temp_", "temp_person")):
                 assert records(spliced, prefix, person) == records(full, prefix, person), name
-    with Store(db) as store:
+    with Store(db, create=True) as store:
         kept = store.db.execute("SELECT count(*) FROM tests WHERE retracted_by IS NULL").fetchone()[0]
         snap = _build_snapshot(store)
     assert kept == 2  # 甲 01-29 and 乙 02-03: the corrected file no longer has 甲 01-28 or 丙 01-30
@@ -182,7 +182,7 @@ def test_all_tests_in_chunks_equals_one_query(tmp_path: Path, write_csv) -> None
     rows = [["姓名", "身份证号", "采样日期", "检测结果"]] + [
         [f"人{i}", make_id(seq=f"{i:03d}"), f"2022-01-{10 + i % 19}", ("阴性", "阳性", "待出")[i % 3]]
         for i in range(1, 8)]
-    with Store(tmp_path / "c.db") as store:
+    with Store(tmp_path / "c.db", create=True) as store:
         import_paths(store, [write_csv("核酸.csv", rows)], Validator(as_of=date(2022, 2, 8)),
                      date(2022, 2, 8))
         columns = ("person_id", "CAST(julianday(sample_date) - 1721424.5 AS INTEGER)",
@@ -208,7 +208,7 @@ def test_a_low_fever_threshold_reads_the_fevers_from_the_database(
     path.write_text(text.replace("fever_threshold = 37.3", "fever_threshold = 36.6"), encoding="utf-8")
     policy = load_policy(path)
     day = date(2022, 2, 8) + timedelta(days=offset)
-    with Store(sample_db) as store:
+    with Store(sample_db, create=True) as store:
         reference = due_lists(load_people(store, day), day, policy)
         fast = due_lists_fast(load_arrays(store, day, policy.fever_threshold), day, policy)
     assert fast == reference

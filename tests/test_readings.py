@@ -76,7 +76,7 @@ def test_store_counts_readings(tmp_path, write_csv) -> None:
     path = write_csv("平阳村体温.csv", [["姓名", "身份证号", "2月1日上午", "2月1日下午"],
                                       ["张三", "11010519491231002X", "36.5", "36.6"],
                                       ["李四", "11010519491231002X", "", ""]])
-    with Store(tmp_path / "t.db") as store:
+    with Store(tmp_path / "t.db", create=True) as store:
         report = import_paths(store, [path], Validator(as_of=date(2022, 2, 8)), date(2022, 2, 8))
         assert report.outcomes[0].temperatures == 2
         assert store.counts()["temperatures"] == 2 and store.counts()["temperature_rows"] == 1

@@ -55,7 +55,7 @@ def ledger(tmp_path: Path) -> Path:
 
 
 def do_import(db_path: Path, *paths: Path, as_of: date = AS_OF):
-    with Store(db_path) as store:
+    with Store(db_path, create=True) as store:
         return import_paths(store, list(paths), validator(), as_of)
 
 
@@ -83,7 +83,7 @@ def test_corrected_file_updates_fields_and_keeps_history(
     report = do_import(ledger, path)
     assert report.outcomes[0].status == "imported"
     assert report.outcomes[0].persons_updated == 1
-    with Store(ledger) as store:
+    with Store(ledger, create=True) as store:
         person = store.person(ZHANG)
         assert person is not None and person["phone"] == "13812345678"
         prov = [r for r in store.provenance(person["id"]) if r["field"] == "phone"]
@@ -100,7 +100,7 @@ def test_newest_batch_wins_field_by_field(ledger: Path, write_csv: Callable[...,
     new = write_csv("b.csv", [["姓名", "身份证号", "村", "返乡日期", "备注"],
                               ["张三", ZHANG, "平阳村", "2022-01-28", "新备注"]])
     do_import(ledger, new, as_of=date(2022, 2, 2))
-    with Store(ledger) as store:
+    with Store(ledger, create=True) as store:
         person = store.person(ZHANG)
         assert person["remarks"] == "新备注"  # newer batch
         assert person["phone"] == "13812345678"  # only the older batch had it
@@ -118,7 +118,7 @@ def test_a_late_import_of_an_older_file_does_not_win(ledger: Path, write_csv: Ca
     old = write_csv("a.csv", [HEADER, ["张三", "男", ZHANG, "13812345678", "平阳村", "2022-01-28",
                                         "2022-01-29", "旧备注"]])
     outcome = do_import(ledger, old, as_of=date(2022, 2, 1)).outcomes[0]
-    with Store(ledger) as store:
+    with Store(ledger, create=True) as store:
         person = store.person(ZHANG)
         assert person["remarks"] == "新备注"  # the file of 2022-02-02, imported first
         assert person["phone"] == "13812345678"  # only the older file has it
@@ -141,7 +141,7 @@ def test_conflict_across_villages_names_both_sources(
     c = conflicts[0]
     assert (c.field, c.row, c.value) == ("village", 2, "东溪村")
     assert "平阳村登记.csv" in c.message and "平阳村" in c.message and "东溪村" in c.message
-    with Store(ledger) as store:
+    with Store(ledger, create=True) as store:
         stored = store.db.execute("SELECT path, code FROM problems WHERE code='conflict'").fetchall()
         assert [tuple(r) for r in stored] == [(str(second), "conflict")]
         assert store.person(ZHANG)["village"] == "东溪村"  # newest wins, conflict reported
@@ -151,7 +151,7 @@ def test_tests_and_temperatures_are_deduplicated(ledger: Path, write_csv: Callab
     tests = [["姓名", "身份证号", "采样日期", "检测结果"], ["张三", ZHANG, "2022-01-29", "阴性"]]
     do_import(ledger, write_csv("平阳村核酸1.csv", tests))
     do_import(ledger, write_csv("平阳村核酸2.csv", [*tests, ["张三", ZHANG, "2022-02-03", "阴"]]))
-    with Store(ledger) as store:
+    with Store(ledger, create=True) as store:
         rows = store.db.execute("SELECT sample_date, result FROM tests ORDER BY sample_date").fetchall()
         assert [tuple(r) for r in rows] == [("2022-01-29", "negative"), ("2022-02-03", "negative")]
 
@@ -164,7 +164,7 @@ def test_corrected_file_retracts_records_it_no_longer_has(
     do_import(ledger, path)
     write_csv("平阳村核酸.csv", [header, ["张三", ZHANG, "2022-01-29", "阴性"]])  # date typo fixed
     do_import(ledger, path)
-    with Store(ledger) as store:
+    with Store(ledger, create=True) as store:
         rows = store.db.execute("SELECT sample_date, retracted_by FROM tests ORDER BY sample_date")
         assert [tuple(r) for r in rows] == [("2022-01-19", 2), ("2022-01-29", None)]
 
@@ -173,7 +173,7 @@ def test_rejected_rows_are_stored_with_their_cells(ledger: Path, write_csv: Call
     path = write_csv("平阳村登记.csv", [HEADER, ["", "男", "", "", "平阳村", "2022-01-28", "", "无名"]])
     report = do_import(ledger, path)
     assert report.to_dict()["rejected_rows"] == 1
-    with Store(ledger) as store:
+    with Store(ledger, create=True) as store:
         row = store.db.execute("SELECT row, cells FROM rejected_rows").fetchone()
         assert row["row"] == 2
         assert json.loads(row["cells"])["备注"] == "无名"
@@ -235,7 +235,7 @@ def test_kill_9_mid_import_leaves_a_consistent_ledger(
             Path({str(marker)!r}).write_text("x")
             time.sleep(60)  # killed here, inside the open transaction
         merge._Merger.finish = finish
-        with store.Store(Path({str(ledger)!r})) as s:
+        with store.Store(Path({str(ledger)!r}), create=True) as s:
             import_paths(s, [Path({str(second)!r})], Validator(as_of=date(2022, 2, 8)), date(2022, 2, 8))
     """)
     proc = subprocess.Popen([sys.executable, "-c", script])
@@ -248,7 +248,7 @@ def test_kill_9_mid_import_leaves_a_consistent_ledger(
     finally:
         proc.kill()  # SIGKILL on POSIX, TerminateProcess on Windows
         proc.wait()
-    with Store(ledger) as store:
+    with Store(ledger, create=True) as store:
         assert store.integrity_ok()
     assert snapshot(ledger) == before
     report = do_import(ledger, second)  # the next run simply imports it
@@ -256,11 +256,11 @@ def test_kill_9_mid_import_leaves_a_consistent_ledger(
 
 
 def test_second_writer_waits_then_gives_a_clear_message(ledger: Path) -> None:
-    Store(ledger).close()
+    Store(ledger, create=True).close()
     holder = sqlite3.connect(ledger, isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")
     try:
-        with Store(ledger, timeout=0.3):
+        with Store(ledger, timeout=0.3, create=True):
             pytest.fail("opening should have waited for the lock")  # pragma: no cover
     except TaizhangError as exc:
         assert "另一个taizhang进程" in exc.message
@@ -270,29 +270,29 @@ def test_second_writer_waits_then_gives_a_clear_message(ledger: Path) -> None:
 
 
 def test_second_writer_proceeds_once_the_first_commits(ledger: Path) -> None:
-    Store(ledger).close()
+    Store(ledger, create=True).close()
     holder = sqlite3.connect(ledger, isolation_level=None, check_same_thread=False)
     holder.execute("BEGIN IMMEDIATE")
     timer = threading.Timer(0.3, lambda: holder.execute("COMMIT"))
     timer.start()
-    with Store(ledger, timeout=10) as store:
+    with Store(ledger, timeout=10, create=True) as store:
         assert store.integrity_ok()
     timer.join()
     holder.close()
 
 
 def test_newer_schema_is_refused(ledger: Path) -> None:
-    Store(ledger).close()
+    Store(ledger, create=True).close()
     db = sqlite3.connect(ledger)
     db.execute("UPDATE meta SET value=? WHERE key='schema_version'", (str(SCHEMA_VERSION + 1),))
     db.commit()
     db.close()
     with pytest.raises(TaizhangError, match="更新版本"):
-        Store(ledger)
+        Store(ledger, create=True)
 
 
 def test_database_is_private(ledger: Path) -> None:
-    Store(ledger).close()
+    Store(ledger, create=True).close()
     if sys.platform != "win32":
         assert ledger.stat().st_mode & 0o777 == 0o600
 
@@ -330,7 +330,7 @@ def test_export_then_reimport_yields_the_same_ledger(tmp_path: Path,
     assert result.exit_code == 0, result.output
     fields = "key, name, sex, id_number, phone, village, arrival_date, registration_date, " \
              "departure_date, regime, status, status_date, remarks"
-    with Store(first) as a, Store(second) as b:
+    with Store(first, create=True) as a, Store(second, create=True) as b:
         query = f"SELECT {fields} FROM persons ORDER BY key"
         ours = [tuple(r) for r in a.db.execute(query)]
         theirs = [tuple(r) for r in b.db.execute(query)]
@@ -380,7 +380,7 @@ def test_person_cache_survives_a_failed_file_and_another_writer(
 
     head = ["姓名", "身份证号", "采样日期", "检测结果"]
     cache = PersonCache()
-    with Store(ledger) as store:
+    with Store(ledger, create=True) as store:
         real = merge._upsert
 
         def failing(*args, **kwargs):
@@ -393,7 +393,7 @@ def test_person_cache_survives_a_failed_file_and_another_writer(
         monkeypatch.setattr(merge, "_upsert", real)
         batch(store, "b.csv", [head, ["张三", ZHANG, "2022-01-30", "阴性"]], cache)
         assert store.person(ZHANG)["name"] == "张三"
-        with Store(ledger) as other:  # another process registers him meanwhile
+        with Store(ledger, create=True) as other:  # another process registers him meanwhile
             batch(other, "c.csv", [["姓名", "身份证号", "村", "返乡日期", "备注"],
                                    ["张三", ZHANG, "平阳村", "2022-01-28", "另一进程"]], None)
         batch(store, "d.csv", [["姓名", "身份证号", "返乡日期", "联系电话"],
@@ -408,7 +408,7 @@ def test_history_has_each_value_of_a_row_once(ledger: Path) -> None:
     """A 居家隔离台账 row registers a person and carries test columns: the row's
     values are history once, not again for the tests that name the person."""
     do_import(ledger, ROOT / "sample_data" / "东溪村居家隔离台账.xlsx")
-    with Store(ledger) as store:
+    with Store(ledger, create=True) as store:
         person = store.person("33068219861208447X")
         seen = [(v["field"], v["value"], v["sheet"], v["row"]) for v in store.provenance(person["id"])]
         assert len(seen) == len(set(seen)) and ("name", "陈喆", "隔离台账", 4) in seen

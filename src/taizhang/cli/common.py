@@ -69,6 +69,20 @@ class State:
         """--db, then TAIZHANG_DB (both arrive in `db`), then the config, then ./taizhang.db."""
         return self.db or self.config.paths.get("db") or Path("taizhang.db")
 
+    def may_create_db(self) -> bool:
+        """`import` makes a new ledger only where the user said where it goes: a
+        --db (or TAIZHANG_DB), or a workspace config that was found."""
+        return self.db is not None or self.config.source is not None
+
+    def workspace_db(self) -> Path:
+        """The ledger an import may write to; a usage error outside a workspace."""
+        path = self.db_path()
+        if not path.exists() and not self.may_create_db():
+            raise UsageError(
+                f"没有找到工作目录配置 taizhang.toml，也没有用 --db 指定数据库，不会在 {path.resolve().parent} "
+                "新建空台账：请先在工作目录运行 taizhang init，或用 taizhang --db 路径 import … 指定台账")
+        return path
+
     @property
     def policy(self) -> Policy:
         if self._policy is None:

@@ -102,7 +102,7 @@ def import_(
     validator = make_validator(kind, village, encoding)
     files, _ = find_input_files(paths)
     show = err.is_terminal and len(files) > 3  # a bar only when there is something to wait for
-    with Store(state.db_path()) as store:
+    with Store(state.workspace_db(), create=True) as store:
         with Progress(console=err, transient=True, disable=not show) as bar:
             task = bar.add_task("导入中", total=len(files))
             report = import_paths(store, paths, validator, state.as_of,

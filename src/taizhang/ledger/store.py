@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from taizhang.errors import TaizhangError
+from taizhang.errors import TaizhangError, UsageError
 from taizhang.ledger.schema import migrate
 
 
@@ -41,11 +41,26 @@ def create_private_file(path: Path) -> None:
     os.close(fd)
 
 
+class LedgerMissing(UsageError):
+    """The ledger a command reads does not exist (exit 2): no ledger, no report."""
+
+    def __init__(self, path: Path) -> None:
+        folder = path.resolve().parent
+        super().__init__(
+            f"找不到台账数据库 {path}（在文件夹 {folder} 中查找）：请在工作目录（有 taizhang.toml 的文件夹）"
+            "中运行，或用 --db 指定数据库；还没有台账时请先运行 taizhang init，再 taizhang import")
+
+
 class Store:
     """An open ledger database."""
 
-    def __init__(self, path: Path, timeout: float = 60.0) -> None:
+    def __init__(self, path: Path, timeout: float = 60.0, create: bool = False) -> None:
+        """Open the ledger at `path`. Only `create=True` (an import into a workspace,
+        or a --db the user named) may make a new one: a command started in the
+        wrong folder must not report on an empty ledger it just made."""
         self.path = path
+        if not create and not path.exists():
+            raise LedgerMissing(path)
         create_private_file(path)
         try:
             self.db = sqlite3.connect(path, timeout=timeout, isolation_level=None)
