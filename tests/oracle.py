@@ -466,14 +466,19 @@ def report_numbers_reference(people: Sequence[PersonData], t: date, policy: Poli
         row = rows.setdefault(village, _empty_row(village))
         if _is_new(data.person, t):
             row["new_registrations"] += 1
-        row["positives"] += sum(1 for r in data.tests
-                                if r.result == "positive" and r.sample_date == t)
-        if any(r.date == t and r.temperature >= policy.fever_threshold for r in data.readings):
+        row["positives"] += any(r.result == "positive" and t - ONE <= r.sample_date <= t
+                                for r in data.tests)
+        if any(t - ONE <= r.date <= t and r.temperature >= policy.fever_threshold
+               for r in data.readings):
             row["fever"] += 1
         ep = build_episode(data.person, policy)
         if not isinstance(ep, Episode):
             continue
-        _count_state(row, state_on(ep, data.tests, data.readings, t, policy), t)
+        st = state_on(ep, data.tests, data.readings, t, policy)
+        _count_state(row, st, t)
+        own = episode_records(ep, data.tests, policy.early)
+        if st.under_control and any(r.result == "positive" and r.sample_date <= t for r in own):
+            row["positive_under_control"] = row.get("positive_under_control", 0) + 1
     for entry in lists["tests_overdue"]:
         rows.setdefault(entry["village"], _empty_row(entry["village"]))["tests_overdue"] += 1
     return assemble(rows, t, township, villages, submitted, phase_order(policy))

@@ -11,8 +11,9 @@ from oracle import report_numbers_reference, trend_reference
 from test_due_fast import day, ledger
 
 from taizhang.config import load_policy
-from taizhang.outputs.report_numbers import report_numbers, trend
+from taizhang.outputs.report_numbers import exceptions, report_numbers, trend
 from taizhang.policy.arrays import LedgerArrays
+from taizhang.policy.due import due_lists
 from taizhang.policy.engine import Engine
 from taizhang.policy.episodes import PersonData, Reading
 from taizhang.policy.episodes import TestRecord as Record
@@ -103,3 +104,35 @@ def test_zero_report_day() -> None:
     report = report_numbers(LedgerArrays.from_people(people), t, POLICY, "青石镇", ["甲村"], ["甲村"])
     assert report["zero_report"] is True
     assert report["villages"][0]["under_control"] == {"居家健康监测": 1}
+
+
+def test_yesterday_s_fever_and_positive_count_today_and_a_late_positive_holds_the_zero_report() -> None:
+    """On 2022-02-10 (returnee_monitor14, all arrived 02-01, day 7 test 02-07 taken):
+    - 甲 (甲村): 38.0 on 02-09 下午 → counted as fever on 02-10 (D − 1), as the lists show it.
+    - 乙 (乙村): two positive records, 02-09 and 02-10 → 1 positive (people, not records).
+    - 丙 (丙村): positive sampled 02-05, still under control on 02-10 → 0 new positives,
+      but 丙村 is no 零报告 and 丙 is listed among the positives.
+    - 丁 (丁村): nothing → 零报告.
+    """
+    t = date(2022, 2, 10)
+    d = lambda m, dd: date(2022, m, dd)  # noqa: E731
+    tests = [Record(d(2, 1), "negative"), Record(d(2, 7), "negative")]
+    people = [
+        PersonData(person("甲", "甲村", d(2, 1)), tests, [Reading(d(2, 9), "下午", 38.0)]),
+        PersonData(person("乙", "乙村", d(2, 1)),
+                   [*tests, Record(d(2, 9), "positive"), Record(d(2, 10), "positive")]),
+        PersonData(person("丙", "丙村", d(2, 1)), [*tests, Record(d(2, 5), "positive")]),
+        PersonData(person("丁", "丁村", d(2, 1)), tests),
+    ]
+    arrays = LedgerArrays.from_people(people)
+    numbers = report_numbers(arrays, t, POLICY, "青石镇", ["甲村", "乙村", "丙村", "丁村"], [])
+    rows = {r["village"]: r for r in numbers["villages"]}
+    assert (rows["甲村"]["fever"], rows["甲村"]["zero_report"]) == (1, False)
+    assert (rows["乙村"]["positives"], rows["乙村"]["zero_report"]) == (1, False)
+    assert (rows["丙村"]["positives"], rows["丙村"]["zero_report"]) == (0, False)
+    assert rows["丁村"]["zero_report"] is True
+    assert numbers == report_numbers_reference(people, t, POLICY, "青石镇", ["甲村", "乙村", "丙村", "丁村"], [])
+    lists = due_lists(arrays, t, POLICY)
+    found = exceptions(arrays, t, POLICY, lists, numbers)
+    assert [(p["name"], p["date"]) for p in found["positives"]] == [("乙", "2022-02-10"), ("丙", "2022-02-05")]
+    assert [e["name"] for e in found["fever"]] == ["甲"]

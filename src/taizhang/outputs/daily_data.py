@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from taizhang.config import Config
@@ -39,29 +39,40 @@ class DailyData:
 
 
 def submitted_villages(store: Store, t: date) -> set[str]:
-    """Villages with at least one file dated t (its as-of date or import date)."""
+    """Villages with at least one file dated t (its as-of date or import date);
+    an undone file was never sent."""
     found: set[str] = set()
     day = t.isoformat()
     for (villages,) in store.db.execute(
-        "SELECT village FROM batches WHERE village IS NOT NULL AND "
+        "SELECT village FROM batches WHERE village IS NOT NULL AND undone_at IS NULL AND "
         "(as_of=? OR substr(imported_at, 1, 10)=?)", (day, day)
     ):
         found.update(v for v in villages.split("、") if v)
     return found
 
 
-def unregistered_counts(store: Store, t: date, threshold: float) -> dict[str, dict[str, int]]:
-    """Positives and fevers of people who appear only in test or temperature
-    sheets, attributed to the village that sent the sheet: never lost."""
+def unregistered_positives(store: Store, t: date) -> list[dict[str, Any]]:
+    """People who appear only in test sheets with a positive record sampled on
+    D − 1 or D, under the village that sent the sheet: counted and listed."""
+    found = store.db.execute(
+        "SELECT p.name, p.id_number, b.village, max(t.sample_date) FROM tests t "
+        "JOIN persons p ON p.id=t.person_id JOIN batches b ON b.id=t.batch_id "
+        "WHERE p.registered=0 AND t.result='positive' AND t.sample_date BETWEEN ? AND ? "
+        "AND t.retracted_by IS NULL GROUP BY p.id ORDER BY b.village, p.name",
+        ((t - timedelta(days=1)).isoformat(), t.isoformat()))
+    return [{"name": name or "", "village": village or "", "id_number": ident or "", "date": day}
+            for name, ident, village, day in found]
+
+
+def unregistered_counts(store: Store, t: date, threshold: float,
+                        positives: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
+    """Positives and fevers (D − 1 and D) of people who appear only in test or
+    temperature sheets, per village that sent the sheet: never lost."""
     extra: dict[str, dict[str, int]] = {}
-    day = t.isoformat()
-    for village, n in store.db.execute(
-        "SELECT b.village, count(*) FROM tests t JOIN persons p ON p.id=t.person_id "
-        "JOIN batches b ON b.id=t.batch_id WHERE p.registered=0 AND t.result='positive' "
-        "AND t.sample_date=? AND t.retracted_by IS NULL GROUP BY b.village", (day,)
-    ):
-        extra.setdefault(village or "", {})["positives"] = n
-    fevers = unregistered_readings(store, t.toordinal(), t.toordinal(), threshold)
+    for p in positives:
+        counts = extra.setdefault(p["village"], {})
+        counts["positives"] = counts.get("positives", 0) + 1
+    fevers = unregistered_readings(store, t.toordinal() - 1, t.toordinal(), threshold)
     feverish: dict[str, set[int]] = {}
     for pid, row in zip(fevers.person.tolist(), fevers.row.tolist(), strict=True):
         feverish.setdefault(fevers.rows[row][8] or "", set()).add(pid)
@@ -76,9 +87,11 @@ def gather(store: Store, t: date, policy: Policy, config: Config, trend_days: in
     engine = Engine(arrays, t, policy, None)  # one computation shared by every number
     lists = due_lists(arrays, t, policy, engine=engine)
     add_unregistered_fevers(lists, unregistered_fevers(store, t, policy.fever_threshold))
+    strays = unregistered_positives(store, t)
     report = report_numbers(arrays, t, policy, config.township, config.villages,
                             submitted_villages(store, t),
-                            unregistered_counts(store, t, policy.fever_threshold), lists, engine)
+                            unregistered_counts(store, t, policy.fever_threshold, strays), lists, engine)
+    found = exceptions(arrays, t, policy, lists, report, engine)
+    found["positives"] = sorted(found["positives"] + strays, key=lambda p: (p["village"], p["name"]))
     return DailyData(t, config.township, arrays, lists, report,
-                     trend(arrays, t, policy, trend_days, engine),
-                     exceptions(arrays, t, policy, lists, report, engine), config)
+                     trend(arrays, t, policy, trend_days, engine), found, config)

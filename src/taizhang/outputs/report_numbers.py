@@ -26,6 +26,18 @@ COUNT_KEYS = ("new_registrations", "released_today", "released_total", "tests_du
               "tests_overdue", "positives", "fever", "lost_contact")
 
 
+def _people(positions: np.ndarray, size: int) -> np.ndarray:
+    """A mask of the people named (once each, however many records name them)."""
+    mask = np.zeros(size, dtype=bool)
+    mask[positions] = True
+    return mask
+
+
+def recent_positive(arrays: LedgerArrays, t_ord: int) -> np.ndarray:
+    """Test records that are positive and sampled on D − 1 or D."""
+    return (arrays.test_result == 1) & (arrays.test_date >= t_ord - 1) & (arrays.test_date <= t_ord)
+
+
 def _empty_row(village: str) -> dict[str, Any]:
     return {"village": village, "new_registrations": 0, "under_control": {}, "released_today": 0,
             "released_total": 0, "tests_due": 0, "tests_done": 0, "tests_overdue": 0,
@@ -44,8 +56,11 @@ def assemble(rows: dict[str, dict[str, Any]], t: date, township: str, villages: 
         row = rows.get(name) or _empty_row(name)
         row["under_control"] = {p: row["under_control"][p] for p in phase_order
                                 if row["under_control"].get(p)}
+        # a positive person still under control keeps the village off 零报告
+        # even when the result came back days ago
+        held = row.pop("positive_under_control", 0)
         row["zero_report"] = not (row["positives"] or row["fever"] or row["tests_overdue"]
-                                  or row["lost_contact"])
+                                  or row["lost_contact"] or held)
         row["submitted"] = name in sent
         out.append(row)
     totals: dict[str, Any] = {k: sum(r[k] for r in out) for k in COUNT_KEYS}
@@ -98,7 +113,7 @@ def report_numbers(arrays: LedgerArrays, t: date, policy: Policy, township: str 
         counts = np.bincount(code[mask], weights=None if weights is None else weights[mask],
                              minlength=nv)
         for v, n in zip(villages_seen, counts, strict=True):
-            rows[str(v)][key] += int(n)
+            rows[str(v)][key] = rows[str(v)].get(key, 0) + int(n)
 
     t_ord = t.toordinal()
     add("new_registrations", registered == t_ord)
@@ -108,13 +123,13 @@ def report_numbers(arrays: LedgerArrays, t: date, policy: Policy, township: str 
     add("tests_due", fast_rows, states["due_today"])
     add("tests_done", fast_rows, states["done_today"])
     add("lost_contact", fast_rows & states["lost"])
-    positive = (arrays.test_result == 1) & (arrays.test_date == t_ord)
-    pos_count = np.bincount(arrays.test_person[positive], minlength=arrays.size)
-    add("positives", np.ones(arrays.size, dtype=bool), pos_count)
-    hot = (arrays.read_temp >= policy.fever_threshold) & (arrays.read_date == t_ord)
-    febrile = np.zeros(arrays.size, dtype=bool)
-    febrile[arrays.read_person[hot]] = True
-    add("fever", febrile)
+    # positives and fevers over D − 1 and D, the window the lists use: a report
+    # made in the morning still counts yesterday afternoon's fever
+    add("positives", _people(arrays.test_person[recent_positive(arrays, t_ord)], arrays.size))
+    hot = (arrays.read_temp >= policy.fever_threshold) & (arrays.read_date >= t_ord - 1) & \
+        (arrays.read_date <= t_ord)
+    add("fever", _people(arrays.read_person[hot], arrays.size))
+    add("positive_under_control", fast_rows & states["controlled"] & states["positive"])
     controlled = np.flatnonzero(fast_rows & states["controlled"])
     phase_names = states["phase_names"]
     if len(controlled):
@@ -148,11 +163,17 @@ def exceptions(arrays: LedgerArrays, t: date, policy: Policy, lists: dict[str, A
     overdue tests, blocked releases, lost contact, and villages 未报送."""
     t_ord = t.toordinal()
     text = arrays.text
-    positive = (arrays.test_result == 1) & (arrays.test_date == t_ord)
-    positives = [{"name": text["name"][i], "village": text["village"][i],
-                  "id_number": text["id_number"][i], "date": t.isoformat()}
-                 for i in sorted(set(arrays.test_person[positive].tolist()))]
     states = engine_states(engine or Engine(arrays, t, policy, None))
+    # positives sampled on D − 1 or D, and everyone still under control with a
+    # positive record: a result that came back late is never missed
+    recent = _people(arrays.test_person[recent_positive(arrays, t_ord)], arrays.size)
+    held = states["controlled"] & states["positive"]
+    known = (arrays.test_result == 1) & (arrays.test_date <= t_ord)
+    latest = np.zeros(arrays.size, dtype=np.int64)
+    np.maximum.at(latest, arrays.test_person[known], arrays.test_date[known])
+    positives = [{"name": text["name"][i], "village": text["village"][i],
+                  "id_number": text["id_number"][i], "date": date.fromordinal(int(latest[i])).isoformat()}
+                 for i in np.flatnonzero(recent | held)]
     lost = [{"name": text["name"][i], "village": text["village"][i],
              "id_number": text["id_number"][i],
              "since": date.fromordinal(int(arrays.dates["status_date"][i])).isoformat()}

@@ -16,14 +16,16 @@ import numpy as np
 from taizhang.policy.arrays import NEVER, iso
 from taizhang.policy.engine import Engine
 
-PER_PERSON = ("release", "controlled", "phase", "lost", "due_today", "done_today", "start", "fast")
+PER_PERSON = ("release", "controlled", "phase", "lost", "due_today", "done_today", "start", "fast",
+              "positive")
 
 
 def states(eng: Engine) -> dict[str, Any]:
     """Per-person arrays on the engine's date: `release` (R, or an explicit
     已解除 date, NEVER if neither by then), `controlled`, `phase` (an index
     into `phase_names`, −1 when not under control), `lost`, `due_today`,
-    `done_today`, `start`, and `fast` (the person has a schedule).
+    `done_today`, `start`, `fast` (the person has a schedule) and `positive`
+    (a positive record of the episode sampled by then).
     Computed once per engine."""
     if "states" not in eng.cache:
         found = _states(eng)
@@ -67,7 +69,8 @@ def _states(eng: Engine) -> dict[str, Any]:
         done_today[rows] = (today & (matched >= 0)).sum(axis=1)
     released_on = np.where(eng.released_end & ended, eng.end,
                            np.where(active & (release <= t), release, NEVER))
-    return {"release": released_on, "controlled": controlled, "phase": phase,
+    positive = eng.fast & ((eng.rres == 1) & (eng.rdate <= t)).any(axis=1)
+    return {"release": released_on, "controlled": controlled, "phase": phase, "positive": positive,
             "phase_names": eng.phase_names,
             "lost": controlled & (eng.lost_from <= t), "due_today": due_today,
             "done_today": done_today, "start": eng.start.copy(), "fast": eng.fast.copy()}

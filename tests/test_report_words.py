@@ -1,0 +1,118 @@
+"""The report counts what it lists, and the same words never name two numbers.
+
+Every number in the rendered text report is checked against the JSON field it
+names, village by village; the exception lines name exactly the people the
+numbers count; the due list's heading for open tests is not the report's
+"今日应检" (tests scheduled for today)."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from conftest import ROOT
+from typer.testing import CliRunner
+
+from taizhang.cli import app
+
+runner = CliRunner()
+DAYS = ["2022-02-05", "2022-02-06", "2022-02-07", "2022-02-08"]
+SUMMARY = {  # phrase in the summary sentence -> totals key
+    r"今日新增登记(\d+)人": "new_registrations", r"今日解除(\d+)人": "released_today",
+    r"累计解除(\d+)人": "released_total", r"今日应检(\d+)人次": "tests_due",
+    r"已检(\d+)人次": "tests_done", r"逾期未检(\d+)人次": "tests_overdue",
+    r"新增阳性(\d+)人": "positives", r"发热(\d+)人": "fever", r"失联(\d+)人": "lost_contact",
+    r"(\d+)个村（社区）已报送": "submitted",
+}
+VILLAGE = {r"新增登记(\d+)人": "new_registrations", r"今日解除(\d+)人": "released_today",
+           r"应检(\d+)人次": "tests_due", r"已检(\d+)人次": "tests_done"}
+OPTIONAL = {r"逾期未检(\d+)人次": "tests_overdue", r"阳性(\d+)人": "positives", r"发热(\d+)人": "fever",
+            r"失联(\d+)人": "lost_contact"}
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    ws = tmp_path_factory.mktemp("ws")
+    assert runner.invoke(app, ["init", str(ws), "--villages", "平阳村,东溪村,桃源村,新桥社区,石门村"]).exit_code == 0
+    db = ws / "taizhang.db"
+    result = runner.invoke(app, ["--db", str(db), "--config", str(ws / "taizhang.toml"), "--as-of", "2022-02-08",
+                                 "import", str(ROOT / "sample_data")])
+    assert result.exit_code == 0, result.output
+    return ws
+
+
+def _run(ws: Path, *args: str) -> str:
+    result = runner.invoke(app, ["--db", str(ws / "taizhang.db"), "--config", str(ws / "taizhang.toml"),
+                                 "--as-of", "2022-02-08", *args])
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+@pytest.mark.parametrize("day", DAYS)
+def test_every_number_in_the_text_is_the_json_field_it_names(workspace: Path, day: str) -> None:
+    report = json.loads(_run(workspace, "daily-report", "--date", day, "--format", "json"))
+    text = _run(workspace, "daily-report", "--date", day, "--format", "text")
+    summary = next(line for line in text.splitlines() if line.startswith("截至"))
+    totals = report["totals"]
+    assert int(re.search(r"全镇在管人员(\d+)人", summary)[1]) == sum(totals["under_control"].values())
+    for phrase, key in SUMMARY.items():
+        assert int(re.search(phrase, summary)[1]) == totals[key], (phrase, summary)
+    lines = {m[1]: m[2] for m in re.finditer(r"^\d+\. (\S+?)(?:（未报送）)?：(.*)$", text, flags=re.M)}
+    assert list(lines) == [v["village"] for v in report["villages"]]
+    for v in report["villages"]:
+        line = lines[v["village"]]
+        assert int(re.match(r"在管(\d+)人", line)[1]) == sum(v["under_control"].values())
+        for phrase, key in VILLAGE.items():
+            assert int(re.search(phrase, line)[1]) == v[key], (phrase, line)
+        for phrase, key in OPTIONAL.items():  # shown only when not zero
+            found = re.search(phrase, line)
+            assert (int(found[1]) if found else 0) == v[key], (phrase, line)
+        assert ("零报告" in line) == (v["zero_report"] and v["submitted"])
+
+
+@pytest.mark.parametrize("day", DAYS)
+def test_the_exceptions_name_the_people_the_numbers_count(workspace: Path, day: str) -> None:
+    report = json.loads(_run(workspace, "daily-report", "--date", day, "--format", "json"))
+    text = _run(workspace, "daily-report", "--date", day, "--format", "text")
+    due = json.loads(_run(workspace, "due-today", "--date", day, "--format", "json"))
+    fever_line = next((line for line in text.splitlines() if line.startswith("【发热】")), "")
+    people = {(e["village"], e["name"]) for e in due["fever"]}
+    assert report["totals"]["fever"] == len(people)
+    assert fever_line.count("℃") == len(due["fever"])
+    overdue_line = next((line for line in text.splitlines() if line.startswith("【逾期未检】")), "")
+    assert overdue_line.count("（第") == report["totals"]["tests_overdue"] == len(due["tests_overdue"])
+
+
+def test_the_due_list_does_not_call_open_tests_today_s_tests(workspace: Path) -> None:
+    """The report's 今日应检 counts tests scheduled for today (done or not); the due
+    list shows the open ones, yesterday's late ones included: another heading."""
+    due = json.loads(_run(workspace, "due-today", "--date", "2022-02-08", "--format", "json"))
+    table = _run(workspace, "due-today", "--date", "2022-02-08")
+    assert f"今日待检（含昨日应检未检）（{len(due['tests_due'])}）" in table
+    assert "今日应检" not in table
+
+
+def test_a_day_nobody_submitted_is_no_zero_report(workspace: Path) -> None:
+    """The sample files are dated 2022-02-08: on 02-05 no village has sent anything."""
+    text = _run(workspace, "daily-report", "--date", "2022-02-05", "--format", "text")
+    title = text.splitlines()[0]
+    assert "未报送" in title and "零报告" not in title
+    assert "不能报零报告" in text
+    md = _run(workspace, "daily-report", "--date", "2022-02-05", "--format", "md")
+    assert "零报告（" not in md.splitlines()[0] and "未报送" in md.splitlines()[0]
+
+
+def test_a_zero_report_names_the_villages_that_did_not_submit(tmp_path: Path) -> None:
+    ws = tmp_path / "ws"
+    assert runner.invoke(app, ["init", str(ws), "--villages", "桃源村,新桥社区"]).exit_code == 0
+    base = ["--db", str(ws / "taizhang.db"), "--config", str(ws / "taizhang.toml"), "--as-of", "2022-02-08"]
+    result = runner.invoke(app, [*base, "import", str(ROOT / "sample_data" / "桃源村返乡人员登记.xls")])
+    assert result.exit_code == 0, result.output
+    report = json.loads(runner.invoke(app, [*base, "daily-report", "--format", "json"]).stdout)
+    assert report["zero_report"] and report["totals"]["submitted"] == 1  # the premise
+    text = runner.invoke(app, [*base, "daily-report", "--format", "text"]).stdout
+    assert text.splitlines()[0].startswith("青石镇疫情防控零报告")
+    assert "零报告（新桥社区未报送，不在零报告之内）" in text
+    assert "2. 新桥社区（未报送）：" in text and "零报告" not in text.split("2. 新桥社区")[1].split("\n")[0]
