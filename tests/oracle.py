@@ -21,7 +21,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from taizhang.ingest.values import PENDING, POSITIVE
-from taizhang.outputs.report_numbers import _empty_row, _is_new, assemble, phase_order
+from taizhang.outputs.report_numbers import _empty_row, _is_new, assemble, phase_order, report_village
 from taizhang.policy.episodes import (
     LOST,
     RELEASED,
@@ -462,7 +462,7 @@ def report_numbers_reference(people: Sequence[PersonData], t: date, policy: Poli
     rows: dict[str, dict[str, Any]] = {}
     lists = due_lists(people, t, policy)
     for data in people:
-        village = data.person.get("village") or ""
+        village = report_village(data.person.get("village") or "", villages)
         row = rows.setdefault(village, _empty_row(village))
         if _is_new(data.person, t):
             row["new_registrations"] += 1
@@ -480,7 +480,8 @@ def report_numbers_reference(people: Sequence[PersonData], t: date, policy: Poli
         if st.under_control and any(r.result == "positive" and r.sample_date <= t for r in own):
             row["positive_under_control"] = row.get("positive_under_control", 0) + 1
     for entry in lists["tests_overdue"]:
-        rows.setdefault(entry["village"], _empty_row(entry["village"]))["tests_overdue"] += 1
+        village = report_village(entry["village"], villages)
+        rows.setdefault(village, _empty_row(village))["tests_overdue"] += 1
     return assemble(rows, t, township, villages, submitted, phase_order(policy))
 
 

@@ -182,8 +182,23 @@ def check_choice(value: str | None, choices: tuple[str, ...], option: str) -> No
         raise UsageError(f"{option} 只能是 {'、'.join(choices)}，而不是“{value}”")
 
 
+def check_village(village: str | None) -> None:
+    """A --village the config does not list is a usage error naming the closest:
+    a typo there would file everyone under a village that does not exist."""
+    villages = state.config.villages
+    if village is None or not villages or village in villages:
+        return
+    import difflib
+
+    close = difflib.get_close_matches(village, villages, n=1, cutoff=0.0)
+    hint = f"，是否是“{close[0]}”" if close else ""
+    raise UsageError(f"--village “{village}”不在配置的村名单中{hint}：村名单是"
+                     f"{'、'.join(villages)}（在 taizhang.toml 的 villages 中修改）")
+
+
 def make_validator(kind: str | None, village: str | None, encoding: str | None) -> Validator:
     check_choice(kind, KINDS, "--kind")
+    check_village(village)
     config, policy = state.config, state.policy
     return Validator(
         as_of=state.as_of,

@@ -17,6 +17,7 @@ from taizhang.cli.common import (
     _write_text,
     app,
     check_choice,
+    check_village,
     err,
     handle_errors,
     masker,
@@ -87,6 +88,7 @@ def due_today(
     check_choice(fmt, ("table", "json", "csv", "xlsx"), "--format")
     day = parse_date_option(on, "--date") or state.as_of
     policy = state.policy
+    check_village(village)
     with Store(state.db_path()) as store:
         lists = mask_lists(due_today(store, day, policy, village), masker(no_mask))
     regimes = {k: r.name for k, r in policy.regimes.items()}

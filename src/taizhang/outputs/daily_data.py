@@ -8,9 +8,11 @@ lists and the notices of one day all show the same numbers.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 from taizhang.config import Config
@@ -81,6 +83,21 @@ def unregistered_counts(store: Store, t: date, threshold: float,
     return extra
 
 
+def unplaced_people(store: Store, villages: list[str]) -> dict[str, Any] | None:
+    """How many registered people count under 村名未知 (no village, or one not on
+    the configured list) and which files named them, for the report's exceptions."""
+    where = ("p.registered = 1 AND (coalesce(p.village, '') = '' OR "
+             "(json_array_length(?) > 0 AND p.village NOT IN (SELECT value FROM json_each(?))))")
+    known = json.dumps(villages, ensure_ascii=False)
+    (count,) = store.db.execute(f"SELECT count(*) FROM persons p WHERE {where}", (known, known)).fetchone()
+    if not count:
+        return None
+    files = [Path(path).name for (path,) in store.db.execute(
+        f"SELECT DISTINCT b.path FROM persons p JOIN person_rows r ON r.person_id = p.id "
+        f"JOIN batches b ON b.id = r.batch_id WHERE {where} ORDER BY b.path", (known, known))]
+    return {"count": count, "files": files}
+
+
 def gather(store: Store, t: date, policy: Policy, config: Config, trend_days: int = 30
            ) -> DailyData:
     arrays = load_arrays(store, t, policy.fever_threshold)
@@ -93,5 +110,6 @@ def gather(store: Store, t: date, policy: Policy, config: Config, trend_days: in
                             unregistered_counts(store, t, policy.fever_threshold, strays), lists, engine)
     found = exceptions(arrays, t, policy, lists, report, engine)
     found["positives"] = sorted(found["positives"] + strays, key=lambda p: (p["village"], p["name"]))
+    found["village_unknown"] = unplaced_people(store, config.villages)
     return DailyData(t, config.township, arrays, lists, report,
                      trend(arrays, t, policy, trend_days, engine), found, config)

@@ -26,6 +26,18 @@ COUNT_KEYS = ("new_registrations", "released_today", "released_total", "tests_du
               "tests_overdue", "positives", "fever", "lost_contact")
 
 
+UNKNOWN_VILLAGE = "村名未知"  # the report row of people no village could be found for (SPEC §6)
+
+
+def report_village(name: str, villages: Sequence[str]) -> str:
+    """The report row a person counts in: their village, or 村名未知 when it is
+    empty or, with a configured village list, not on it (a misspelt 石们村 must
+    not become a village line of its own)."""
+    if not name or (villages and name not in villages):
+        return UNKNOWN_VILLAGE
+    return name
+
+
 def _people(positions: np.ndarray, size: int) -> np.ndarray:
     """A mask of the people named (once each, however many records name them)."""
     mask = np.zeros(size, dtype=bool)
@@ -50,7 +62,8 @@ def assemble(rows: dict[str, dict[str, Any]], t: date, township: str, villages: 
     """Order villages (configured first, then others), set zero_report and
     submitted, add the totals: the JSON shape of SPEC §6."""
     sent = set(submitted)
-    ordered = list(villages) + sorted(v for v in rows if v not in villages)
+    ordered = list(villages) + sorted(v for v in rows if v not in villages and v != UNKNOWN_VILLAGE)
+    ordered += [UNKNOWN_VILLAGE] if UNKNOWN_VILLAGE in rows else []  # listed last, only when present
     out = []
     for name in ordered:
         row = rows.get(name) or _empty_row(name)
@@ -71,7 +84,7 @@ def assemble(rows: dict[str, dict[str, Any]], t: date, township: str, villages: 
     totals["under_control"] = {p: under[p] for p in phase_order if under.get(p)}
     totals["zero_report"] = all(r["zero_report"] for r in out)
     totals["submitted"] = sum(1 for r in out if r["submitted"])
-    totals["villages"] = len(out)
+    totals["villages"] = sum(1 for r in out if r["village"] != UNKNOWN_VILLAGE)  # 村名未知 submits nothing
     return {"date": t.isoformat(), "township": township, "zero_report": totals["zero_report"],
             "villages": out, "totals": totals}
 
@@ -101,7 +114,8 @@ def report_numbers(arrays: LedgerArrays, t: date, policy: Policy, township: str 
     fast = engine or Engine(arrays, t, policy, None)
     states = engine_states(fast)
     lists = lists if lists is not None else due_lists(arrays, t, policy, engine=fast)
-    names = arrays.text["village"]
+    placed: dict[str, str] = {}
+    names = [placed.get(v) or placed.setdefault(v, report_village(v, villages)) for v in arrays.text["village"]]
     villages_seen, code = np.unique(np.array(names, dtype=object), return_inverse=True)
     code = code.reshape(-1)
     nv = len(villages_seen)
@@ -139,11 +153,13 @@ def report_numbers(arrays: LedgerArrays, t: date, policy: Policy, township: str 
             under = rows[str(villages_seen[v])]["under_control"]
             under[phase_names[p]] = under.get(phase_names[p], 0) + int(n)
     for entry in lists["tests_overdue"]:
-        rows.setdefault(entry["village"], _empty_row(entry["village"]))["tests_overdue"] += 1
+        village = report_village(entry["village"], villages)
+        rows.setdefault(village, _empty_row(village))["tests_overdue"] += 1
     for village, counts in (extra or {}).items():
+        village = report_village(village, villages)
         row = rows.setdefault(village, _empty_row(village))
         for key, n in counts.items():
-            row[key] += n
+            row[key] = row.get(key, 0) + n
     return assemble(rows, t, township, villages, submitted, phase_order(policy))
 
 
@@ -184,5 +200,6 @@ def exceptions(arrays: LedgerArrays, t: date, policy: Policy, lists: dict[str, A
         "tests_overdue": lists["tests_overdue"],
         "releases_blocked": lists["releases_blocked"],
         "lost_contact": lost,
-        "not_submitted": [r["village"] for r in report["villages"] if not r["submitted"]],
+        "not_submitted": [r["village"] for r in report["villages"]
+                          if not r["submitted"] and r["village"] != UNKNOWN_VILLAGE],
     }
