@@ -273,9 +273,13 @@ def test_older_schema_is_migrated(tmp_path: Path) -> None:
     db.close()
     with Store(db_path, create=True) as store:
         version = store.db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0]
-        assert int(version) == SCHEMA_VERSION == 3
+        assert int(version) == SCHEMA_VERSION == 4
         columns = [r[1] for r in store.db.execute("PRAGMA table_info(batches)")]
-        assert "notes" in columns
+        assert {"notes", "file", "rows", "undone_at"} <= set(columns)
+        # version 4: batches of older versions cannot be undone, their data rows are estimated
+        assert store.db.execute("SELECT value FROM meta WHERE key='undo_from'").fetchone()[0] == "2"
+        assert [tuple(r) for r in store.db.execute("SELECT id, rows, undone_at FROM batches")] == [
+            (1, 3, None)]  # the person row (平阳村 2) and the reading rows 3 and 4
         assert store.person("11010519491231002X")["name"] == "张三"
         tables = {r[0] for r in store.db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         assert "temperatures" not in tables and "person_values" not in tables

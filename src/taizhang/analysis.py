@@ -239,11 +239,11 @@ class Ledger:
         return frame.sort_values(["village", "name"], kind="stable").reset_index(drop=True)
 
     def problems(self, mask: bool = True) -> pd.DataFrame:
-        """The problems validation found in every imported file, as `taizhang
+        """The problems found in every imported file (not undone: `taizhang undo`), as `taizhang
         validate` lists them; the value is masked when it is an ID or phone."""
         rows = self.store.db.execute(
-            "SELECT path, sheet, row, col, field, code, severity, value, message FROM problems "
-            "ORDER BY batch_id, id").fetchall()
+            "SELECT path, sheet, row, col, field, code, severity, value, message FROM problems WHERE "
+            "batch_id NOT IN (SELECT id FROM batches WHERE undone_at IS NOT NULL) ORDER BY batch_id, id").fetchall()
         if mask:
             rows = [(*r[:7], mask_field(r[4] or "", r[7]) if r[7] else r[7], r[8]) for r in rows]
         return _frame(rows, PROBLEM_COLUMNS)

@@ -3,8 +3,9 @@
 Each command parses options, calls one library function and formats its
 result; nothing in the library imports this package. `common` holds the app,
 the global and shared options and error handling; the commands live in
-`files` (validate, init, import, export), `lists` (person, due-today, policy,
-daily-report, notice) and `jobs` (daily, demo, doctor).
+`files` (validate, init, import, export), `history` (batches, undo), `lists`
+(person, due-today, policy, daily-report, notice) and `jobs` (daily, demo,
+doctor).
 """
 
 # ruff: noqa: I001
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 # each module registers its commands, in the order `taizhang --help` lists them
 from taizhang.cli import files  # noqa: F401
+from taizhang.cli import history  # noqa: F401
 from taizhang.cli import lists  # noqa: F401
 from taizhang.cli import jobs  # noqa: F401
 from taizhang.cli.common import app

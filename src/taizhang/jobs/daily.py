@@ -8,6 +8,8 @@ and report failure through the exit code so cron or Task Scheduler notices.
 
 from __future__ import annotations
 
+import logging
+import sqlite3
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -61,7 +63,7 @@ def run_daily(config: Config, db_path: Path, policy: Policy, day: date, wait: fl
                 log.error("写入失败：%s", exc.strerror)
                 raise TaizhangError(
                     f"写入{out_dir}失败（{exc.strerror}）：请检查磁盘空间和文件夹权限") from None
-            log.info("结束 daily %s：%s", day.isoformat(), "成功" if result.ok else "有文件导入失败")
+            log.info("结束 daily %s：%s", day.isoformat(), "成功" if result.ok else "有文件导入失败或备份失败")
     return result
 
 
@@ -77,6 +79,7 @@ def _run(config: Config, db_path: Path, policy: Policy, day: date, inbox: Path, 
     templates = config.paths.get("templates")
     with Store(db_path) as store:
         if inbox.exists():
+            _backup(store, day, log, result)
             report = import_paths(store, [inbox], validator, day)
         else:
             report = None
@@ -88,13 +91,15 @@ def _run(config: Config, db_path: Path, policy: Policy, day: date, inbox: Path, 
             result.summary.append(f"导入：新文件 {counts['imported']} 个，未变化 {counts['unchanged']} 个，"
                                   f"失败 {counts['failed']} 个；发现问题 {len(report.problems)} 条")
             for o in report.outcomes:
+                if o.retracted:
+                    log.info("撤下 %s：新版本中不再有旧版本的 %s 条记录", o.path, o.retracted)
                 log.info("导入 %s：%s%s", o.path, o.status, f"（{o.error}）" if o.error else "")
             for p in report.problems:
                 log.info("问题 %s“%s”第%s行 %s：%s（值：%s）", p.path, p.sheet, p.row, p.code,
                          p.message, mask_field(p.field, p.value))
             for o in report.failed:
                 result.summary.append(f"导入失败：{o.path}：{o.error}")
-            result.ok = report.ok
+            result.ok = result.ok and report.ok
         data = gather(store, day, policy, config)
         lists = mask_lists(data.lists, mask_field)
         regimes = {k: r.name for k, r in policy.regimes.items()}
@@ -125,3 +130,22 @@ def _run(config: Config, db_path: Path, policy: Policy, day: date, inbox: Path, 
         f"发热 {totals['fever']}，未报送村 {totals['villages'] - totals['submitted']} 个")
     result.summary.append(f"输出文件夹：{out_dir}")
     return result
+
+
+def _backup(store: Store, day: date, log: logging.Logger, result: DailyResult) -> None:
+    """The ledger as it was before today's import, into `backups/`. A failed
+    backup does not stop the day (the lists are needed), but the run exits 1
+    so whoever watches the job sees it."""
+    from taizhang.jobs.backup import KEEP, backup_ledger
+
+    try:
+        copy, removed = backup_ledger(store, day)
+    except (OSError, sqlite3.Error) as exc:
+        log.error("备份台账失败：%s", getattr(exc, "strerror", None) or exc)
+        result.summary.append(f"备份失败：无法把台账复制到 {store.path.parent / 'backups'}（{exc}）："
+                              "请检查磁盘空间和文件夹权限；今天的导入和输出照常进行")
+        result.ok = False
+        return
+    log.info("导入前备份台账到 %s（保留最近 %s 份）", copy, KEEP)
+    for old in removed:
+        log.info("删除旧备份 %s", old)

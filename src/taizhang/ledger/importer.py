@@ -56,14 +56,18 @@ class ImportReport:
         files: list[dict[str, Any]] = []
         for o in self.outcomes:
             sheets = self.sheets.get(o.path)
+            # `retracted` only when a newer version dropped records: a file's count,
+            # repeated on each of its sheets like `status`
+            dropped = {"retracted": o.retracted} if o.retracted else {}
             if o.status == "imported" and sheets:
-                files.extend({**entry, "status": "imported"} for entry in sheets)
+                files.extend({**entry, "status": "imported", **dropped} for entry in sheets)
             else:
                 entry: dict[str, Any] = {"path": o.path, "sheet": None, "kind": None,
                                          "village": None, "village_source": None, "rows": 0,
                                          "status": o.status}
                 if o.error:
                     entry["error"] = o.error
+                entry.update(dropped)
                 files.append(entry)
         problems = problem_dicts(self.problems, mask)
         return {
@@ -146,10 +150,13 @@ def import_paths(store: Store, paths: list[Path], validator: Validator, as_of: d
                 outcomes[item.slot] = BatchOutcome(item.name, "failed", result.error)
                 continue
             try:
-                outcomes[item.slot] = write_batch(store, result, item.path, item.sha, item.size, as_of,
-                                                  cache)
+                outcome = outcomes[item.slot] = write_batch(store, result, item.path, item.sha,
+                                                            item.size, as_of, cache)
             except TaizhangError as exc:
                 outcomes[item.slot] = BatchOutcome(item.name, "failed", exc.message)
+            else:
+                if outcome.retracted:
+                    report.notes.append(retraction_note(outcome))
             gc.freeze()
     finally:
         gc.unfreeze()
@@ -158,6 +165,15 @@ def import_paths(store: Store, paths: list[Path], validator: Validator, as_of: d
     if imported:  # the day's lists and reports then start from an up-to-date snapshot
         refresh_snapshot(store, version_before, set().union(*(o.affected for o in imported)))
     return report
+
+
+def retraction_note(outcome: BatchOutcome) -> str:
+    """What a newer version of a file dropped: the clerk should know a record left the ledger."""
+    parts = [f"核酸记录 {outcome.retracted_tests} 条" if outcome.retracted_tests else "",
+             f"体温记录 {outcome.retracted_readings} 条" if outcome.retracted_readings else ""]
+    return (f"{outcome.path} 是已导入文件的新版本，其中不再有旧版本的 {outcome.retracted} 条记录"
+            f"（{'、'.join(p for p in parts if p)}），已从台账中撤下（历史中仍保留）。"
+            "如果是误删，请在表格中补回后重新导入；导错了文件可用 taizhang undo 撤销这次导入")
 
 
 def _inline(todo: list[_Todo], validator: Validator) -> Iterator[tuple[_Todo, FileResult]]:

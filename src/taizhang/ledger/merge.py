@@ -5,7 +5,7 @@ county sends millions of rows, so persons are resolved set-based (one query
 per file, a cache across files), records are written with executemany, and a
 person's current values are recomputed only for those the file touched.
 The newest batch wins field by field; a newer version of the same file
-retracts what it no longer contains.
+retracts what it no longer contains (`versions`).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from typing import Any
 from taizhang.ingest.packed import COLUMNS as READING_COLUMNS
 from taizhang.ingest.validation import PERSON_FIELDS, FileResult, PersonKey, Problem
 from taizhang.ledger.store import Store
+from taizhang.ledger.versions import file_identity, older_versions, retract
 
 KEY_FIELDS = ("name", "village", "arrival_date")
 _KEY_POSITIONS = tuple(PERSON_FIELDS.index(f) for f in KEY_FIELDS)
@@ -43,6 +44,13 @@ class BatchOutcome:
     problems: list[Problem] = field(default_factory=list)
     batch_id: int | None = None
     affected: set[int] = field(default_factory=set)  # person ids whose ledger rows changed
+    # what an older version of the same file held and this one no longer does (`versions`)
+    retracted_tests: int = 0
+    retracted_readings: int = 0
+
+    @property
+    def retracted(self) -> int:
+        return self.retracted_tests + self.retracted_readings
 
 
 class PersonCache:
@@ -80,23 +88,21 @@ def write_batch(store: Store, result: FileResult, path: Path, sha256: str, size:
     outcome = BatchOutcome(result.path, "imported", problems=list(result.problems))
     villages = {s.village for s in result.sheets if s.village}
     kinds = {s.kind for s in result.sheets if s.kind}
+    identity = file_identity(path)
     with store.transaction() as db:
         cache.check(db)
         cur = db.execute(
-            "INSERT INTO batches(path, sha256, size, as_of, village, kind, imported_at, notes) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO batches(path, sha256, size, as_of, village, kind, imported_at, notes, "
+            "file, rows) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (result.path, sha256, size, as_of.isoformat(),
              "、".join(sorted(villages)) or None, "、".join(sorted(kinds)) or None,
-             datetime.now().isoformat(timespec="seconds"), "\n".join(result.notes) or None),
+             datetime.now().isoformat(timespec="seconds"), "\n".join(result.notes) or None,
+             identity, sum(s.rows for s in result.sheets)),
         )
         batch = int(cur.lastrowid or 0)
         outcome.batch_id = batch
-        previous, previous_kinds = [], set()
-        for prev_id, prev_kind in db.execute(
-                "SELECT id, kind FROM batches WHERE path=? AND id<>?", (result.path, batch)):
-            previous.append(prev_id)
-            previous_kinds.update((prev_kind or "").split("、"))
-        merger = _Merger(db, batch, as_of, outcome, cache)
+        previous, previous_kinds = older_versions(db, identity, result.path, batch)
+        merger = _Merger(db, batch, as_of, outcome, cache, identity)
         keys: dict[str, bool] = {}
         for sheet in result.sheets:
             for rec in [*sheet.persons, *sheet.temp_rows]:
@@ -118,16 +124,6 @@ def write_batch(store: Store, result: FileResult, path: Path, sha256: str, size:
                     merger.person(person, {f: v for f in ("name", "id_number", "phone")
                                            if (v := getattr(person, f))}, sheet.sheet, row)
         merger.finish()
-        if previous:
-            marks = ",".join("?" * len(previous))
-            # only the tables the older versions wrote to (tests has no index on batch_id)
-            tables = [t for t, kinds in (("tests", {"tests", "registration"}),
-                                         ("temperature_rows", {"temperatures"}))
-                      if previous_kinds & kinds or "" in previous_kinds]
-            for table in tables:
-                outcome.affected.update(pid for (pid,) in db.execute(
-                    f"UPDATE {table} SET retracted_by=? WHERE batch_id IN ({marks}) "
-                    "AND retracted_by IS NULL RETURNING person_id", (batch, *previous)))
         for sheet in result.sheets:
             table = sheet.test_table
             pids = [merger.ids[p.key] for p in table.people]
@@ -147,6 +143,8 @@ def write_batch(store: Store, result: FileResult, path: Path, sha256: str, size:
                            (batch, sheet.sheet, rej.row,
                             json.dumps(rej.cells, ensure_ascii=False), rej.reason))
                 outcome.rejected_rows += 1
+        if previous:
+            outcome.affected.update(retract(db, batch, previous, previous_kinds, outcome))
         outcome.problems.extend(merger.conflicts)
         outcome.affected.update(merger.ids.values())
         # every change to the ledger bumps its version: cached snapshots go stale
@@ -185,7 +183,7 @@ class _Merger:
     recomputed for the touched persons (newest batch wins field by field)."""
 
     def __init__(self, db: sqlite3.Connection, batch: int, as_of: date, outcome: BatchOutcome,
-                 cache: PersonCache) -> None:
+                 cache: PersonCache, identity: str) -> None:
         self.cache = cache
         self.new_rows: dict[int, tuple[Any, ...]] = {}  # into the cache once committed
         self.keys: dict[int, str] = {}  # of new persons
@@ -203,6 +201,7 @@ class _Merger:
         self.current: dict[int, tuple[Any, ...]] = {}
         self.conflicts: list[Problem] = []
         self.path = outcome.path
+        self.file = identity
 
     def prefetch(self, keys: dict[str, bool]) -> None:
         """Resolve every person key of the batch at once (key -> id_valid):
@@ -259,7 +258,7 @@ class _Merger:
             return  # test and temperature rows only name people nobody registered
         else:
             self.named.add(pid)
-        self.value_rows.append((pid, sheet, row, texts, as_json))
+        self.value_rows.append((pid, sheet, row, texts, as_json, registered))
         self.touched.add(pid)
 
     def _check_conflicts(self, pid: int, texts: dict[str, str], sheet: str, row: int) -> None:
@@ -272,13 +271,14 @@ class _Merger:
             if mine is None or theirs is None or mine == theirs:
                 continue
             source = self.db.execute(
-                """SELECT r.sheet, r.row, b.path FROM person_rows r
+                """SELECT r.sheet, r.row, b.path, b.file FROM person_rows r
                    JOIN batches b ON b.id=r.batch_id
                    WHERE r.person_id=? AND json_extract(r.vals, ?)=? AND r.batch_id<>?
                    ORDER BY b.as_of DESC, b.id DESC LIMIT 1""",
                 (pid, f"$.{fld}", theirs, self.batch),
             ).fetchone()
-            if source is None or source["path"] == self.path:
+            if source is None or source["file"] == self.file or (
+                    source["file"] is None and source["path"] in (self.path, self.file)):
                 continue  # a newer version of the same file corrects itself
             label = {"name": "姓名", "village": "村（社区）", "arrival_date": "返乡日期"}[fld]
             where = f"{Path(source['path']).name}“{source['sheet']}”第{source['row']}行"
@@ -296,13 +296,14 @@ class _Merger:
         touched persons' whole history is merged again, in one query."""
         self.outcome.persons_new = len(self.new)
         current = self.current
-        newest_other = self.db.execute("SELECT max(as_of) FROM batches WHERE id <> ?",
-                                       (self.batch,)).fetchone()[0]
+        newest_other = self.db.execute(
+            "SELECT max(as_of) FROM batches WHERE id <> ? AND undone_at IS NULL",
+            (self.batch,)).fetchone()[0]
         newest = newest_other is None or self.as_of.isoformat() >= newest_other
         merged: dict[int, dict[str, str]] = {}
         empty = (None,) * len(PERSON_FIELDS)
         if newest:
-            for pid, _sheet, _row, vals, _json in sorted(self.value_rows, key=itemgetter(2)):
+            for pid, _sheet, _row, vals, _json, _reg in sorted(self.value_rows, key=itemgetter(2)):
                 values = merged.get(pid)
                 if values is None:
                     before = current[pid]
@@ -318,9 +319,10 @@ class _Merger:
         for pid in self.new:
             self.new_rows[pid] = rows.get(pid, empty)
         self.db.executemany(
-            "INSERT INTO person_rows(person_id, batch_id, sheet, row, vals) VALUES (?, ?, ?, ?, ?)",
-            [(pid, self.batch, sheet, row, as_json or json.dumps(vals, ensure_ascii=False))
-             for pid, sheet, row, vals, as_json in self.value_rows])
+            "INSERT INTO person_rows(person_id, batch_id, sheet, row, vals, registers) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            [(pid, self.batch, sheet, row, as_json or json.dumps(vals, ensure_ascii=False), int(reg))
+             for pid, sheet, row, vals, as_json, reg in self.value_rows])
         if not newest and self.touched:
             self.db.execute("CREATE TEMP TABLE IF NOT EXISTS touched (id INTEGER PRIMARY KEY)")
             self.db.execute("DELETE FROM touched")

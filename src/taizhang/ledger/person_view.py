@@ -69,6 +69,7 @@ def person_view(store: Store, id_number: str, mask: Callable[[str, str], str] | 
     paths = sorted({path for path, _, _ in keyed})
     for p in store.db.execute(
         "SELECT * FROM problems WHERE path IN (SELECT value FROM json_each(?)) "
+        "AND batch_id NOT IN (SELECT id FROM batches WHERE undone_at IS NOT NULL) "
         "ORDER BY batch_id, id", (json.dumps(paths, ensure_ascii=False),)
     ):
         if (p["path"], p["sheet"], p["row"]) in keyed:

@@ -4,17 +4,24 @@ Kept apart from `store` so the shape of the data can be read in one place,
 and a change to it is a new SCHEMA_VERSION with its migration next to it.
 
 Tables:
-- `batches`: one per imported file version (path, sha256, size, as-of date,
-  village, kind, time). A file whose sha256 is already here is `unchanged`.
+- `batches`: one per imported file version (path as typed, `file` the resolved
+  path that names the file, sha256, size, as-of date, village, kind, time, data
+  rows). A file whose sha256 is already here is `unchanged`. `taizhang undo`
+  takes a batch's records out and sets `undone_at`; the row, its problems and
+  rejected rows stay, for audit.
 - `persons`: one row per person key (valid ID, else name+phone, unverified),
   holding the *current* value of every field: the newest batch wins field by
   field.
 - `person_rows`: every row ever seen about a person, its values as a JSON
   object {field: value}, with its batch, sheet and row: the history and the
-  provenance of the current values. (Version 2 kept one row per value: 2.3
+  provenance of the current values. `registers` tells a registration row (1)
+  from a test or temperature row that only named the person (0), so an undo
+  knows whether the person is still registered. (Version 2 kept one row per value: 2.3
   million rows for a county, the biggest write of an import.)
 - `tests`: de-duplicated on (person, date, result); each keeps the
-  batch/sheet/row it came from.
+  batch/sheet/row it came from. When a later batch sends the same test again,
+  a trigger keeps the provenance it replaces in `test_claims`, so undoing that
+  batch gives the test back to the file that sent it before.
 - `temperature_rows`: the readings of one sheet row, packed (see `ingest.packed`);
   a reading sent twice is resolved when read, newest row first.
 - A newer version of the same file retracts the tests and readings it no
@@ -33,7 +40,7 @@ from typing import Any
 from taizhang.errors import TaizhangError
 from taizhang.ingest.validation import PERSON_FIELDS
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 _SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -46,7 +53,10 @@ CREATE TABLE IF NOT EXISTS batches (
     village TEXT,
     kind TEXT,
     imported_at TEXT NOT NULL,
-    notes TEXT
+    notes TEXT,
+    file TEXT,
+    rows INTEGER,
+    undone_at TEXT
 );
 CREATE INDEX IF NOT EXISTS batches_sha ON batches(sha256);
 CREATE INDEX IF NOT EXISTS batches_path ON batches(path);
@@ -64,7 +74,8 @@ CREATE TABLE IF NOT EXISTS person_rows (
     batch_id INTEGER NOT NULL REFERENCES batches(id),
     sheet TEXT NOT NULL,
     row INTEGER NOT NULL,
-    vals TEXT NOT NULL
+    vals TEXT NOT NULL,
+    registers INTEGER
 );
 CREATE INDEX IF NOT EXISTS person_rows_person ON person_rows(person_id);
 CREATE TABLE IF NOT EXISTS tests (
@@ -95,6 +106,15 @@ CREATE TABLE IF NOT EXISTS temperature_rows (
 );
 CREATE INDEX IF NOT EXISTS temperature_rows_person ON temperature_rows(person_id);
 CREATE INDEX IF NOT EXISTS temperature_rows_batch ON temperature_rows(batch_id);
+CREATE TABLE IF NOT EXISTS test_claims (
+    test_id INTEGER NOT NULL REFERENCES tests(id),
+    batch_id INTEGER NOT NULL REFERENCES batches(id),
+    site TEXT,
+    sheet TEXT NOT NULL,
+    row INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS test_claims_test ON test_claims(test_id);
+CREATE INDEX IF NOT EXISTS test_claims_batch ON test_claims(batch_id);
 CREATE TABLE IF NOT EXISTS problems (
     id INTEGER PRIMARY KEY,
     batch_id INTEGER NOT NULL REFERENCES batches(id),
@@ -111,6 +131,51 @@ CREATE TABLE IF NOT EXISTS rejected_rows (
     reason TEXT NOT NULL
 );
 """
+
+
+# After the migrations (they name columns older ledgers lack); one statement each.
+_AFTER = (
+    "CREATE INDEX IF NOT EXISTS batches_file ON batches(file)",
+    # A batch that sends a test again takes it over (the upsert in `merge`);
+    # the provenance it replaces is kept, for `undo`. Only a newer batch
+    # counts: an undo giving a test back to an older batch is not a claim.
+    """CREATE TRIGGER IF NOT EXISTS tests_keep_claims AFTER UPDATE OF batch_id ON tests
+       WHEN NEW.batch_id > OLD.batch_id
+       BEGIN
+           INSERT INTO test_claims(test_id, batch_id, site, sheet, row)
+           VALUES (OLD.id, OLD.batch_id, OLD.site, OLD.sheet, OLD.row);
+       END""",
+)
+
+
+def _add_columns(db: sqlite3.Connection, table: str, columns: dict[str, str]) -> None:
+    """ALTER TABLE … ADD COLUMN for the columns `table` lacks (a table the
+    current schema just created has them already)."""
+    have = {r[1] for r in db.execute(f"PRAGMA table_info({table})")}
+    for name, kind in columns.items():
+        if name not in have:
+            db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
+
+
+def _undo_columns(db: sqlite3.Connection) -> None:
+    """Version 4 can undo a batch: batches get the resolved file, the data rows
+    and `undone_at`; person rows whether they register. Batches imported
+    before kept no replaced test provenance, so undo starts after them
+    (`meta.undo_from`). Their data rows are estimated from the records they
+    left: the distinct sheet rows they are cited by."""
+    _add_columns(db, "batches", {"file": "TEXT", "rows": "INTEGER", "undone_at": "TEXT"})
+    _add_columns(db, "person_rows", {"registers": "INTEGER"})
+    counts = db.execute(
+        """SELECT batch_id, count(*) FROM (
+               SELECT batch_id, sheet, row FROM person_rows
+               UNION SELECT batch_id, sheet, row FROM tests
+               UNION SELECT batch_id, sheet, row FROM temperature_rows
+               UNION SELECT batch_id, sheet, row FROM rejected_rows)
+           GROUP BY batch_id""").fetchall()
+    db.execute("UPDATE batches SET rows = 0 WHERE rows IS NULL")
+    db.executemany("UPDATE batches SET rows = ? WHERE id = ?", [(n, b) for b, n in counts])
+    first = db.execute("SELECT coalesce(max(id), 0) + 1 FROM batches").fetchone()[0]
+    db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('undo_from', ?)", (str(first),))
 
 
 def _pack_per_sheet_row(db: sqlite3.Connection) -> None:
@@ -145,6 +210,8 @@ MIGRATIONS: dict[int, str | Callable[[sqlite3.Connection], None]] = {
     1: "ALTER TABLE batches ADD COLUMN notes TEXT",
     # 3: readings and person values packed per sheet row
     2: _pack_per_sheet_row,
+    # 4: batches can be undone (file identity, data rows, replaced test provenance)
+    3: _undo_columns,
 }
 
 
@@ -171,5 +238,7 @@ def migrate(db: sqlite3.Connection, path: Path) -> None:
                 if statement.strip():
                     db.execute(statement)
         version += 1
+    for statement in _AFTER:
+        db.execute(statement)
     db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', ?)",
                (str(version),))

@@ -111,8 +111,10 @@ class Store:
     # ------------------------------------------------------------------ queries
 
     def find_batch(self, sha256: str) -> sqlite3.Row | None:
-        return self.db.execute("SELECT * FROM batches WHERE sha256=? ORDER BY id DESC LIMIT 1",
-                               (sha256,)).fetchone()
+        """The batch that imported these bytes, if it was not undone (an undone
+        file imported again is imported anew)."""
+        return self.db.execute("SELECT * FROM batches WHERE sha256=? AND undone_at IS NULL "
+                               "ORDER BY id DESC LIMIT 1", (sha256,)).fetchone()
 
     def person(self, id_or_key: str) -> sqlite3.Row | None:
         """A person by ID number (18 or 15 digits), key, or database id."""

@@ -199,3 +199,35 @@ def render_policy(out: Console, policy: Policy) -> None:
               + f"\n  否则 → {policy.default_regime}", highlight=False)
     out.print(f"核酸可提前 {policy.early} 天、宽限 {policy.grace} 天；体温 ≥ {policy.fever_threshold}℃ 为发热；"
               f"需报体温的阶段：{'、'.join(sorted(policy.temperature_phases))}", highlight=False)
+
+
+def render_batches(out: Console, batches: list[Any]) -> None:
+    """Every imported file version with its batch number, the one `taizhang undo` takes."""
+    table = Table(title="导入批次（撤销用 taizhang undo 批次号）")
+    for header in ("批次", "文件", "村（社区）", "类型", "数据日期", "导入时间", "数据行", "状态"):
+        table.add_column(header, overflow="fold")
+    for b in batches:
+        kinds = "、".join(KIND_LABELS.get(k, k) for k in (b.kind or "").split("、") if k)
+        state = f"已撤销（{b.undone_at.replace('T', ' ')}）" if b.undone_at else "有效"
+        table.add_row(str(b.batch), b.path, b.village or "", kinds, b.as_of,
+                      b.imported_at.replace("T", " "), str(b.rows), state)
+    out.print(table)
+    if not batches:
+        out.print("台账中还没有导入任何文件。")
+
+
+def render_undo(out: Console, result: Any) -> None:
+    """What one undo took out and gave back, in the clerk's words."""
+    head = f"批次 {result.batch}（{result.path}，数据日期 {result.as_of}）"
+    if result.already:
+        out.print(f"{head}已于 {result.undone_at.replace('T', ' ')} 撤销过，无需再撤销。", highlight=False)
+        return
+    parts = [f"删除只由该批次导入的人员 {result.persons_removed} 人",
+             f"按其余批次重新合并人员信息 {result.persons_changed} 人",
+             f"删除核酸记录 {result.tests_removed} 条"]
+    if result.tests_returned:
+        parts.append(f"另有 {result.tests_returned} 条核酸记录此前的文件也报过，保留并改记为来自那些文件")
+    parts.append(f"删除体温记录 {result.readings_removed} 条")
+    if result.records_restored:
+        parts.append(f"恢复被该批次撤下的旧版本记录 {result.records_restored} 条")
+    out.print(f"已撤销{head}：" + "；".join(parts) + "。", highlight=False)

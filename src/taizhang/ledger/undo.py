@@ -1,0 +1,246 @@
+"""Undoing an import: a batch taken out of the ledger as if it had never come in.
+
+A clerk who imported the wrong file (last week's workbook, another
+township's, a half-edited copy) needs the ledger back as it was without it,
+and the daily job may have imported more files since. So an undo is not a
+restore of an older copy: it takes out what the batch brought and recomputes
+what it changed, from what the other batches hold.
+
+- its person rows, readings and the tests only it sent are deleted; a test it
+  sent again goes back to the batch that sent it before (`test_claims`);
+- what it retracted from an older version of its file comes back, or passes
+  to the next version of the file, which would have retracted it instead;
+- the persons it touched get their values merged again from the remaining
+  batches (newest wins field by field, as in `merge`); a person no other
+  batch knows is deleted;
+- the batch row stays, marked `undone_at`, with its problems and rejected
+  rows, for audit; its bytes can be imported again.
+
+Each batch is undone in its own transaction; the snapshot beside the
+database is then patched for the persons concerned.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from taizhang.errors import TaizhangError, UsageError
+from taizhang.ingest.validation import PERSON_FIELDS
+from taizhang.ledger.snapshot import ledger_version, refresh_snapshot
+from taizhang.ledger.store import Store
+from taizhang.ledger.versions import next_version
+
+# the fields a row that only names a person (a test or temperature sheet) holds
+NAMING_FIELDS = ("name", "id_number", "phone")
+
+
+@dataclass(slots=True)
+class BatchInfo:
+    """One imported file version, as `taizhang batches` lists it."""
+
+    batch: int
+    path: str
+    as_of: str
+    imported_at: str
+    rows: int
+    undone_at: str | None
+    village: str | None
+    kind: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON other tools read: exactly these keys."""
+        return {"batch": self.batch, "path": self.path, "as_of": self.as_of,
+                "imported_at": self.imported_at, "rows": self.rows,
+                "undone": self.undone_at is not None}
+
+
+@dataclass(slots=True)
+class UndoResult:
+    """What undoing one batch took out and gave back."""
+
+    batch: int
+    path: str
+    as_of: str
+    undone_at: str
+    already: bool = False  # it had been undone before: nothing done
+    persons_removed: int = 0  # only this batch knew them
+    persons_changed: int = 0  # values or registration recomputed without it
+    tests_removed: int = 0  # sent only by this batch
+    tests_returned: int = 0  # sent before by another batch, theirs again
+    readings_removed: int = 0
+    records_restored: int = 0  # tests and reading rows it had retracted, active again
+
+
+def list_batches(store: Store) -> list[BatchInfo]:
+    """Every batch, undone ones included, by batch number."""
+    return [BatchInfo(r["id"], r["path"], r["as_of"], r["imported_at"], r["rows"] or 0,
+                      r["undone_at"], r["village"], r["kind"])
+            for r in store.db.execute("SELECT id, path, as_of, imported_at, rows, undone_at, "
+                                      "village, kind FROM batches ORDER BY id")]
+
+
+def parse_batch_numbers(store: Store, texts: list[str]) -> list[int]:
+    """The batch numbers given on the command line, all checked before any is
+    undone: a typo must not leave half the list undone (exit 2)."""
+    numbers = []
+    for text in texts:
+        cleaned = text.strip().lstrip("#")
+        if not cleaned.isdigit():
+            raise UsageError(f"“{text}”不是批次号：批次号是 taizhang batches 列出的数字，例如 taizhang undo 3")
+        numbers.append(int(cleaned))
+    known = {r[0] for r in store.db.execute("SELECT id FROM batches")}
+    unknown = [n for n in numbers if n not in known]
+    if unknown:
+        raise UsageError(f"台账中没有批次 {'、'.join(map(str, unknown))}：请先运行 taizhang batches 查看批次号，"
+                         "未撤销任何批次")
+    return list(dict.fromkeys(numbers))
+
+
+def undo_batch(store: Store, batch: int) -> UndoResult:
+    """Take `batch` out of the ledger as if it had never been imported (see the
+    module docstring); one transaction. Undoing an undone batch does nothing
+    and says so (`already`)."""
+    with store.transaction() as db:
+        row = db.execute("SELECT * FROM batches WHERE id = ?", (batch,)).fetchone()
+        if row is None:
+            raise UsageError(f"台账中没有批次 {batch}：请先运行 taizhang batches 查看批次号")
+        if row["undone_at"] is not None:
+            return UndoResult(batch, row["path"], row["as_of"], row["undone_at"], already=True)
+        first = db.execute("SELECT value FROM meta WHERE key = 'undo_from'").fetchone()
+        if first is not None and batch < int(first[0]):
+            raise TaizhangError(
+                f"批次 {batch}（{row['path']}）是升级前的taizhang导入的，没有留下撤销所需的全部记录，"
+                "不能撤销：请从 backups/ 文件夹中导入前的备份恢复，或把表格改正后重新导入")
+        since = ledger_version(store)
+        now = datetime.now().isoformat(timespec="seconds")
+        result = UndoResult(batch, row["path"], row["as_of"], now)
+        db.execute("UPDATE batches SET undone_at = ? WHERE id = ?", (now, batch))
+        persons: set[int] = set()
+        versions: dict[int, int | None] = {}
+
+        def after(owner: int) -> int | None:  # the next live version of `owner`'s file
+            if owner not in versions:
+                versions[owner] = next_version(db, owner)
+            return versions[owner]
+
+        _undo_tests(db, batch, result, persons, after)
+        _undo_readings(db, batch, result, persons, after)
+        persons.update(pid for (pid,) in db.execute(
+            "DELETE FROM person_rows WHERE batch_id = ? RETURNING person_id", (batch,)).fetchall())
+        _merge_again(db, persons, result)
+        db.execute("INSERT INTO meta(key, value) VALUES ('ledger_version', ?) "
+                   "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                   (f"undo{batch}-{secrets.token_hex(6)}",))
+    refresh_snapshot(store, since, persons)
+    return result
+
+
+def _undo_tests(db: sqlite3.Connection, batch: int, result: UndoResult, persons: set[int],
+                after: Any) -> None:
+    """Tests it holds: back to the newest earlier claim, or deleted; tests it
+    retracted: to the next version of their file, or active again."""
+    held = db.execute("SELECT id, person_id FROM tests WHERE batch_id = ?", (batch,)).fetchall()
+    retracted = db.execute("SELECT id, person_id, batch_id FROM tests WHERE retracted_by = ?",
+                           (batch,)).fetchall()
+    db.execute("DELETE FROM test_claims WHERE batch_id = ?", (batch,))
+    db.execute("CREATE TEMP TABLE IF NOT EXISTS undo_tests (id INTEGER PRIMARY KEY)")
+    db.execute("DELETE FROM undo_tests")
+    db.executemany("INSERT INTO undo_tests(id) VALUES (?)", [(tid,) for tid, _ in held])
+    claims: dict[int, tuple[Any, ...]] = {}  # test id -> its newest earlier claim
+    for claim in db.execute("SELECT c.rowid, c.test_id, c.batch_id, c.site, c.sheet, c.row "
+                            "FROM undo_tests u CROSS JOIN test_claims c ON c.test_id = u.id"):
+        best = claims.get(claim[1])
+        if best is None or claim[2] > best[2]:
+            claims[claim[1]] = claim
+    gone = [(tid,) for tid, _ in held if tid not in claims]
+    db.executemany("DELETE FROM tests WHERE id = ?", gone)
+    db.executemany("UPDATE tests SET batch_id = ?, site = ?, sheet = ?, row = ?, retracted_by = ? "
+                   "WHERE id = ?", [(owner, site, sheet, line, after(owner), tid)
+                                    for _, tid, owner, site, sheet, line in claims.values()])
+    db.executemany("DELETE FROM test_claims WHERE rowid = ?", [(c[0],) for c in claims.values()])
+    passed = [(after(owner), tid) for tid, _, owner in retracted]
+    db.executemany("UPDATE tests SET retracted_by = ? WHERE id = ?", passed)
+    persons.update(pid for _, pid in held)
+    persons.update(pid for _, pid, _ in retracted)
+    result.tests_removed = len(gone)
+    result.tests_returned = len(claims)
+    result.records_restored += sum(1 for nxt, _ in passed if nxt is None)
+
+
+def _undo_readings(db: sqlite3.Connection, batch: int, result: UndoResult, persons: set[int],
+                   after: Any) -> None:
+    """Its reading rows deleted; the rows it retracted passed on or active again."""
+    for pid, n in db.execute("DELETE FROM temperature_rows WHERE batch_id = ? RETURNING person_id, n",
+                             (batch,)).fetchall():
+        persons.add(pid)
+        result.readings_removed += n
+    retracted = db.execute("SELECT id, person_id, batch_id FROM temperature_rows "
+                           "WHERE retracted_by = ?", (batch,)).fetchall()
+    passed = [(after(owner), rid) for rid, _, owner in retracted]
+    db.executemany("UPDATE temperature_rows SET retracted_by = ? WHERE id = ?", passed)
+    persons.update(pid for _, pid, _ in retracted)
+    result.records_restored += sum(1 for nxt, _ in passed if nxt is None)
+
+
+def _merge_again(db: sqlite3.Connection, persons: set[int], result: UndoResult) -> None:
+    """Each person's values merged again from the remaining batches, as an
+    import in batch order would have left them (values, `registered`,
+    `updated_batch`); persons with nothing left are deleted."""
+    assignments = ", ".join(f"{f} = ?" for f in PERSON_FIELDS)
+    for pid in sorted(persons):
+        person = db.execute("SELECT * FROM persons WHERE id = ?", (pid,)).fetchone()
+        if person is None:
+            continue
+        rows = db.execute(
+            "SELECT r.batch_id, b.as_of, r.row, r.rowid, r.vals, r.registers FROM person_rows r "
+            "JOIN batches b ON b.id = r.batch_id WHERE r.person_id = ?", (pid,)).fetchall()
+        if not rows:
+            first = db.execute(
+                "SELECT batch_id, sheet, row FROM tests WHERE person_id = ? UNION ALL "
+                "SELECT batch_id, sheet, row FROM temperature_rows WHERE person_id = ? "
+                "ORDER BY 1, 3 LIMIT 1", (pid, pid)).fetchone()
+            if first is None:
+                db.execute("DELETE FROM persons WHERE id = ?", (pid,))
+                result.persons_removed += 1
+                continue
+            # Only the undone batch named them, but another batch's test or
+            # reading is theirs: that batch names them now, as it would have.
+            named = json.dumps({f: person[f] for f in NAMING_FIELDS if person[f]}, ensure_ascii=False)
+            cur = db.execute("INSERT INTO person_rows(person_id, batch_id, sheet, row, vals, registers) "
+                             "VALUES (?, ?, ?, ?, ?, 0)", (pid, *first, named))
+            as_of = db.execute("SELECT as_of FROM batches WHERE id = ?", (first[0],)).fetchone()[0]
+            rows = [(first[0], as_of, first[2], cur.lastrowid, named, 0)]
+        values, registered, updated = _merged(rows)
+        before = (tuple(person[f] for f in PERSON_FIELDS), person["registered"])
+        if before != (values, registered):
+            result.persons_changed += 1
+        db.execute(f"UPDATE persons SET {assignments}, registered = ?, updated_batch = ? WHERE id = ?",
+                   (*values, registered, updated, pid))
+
+
+def _merged(rows: list[Any]) -> tuple[tuple[Any, ...], int, int]:
+    """A person's values from their rows (batch, as_of, row, rowid, vals,
+    registers): for each field the newest batch's (as-of date, then import
+    order, then row) wins; whether any row registers them; and the last batch,
+    in import order, that changed the values (as `merge` records it)."""
+    parsed = [(batch, as_of, line, rowid, json.loads(vals), registers)
+              for batch, as_of, line, rowid, vals, registers in rows]
+    parsed.sort(key=lambda r: (r[1], r[0], r[2], r[3]))
+    registered = int(any(reg == 1 or (reg is None and set(vals) - set(NAMING_FIELDS))
+                         for *_, vals, reg in parsed))
+    updated, values = 0, None
+    for upto in sorted({r[0] for r in parsed}):
+        merged: dict[str, Any] = {}
+        for batch, _, _, _, vals, _ in parsed:
+            if batch <= upto:
+                merged.update(vals)
+        now = tuple(merged.get(f) for f in PERSON_FIELDS)
+        if now != values:
+            updated, values = upto, now
+    assert values is not None
+    return values, registered, updated

@@ -1,0 +1,99 @@
+"""Versions of one file: which batches they are, and what a newer one retracts.
+
+Villages send the same workbook again, corrected or grown. A file is named by
+its resolved path, so `inbox/x.xlsx`, `./inbox/../inbox/x.xlsx` and the
+absolute path are one file; the path as typed is kept in `batches.path` for
+what is printed. Batches imported before the resolved path was recorded
+(`file` is NULL) are matched by the typed path, as they always were.
+
+A newer version retracts the tests and readings the older ones hold and it
+does not (they stay, marked `retracted_by`); `undo` hands a retraction on to
+the next version or lifts it (`next_version`).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from taizhang.ledger import readings
+
+# the batches that are versions of a file, given its resolved path and typed path
+SAME_FILE = "(file = :file OR (file IS NULL AND path IN (:path, :file)))"
+
+
+def file_identity(path: Path) -> str:
+    """The file a path names, however it was typed: two imports of it are
+    versions of one file."""
+    return str(path.resolve())
+
+
+def older_versions(db: sqlite3.Connection, identity: str, path: str, batch: int
+                   ) -> tuple[list[int], set[str]]:
+    """The live batches that are other versions of the file, and their kinds."""
+    ids, kinds = [], set()
+    for prev_id, prev_kind in db.execute(
+            f"SELECT id, kind FROM batches WHERE {SAME_FILE} AND id <> :batch AND undone_at IS NULL",
+            {"file": identity, "path": path, "batch": batch}):
+        ids.append(prev_id)
+        kinds.update((prev_kind or "").split("、"))
+    return ids, kinds
+
+
+def next_version(db: sqlite3.Connection, batch: int) -> int | None:
+    """The first live batch after `batch` that is a version of the same file:
+    the one that retracts what `batch` holds and it does not."""
+    row = db.execute("SELECT file, path FROM batches WHERE id = ?", (batch,)).fetchone()
+    if row is None:
+        return None
+    file, path = row[0], row[1]
+    if file is not None:
+        query = f"SELECT min(id) FROM batches WHERE {SAME_FILE} AND id > :batch AND undone_at IS NULL"
+        args: dict[str, Any] = {"file": file, "path": path, "batch": batch}
+    else:  # imported before files were resolved: later imports typed the same path or resolved to it
+        query = ("SELECT min(id) FROM batches WHERE (path = :path OR file = :path) "
+                 "AND id > :batch AND undone_at IS NULL")
+        args = {"path": path, "batch": batch}
+    return db.execute(query, args).fetchone()[0]
+
+
+def retract(db: sqlite3.Connection, batch: int, previous: list[int], previous_kinds: set[str],
+            outcome: Any) -> set[int]:
+    """Retract what the older versions `previous` hold and `batch` does not;
+    count it into `outcome.retracted_tests`/`retracted_readings` and return
+    the persons concerned.
+
+    Run after the batch's records are written: a test it sends again has
+    become its own (the upsert), so what is still the older versions' is what
+    this version dropped. Readings are stored per sheet row and every row of
+    the older versions is retracted; the dropped ones are the (person, day,
+    slot) this version no longer has."""
+    marks = ",".join("?" * len(previous))
+    persons: set[int] = set()
+    # only the tables the older versions wrote to (tests has no index on batch_id)
+    tables = [t for t, kinds in (("tests", {"tests", "registration"}),
+                                 ("temperature_rows", {"temperatures"}))
+              if previous_kinds & kinds or "" in previous_kinds]
+    for table in tables:
+        pids = [pid for (pid,) in db.execute(
+            f"UPDATE {table} SET retracted_by=? WHERE batch_id IN ({marks}) "
+            "AND retracted_by IS NULL RETURNING person_id", (batch, *previous))]
+        persons.update(pids)
+        if table == "tests":
+            outcome.retracted_tests = len(pids)
+        elif pids:
+            outcome.retracted_readings = _dropped_readings(db, batch)
+    return persons
+
+
+def _dropped_readings(db: sqlite3.Connection, batch: int) -> int:
+    """Readings (person, day, slot) of the rows `batch` retracted that it does not send."""
+    found = readings.load(db, "WHERE r.batch_id = ? OR r.retracted_by = ?", (batch, batch),
+                          extra=("r.batch_id",), latest=False)
+    key = (found.person << 32) | (found.day.astype(np.int64) << 12) | found.slot.astype(np.int64)
+    mine = np.fromiter((r[6] == batch for r in found.rows), dtype=bool, count=len(found.rows))
+    new = mine[found.row]
+    return int(np.isin(np.unique(key[~new]), key[new], invert=True).sum())
