@@ -109,8 +109,15 @@ def _temperature_missing(eng: Engine, lists: dict[str, Any], release: np.ndarray
     a = eng.a
     if a.day_counts is not None and a.day_counts_date == y:
         counts = a.day_counts
-    else:
-        counts = np.bincount(a.read_person[a.read_date == y], minlength=eng.n)
+    else:  # readings handed over one by one: a slot reported twice is one reading
+        counts = np.zeros(eng.n, dtype=np.int64)
+        seen: set[tuple[int, object]] = set()
+        for j in np.flatnonzero(a.read_date == y).tolist():
+            person, slot = int(a.read_person[j]), a.read_slot[j] if a.read_slot else None
+            key = (person, slot or ("#", j))  # a reading without a slot always counts
+            if key not in seen:
+                seen.add(key)
+                counts[person] += 1
     rows = rows[counts[rows] < len(eng.policy.temperature_slots)]
     phases = eng.policy.temperature_phases
     for i, phase in zip(rows, eng.phase_on(rows, y), strict=True):
