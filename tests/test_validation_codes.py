@@ -237,4 +237,4 @@ def test_a_person_named_again_gets_the_same_problems_and_key(write_csv: Callable
         (4, "id_checksum"), (4, "phone_invalid"), (5, "id_checksum"), (5, "phone_invalid")]
     tests = result.sheets[0].tests
     assert tests[0].person is tests[1].person and tests[0].person.key == "id:" + good
-    assert tests[2].person.key == tests[3].person.key == "np:李四|"
+    assert tests[2].person.key == tests[3].person.key == "nv:李四|平阳村"  # no ID, no phone

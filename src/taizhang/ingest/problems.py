@@ -77,15 +77,25 @@ MESSAGES: dict[str, str] = {
     "duplicate_row/test": "第{row}行与第{other_row}行是同一人（{name}）同一天同一结果的重复记录：请删除其中一行",
     "duplicate_row/temperature": (
         "第{row}行与第{other_row}行是同一人（{name}）同一天同一时段的重复记录：请删除其中一行"),
+    "duplicate_row/namesake": (
+        "第{row}行与{other_rows}同名（{name}），都没有有效的身份证号和联系电话：已当作不同的人分别记录；"
+        "如确是不同的人，请村里补填身份证号或联系电话以便区分，如是同一人的重复记录，请删除重复的行"),
+    "duplicate_row/ambiguous": (
+        "第{row}行{name}没有有效的身份证号和联系电话，而台账中{village}有{count}个同名的人：已记到其中第一个"
+        "（{first}的{name}）；请村里补填身份证号或联系电话，以便对应到正确的人"),
+    # `{who}` and `{hint}`: `conflict_fields`, by what makes the two rows one person
     "conflict/name": (
-        "第{row}行同一身份证号的姓名“{value}”与{other_file}“{other_sheet}”第{other_row}行的"
-        "“{other_value}”不一致：请核对哪一个正确并改正"),
+        "第{row}行{who}的姓名“{value}”与{other_file}“{other_sheet}”第{other_row}行的"
+        "“{other_value}”不一致：请核对哪一个正确并改正{hint}"),
     "conflict/village": (
-        "第{row}行同一身份证号的村（社区）“{value}”与{other_file}“{other_sheet}”第{other_row}行的"
-        "“{other_value}”不一致：请核对哪一个正确并改正"),
+        "第{row}行{who}的村（社区）“{value}”与{other_file}“{other_sheet}”第{other_row}行的"
+        "“{other_value}”不一致：请核对哪一个正确并改正{hint}"),
     "conflict/arrival_date": (
-        "第{row}行同一身份证号的返乡日期“{value}”与{other_file}“{other_sheet}”第{other_row}行的"
-        "“{other_value}”不一致：请核对哪一个正确并改正"),
+        "第{row}行{who}的返乡日期“{value}”与{other_file}“{other_sheet}”第{other_row}行的"
+        "“{other_value}”不一致：请核对哪一个正确并改正{hint}"),
+    "conflict/ledger": (
+        "第{row}行{who}的{label}“{value}”与已导入的{where}的“{other_value}”不一致："
+        "已按最新文件更新，请核对哪一个正确{hint}"),
     # names the configuration does not know
     "unknown_village": (
         "第{row}行村（社区）“{village}”不在配置的村名单中：请改正村名，或在taizhang.toml的villages中添加"),
@@ -96,6 +106,21 @@ MESSAGES: dict[str, str] = {
         "第{row}行管控措施“{regime}”对应不到任何管控方案：请改为{examples}等方案名，"
         "或在政策文件中为它添加别名"),
 }
+
+
+# What makes two rows one person, by the kind of person key (`records.PersonKey`),
+# for a conflict's message; without ID and phone the two may be two people.
+_CONFLICT_WHO: dict[str, tuple[str, str]] = {
+    "id": ("同一身份证号", ""),
+    "np": ("同一姓名和联系电话（无有效身份证号）", "；如是两个人，请补填身份证号以便区分"),
+    "nv": ("同村同名且都没有有效身份证号和联系电话", "；如是两个人，请补填身份证号或联系电话以便区分"),
+}
+
+
+def conflict_fields(person_key: str) -> dict[str, str]:
+    """`{who}` and `{hint}` of a `conflict/…` message about the person with this key."""
+    who, hint = _CONFLICT_WHO[person_key[:2]]
+    return {"who": who, "hint": hint}
 
 
 def code_of(key: str) -> str:

@@ -50,20 +50,46 @@ def stored_text(value: Any) -> str | None:
 
 @dataclass(slots=True)
 class PersonKey:
-    """Who a row is about: a valid ID, else name + phone (unverified)."""
+    """Who a row is about, as the merge key says (the one place the rule is written):
+
+    - a valid ID number: `id:<18 digits>` (a 15-digit one as its 18-digit form);
+    - else name + phone: `np:<name>|<phone>`, unverified;
+    - else name + village: `nv:<name>|<village>`, unverified. Only the village
+      tells two 王伟 without ID or phone apart, so it is part of the key ('' when
+      no village could be found: a key value of its own). On a sheet whose rows
+      are people (registration, wide temperatures) the n-th such row of one
+      name and village is the n-th person (`ordinal`, key suffix `#n` from the
+      second on); a sheet that names a person once per record (tests) and a
+      later file naming the name once mean the first.
+    """
 
     id_number: str  # cleaned text as written (may be invalid)
     id_valid: bool
     name: str
     phone: str
+    village: str = ""  # part of the key only without a valid ID and a phone
+    ordinal: int = 1  # the n-th row of this name and village in its sheet (see above)
     key: str = field(init=False)  # the merge key, computed once
 
     def __post_init__(self) -> None:
         if self.id_valid:
             number = id_from_legacy(self.id_number) if len(self.id_number) == 15 else self.id_number
             self.key = "id:" + number
-        else:
+        elif self.phone:
             self.key = f"np:{self.name}|{self.phone}"
+        else:
+            self.key = namesake_key(self.name, self.village, self.ordinal)
+
+    @property
+    def by_name(self) -> bool:
+        """Whether name and village are all that name this person (no valid ID, no phone)."""
+        return not self.id_valid and not self.phone
+
+
+def namesake_key(name: str, village: str, ordinal: int = 1) -> str:
+    """The key of the `ordinal`-th person called `name` without ID or phone in
+    `village` (see PersonKey)."""
+    return f"nv:{name}|{village}" + (f"#{ordinal}" if ordinal > 1 else "")
 
 
 @dataclass(slots=True)

@@ -89,7 +89,17 @@ class SheetValidator:
         self._rows_seen: dict[Any, int] = {}
         self._name_col, self._id_col, self._phone_col = (
             self.cols.get("name"), self.cols.get("id_number"), self.cols.get("phone"))
-        self._people: dict[tuple[Any, Any, Any], PersonKey] = {}
+        self._people: dict[tuple[Any, Any, Any, str], PersonKey] = {}  # name, ID, phone, village
+        # on a sheet whose rows are people: (name, village) -> the rows of the
+        # people known by those alone (see `_namesake`)
+        self._namesake_rows: dict[tuple[str, str], list[int]] = {}
+
+    def rows_are_people(self) -> bool:
+        """Whether each row of this sheet is a person of its own (a registration
+        sheet), rather than one record of a person named on many rows (tests).
+        Decides whether two rows of one name without ID or phone are two people."""
+        return self.kind == REGISTRATION
+
 
     def row(self, r: int, person: PersonKey, village: str | None) -> None:
         """Read grid row `r`, about `person`, into the result (per sheet kind)."""
@@ -172,10 +182,10 @@ class SheetValidator:
         villages_used: set[str | None] = set()
         sources: set[str | None] = set()
         for r in self.layout.data_rows:
-            person = self._person(r)
+            village, source = self._row_village(r)
+            person = self._person(r, village)
             if person is None:
                 continue
-            village, source = self._row_village(r)
             villages_used.add(village)
             sources.add(source)
             self._check_village(r, village, source)
@@ -224,25 +234,50 @@ class SheetValidator:
 
     # ------------------------------------------------------------------ who a row is about
 
-    def _person(self, r: int) -> PersonKey | None:
+    def _person(self, r: int, village: str | None) -> PersonKey | None:
         """The person a row is about; None (row rejected) when there is nothing to go on.
 
         A sheet names each person several times (a test sheet, five): cells
-        that were read before without a problem give the same PersonKey back."""
-        name, ident, phone = cells = (self.cell(r, self._name_col), self.cell(r, self._id_col),
-                                      self.cell(r, self._phone_col))
+        that were read before without a problem give the same PersonKey back.
+        Without a valid ID and a phone the row's village is part of the key,
+        so it is part of what is looked up; on a sheet whose rows are people,
+        so is the row (`_namesake`)."""
+        cells = (self.cell(r, self._name_col), self.cell(r, self._id_col),
+                 self.cell(r, self._phone_col), village or "")
+        name, ident, phone, _ = cells
         # only text cells: 1 == 1.0 == True would mix cells that read differently
         text = ((name is None or type(name) is str) and (ident is None or type(ident) is str)
                 and (phone is None or type(phone) is str))
-        if text and (known := self._people.get(cells)) is not None:
-            return known
-        found = len(self.result.problems)
-        person = self._new_person(r, *cells)
-        if text and person is not None and len(self.result.problems) == found:
-            self._people[cells] = person
+        person = self._people.get(cells) if text else None
+        if person is None:
+            found = len(self.result.problems)
+            person = self._new_person(r, *cells)
+            if person is None:
+                return None
+            if text and len(self.result.problems) == found:
+                self._people[cells] = person
+        if person.by_name and self.rows_are_people():
+            return self._namesake(r, person)
         return person
 
-    def _new_person(self, r: int, name_raw: Any, id_raw: Any, phone_raw: Any) -> PersonKey | None:
+    def _namesake(self, r: int, person: PersonKey) -> PersonKey:
+        """The person of a row of a sheet whose rows are people, named by name
+        and village alone (PersonKey): the second row of one name and village
+        is a second person, not a repeat of the first. Two 王伟 of one village
+        are common, and merging them lost one. The later row is reported
+        (`duplicate_row`), naming the earlier ones, so the village adds what
+        tells them apart."""
+        rows = self._namesake_rows.setdefault((person.name, person.village), [])
+        rows.append(r)
+        if len(rows) == 1:
+            return person
+        self.problem(r, self._name_col, "name", "duplicate_row/namesake", person.name,
+                     name=person.name,
+                     other_rows="第" + "、".join(str(o + 1) for o in rows[:-1]) + "行")
+        return PersonKey(person.id_number, False, person.name, "", person.village, len(rows))
+
+    def _new_person(self, r: int, name_raw: Any, id_raw: Any, phone_raw: Any,
+                    village: str = "") -> PersonKey | None:
         name_col, id_col, phone_col = self._name_col, self._id_col, self._phone_col
         name = _NAME_GAP_RE.sub("", clean_text(name_raw))
         if not name and is_blank(id_raw) and is_blank(phone_raw):
@@ -263,7 +298,7 @@ class SheetValidator:
         if (self.kind == REGISTRATION and is_blank(id_raw) and is_blank(phone_raw)
                 and (id_col or phone_col)):
             self.problem(r, id_col or phone_col, "id_number", "missing_required/id_or_phone", "")
-        return PersonKey(ident.text, ident.valid, name, phone.text if phone.valid else "")
+        return PersonKey(ident.text, ident.valid, name, phone.text if phone.valid else "", village)
 
     def _id_problem(self, r: int, col: Column | None, ident: IdResult, raw: Any) -> None:
         assert ident.code is not None
@@ -289,10 +324,10 @@ class SheetValidator:
                      arrival: date | None) -> None:
         """Queue the row for `Validator.cross_check` (`conflict` across rows and
         files), which runs file by file in order, also when files are read in
-        other processes."""
-        if person.id_valid:
-            self.result.cross.append((r, person.key, person.name,
-                                      village if self.kind == REGISTRATION else None, arrival))
+        other processes. Every kind of key: one name and phone registered in
+        two villages is one person with a conflict, like one ID."""
+        self.result.cross.append((r, person.key, person.name,
+                                  village if self.kind == REGISTRATION else None, arrival))
 
     def _duplicate(self, r: int, signature: Any, person: PersonKey, key: str) -> bool:
         """Whether a row with this signature came before; reported as `key`

@@ -35,6 +35,11 @@ class TemperatureSheet(SheetValidator):
         self._wide_last = 0  # the last wide column's index
         self._wide_cells: Any = None  # row -> the wide columns' cells, as a tuple
 
+    def rows_are_people(self) -> bool:
+        """A wide sheet has one row per person (a month of readings across);
+        a long one a row per reading."""
+        return any(c.temp_date is not None for c in self.layout.columns)
+
     def row(self, r: int, person: PersonKey, village: str | None) -> None:
         cols = self.cols
         self._cross_check(r, person, village, None)

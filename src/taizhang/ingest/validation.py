@@ -25,7 +25,7 @@ from taizhang.errors import FileReadError
 from taizhang.ingest.files import RawSheet, find_input_files, read_workbook
 from taizhang.ingest.headers import FIELD_LABELS, REGISTRATION, TEMPERATURES, TESTS
 from taizhang.ingest.layout import detect_layout, fill_merged
-from taizhang.ingest.problems import ERROR, SEVERITY, Problem, message, problem_dicts
+from taizhang.ingest.problems import ERROR, SEVERITY, Problem, conflict_fields, message, problem_dicts
 from taizhang.ingest.records import DATE_FIELDS, PERSON_FIELDS, FileResult, PersonKey, SheetResult
 from taizhang.ingest.sheet import SheetValidator, find_village
 from taizhang.ingest.sheet_registration import RegistrationSheet
@@ -129,9 +129,11 @@ class Validator:
         return worker
 
     def cross_check(self, result: FileResult) -> None:
-        """`conflict` when an ID was seen before, in this file or an earlier one
-        of the run, with another name (or, on registration sheets, another
-        village or arrival date). Reported on the later row, naming the other."""
+        """`conflict` when a person key was seen before, in this file or an
+        earlier one of the run, with another name (or, on registration sheets,
+        another village or arrival date). Reported on the later row, naming the
+        other. Name and village are part of some keys (PersonKey): those never
+        differ."""
         file_name = Path(result.path).name
         seen = self._seen
         for sheet in result.sheets:
@@ -163,7 +165,8 @@ class Validator:
                             sheet.cross_headers.get(fld) or FIELD_LABELS.get(fld, fld), fld,
                             "conflict", SEVERITY["conflict"], mine,
                             message(f"conflict/{fld}", row=r + 1, value=mine, other_file=other_file,
-                                    other_sheet=other_sheet, other_row=other_row, other_value=theirs)))
+                                    other_sheet=other_sheet, other_row=other_row, other_value=theirs,
+                                    **conflict_fields(key))))
             sheet.cross = []
             if found:  # in row order, as if found while reading
                 sheet.problems.sort(key=lambda p: -1 if p.row is None else p.row)

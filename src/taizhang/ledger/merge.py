@@ -21,7 +21,9 @@ from pathlib import Path
 from typing import Any
 
 from taizhang.ingest.packed import COLUMNS as READING_COLUMNS
+from taizhang.ingest.problems import conflict_fields, message
 from taizhang.ingest.validation import PERSON_FIELDS, FileResult, PersonKey, Problem
+from taizhang.ledger.namesakes import ambiguous_namesakes
 from taizhang.ledger.store import Store
 from taizhang.ledger.versions import file_identity, older_versions, retract
 
@@ -110,6 +112,7 @@ def write_batch(store: Store, result: FileResult, path: Path, sha256: str, size:
             for person in sheet.test_table.people:
                 keys.setdefault(person.key, person.id_valid)
         merger.prefetch(keys)
+        namesakes = ambiguous_namesakes(db, result, keys)
         named: set[str] = set()
         for sheet in result.sheets:
             for rec in sheet.persons:
@@ -146,6 +149,7 @@ def write_batch(store: Store, result: FileResult, path: Path, sha256: str, size:
         if previous:
             outcome.affected.update(retract(db, batch, previous, previous_kinds, outcome))
         outcome.problems.extend(merger.conflicts)
+        outcome.problems.extend(namesakes)
         outcome.affected.update(merger.ids.values())
         # every change to the ledger bumps its version: cached snapshots go stale
         version = f"{batch}-{sha256[:12]}"
@@ -252,7 +256,7 @@ class _Merger:
         """Record a row's values (`texts`: as stored, see PersonRecord.stored)."""
         pid = self.ids[key.key]
         if registered:
-            self._check_conflicts(pid, texts, sheet, row)
+            self._check_conflicts(pid, key.key, texts, sheet, row)
             self.registered.add(pid)
         elif pid not in self.new or pid in self.named or pid in self.registered:
             return  # test and temperature rows only name people nobody registered
@@ -261,7 +265,8 @@ class _Merger:
         self.value_rows.append((pid, sheet, row, texts, as_json, registered))
         self.touched.add(pid)
 
-    def _check_conflicts(self, pid: int, texts: dict[str, str], sheet: str, row: int) -> None:
+    def _check_conflicts(self, pid: int, key: str, texts: dict[str, str], sheet: str,
+                         row: int) -> None:
         """Key fields that disagree with the ledger as earlier batches left it."""
         if pid in self.new:
             return
@@ -284,8 +289,8 @@ class _Merger:
             where = f"{Path(source['path']).name}“{source['sheet']}”第{source['row']}行"
             self.conflicts.append(Problem(
                 self.path, sheet, row, label, fld, "conflict", "error", mine,
-                f"第{row}行同一身份证号的{label}“{mine}”与已导入的{where}的“{theirs}”不一致："
-                "已按最新文件更新，请核对哪一个正确",
+                message("conflict/ledger", row=row, label=label, value=mine, where=where,
+                        other_value=theirs, **conflict_fields(key)),
             ))
 
     def finish(self) -> None:

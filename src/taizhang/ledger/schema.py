@@ -9,7 +9,8 @@ Tables:
   rows). A file whose sha256 is already here is `unchanged`. `taizhang undo`
   takes a batch's records out and sets `undone_at`; the row, its problems and
   rejected rows stay, for audit.
-- `persons`: one row per person key (valid ID, else name+phone, unverified),
+- `persons`: one row per person key (valid ID, else name+phone, else
+  name+village; unverified without an ID: see `ingest.records.PersonKey`),
   holding the *current* value of every field: the newest batch wins field by
   field.
 - `person_rows`: every row ever seen about a person, its values as a JSON
@@ -215,6 +216,22 @@ MIGRATIONS: dict[int, str | Callable[[sqlite3.Connection], None]] = {
 }
 
 
+def rekey_namesakes(db: sqlite3.Connection) -> None:
+    """People without ID or phone were keyed by name alone (`np:王伟|`), which
+    made every 王伟 of the township one person (issue 13); the key is now name
+    and village (`nv:王伟|平阳村`, see `ingest.records.PersonKey`). Such people
+    get the village they are registered in, else the village of the file that
+    first named them, so the next file finds them. Taizhang never writes the
+    old form any more, so this finds nothing after the first run: a range on
+    the key index, not a scan. A key taken already (an older taizhang wrote
+    the old form after a newer one) is left as it was."""
+    db.execute(
+        """UPDATE OR IGNORE persons SET key = 'nv:' || substr(key, 4, length(key) - 4) || '|' ||
+               coalesce(village, (SELECT b.village FROM person_rows r JOIN batches b ON b.id = r.batch_id
+                                  WHERE r.person_id = persons.id ORDER BY r.rowid LIMIT 1), '')
+           WHERE key >= 'np:' AND key < 'np;' AND substr(key, -1) = '|'""")
+
+
 def migrate(db: sqlite3.Connection, path: Path) -> None:
     """Create the missing tables and bring a ledger of an older version up to
     SCHEMA_VERSION, inside the caller's transaction; refuse one written by a
@@ -240,5 +257,6 @@ def migrate(db: sqlite3.Connection, path: Path) -> None:
         version += 1
     for statement in _AFTER:
         db.execute(statement)
+    rekey_namesakes(db)
     db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', ?)",
                (str(version),))

@@ -15,6 +15,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from taizhang.ledger.store import Store
 from taizhang.outputs.daily_data import DailyData, Mask
 from taizhang.outputs.daily_report import text_context, write_text
@@ -22,6 +24,7 @@ from taizhang.outputs.export import _atomic_target, neutralise
 from taizhang.outputs.templating import environment, load_labels, render
 from taizhang.policy.arrays import LedgerArrays
 from taizhang.policy.calendar import calendar, later_tests
+from taizhang.policy.due import due_lists
 from taizhang.policy.engine import Engine
 from taizhang.policy.model import Policy
 
@@ -46,18 +49,40 @@ def notice_people(store: Store, data: DailyData, kind: str, policy: Policy,
         where: dict[tuple[str, str, str], list[int]] = {}
         for i, key in enumerate(zip(text["id_number"], text["name"], text["village"], strict=True)):
             where.setdefault(key, []).append(i)
-        entries = data.lists["tests_due" if kind == "test" else "releases_due"]
+        list_name = "tests_due" if kind == "test" else "releases_due"
         selected = []
-        for e in entries:
+        own: dict[int, list[dict[str, Any]]] = {}
+        for e in data.lists[list_name]:
             found = where.get((e["id_number"], e["name"], e["village"]), [])
             if found:
-                selected.append((found[0] if len(found) == 1 else found.pop(0), e))
+                selected.append((_owner(arrays, found, e, list_name, t, policy, own), e))
     if id_number:
         wanted = clean_id_text(id_number)
         selected = [(i, e) for i, e in selected if text["id_number"][i] == wanted]
     extra = _notice_fields(store, arrays, [i for i, _ in selected])
     return [_notice_context(arrays, i, entry, extra.get(i, {}), policy, t, mask)
             for i, entry in selected]
+
+
+def _owner(arrays: LedgerArrays, candidates: list[int], entry: dict[str, Any], list_name: str,
+           t: date, policy: Policy, own: dict[int, list[dict[str, Any]]]) -> int:
+    """Which of the people an entry could name it is about.
+
+    An entry names a person by ID, name and village; people without an ID
+    number or phone (three 王伟 of one village) share all three. Each is then
+    asked for their own entries, by the same engine (kept in `own`), and an
+    entry is taken by the first whose entries still hold it: every one of
+    three identical entries goes to another person, and every notice carries
+    the details of the person it is addressed to. Rare: a handful of people."""
+    if len(candidates) == 1:
+        return candidates[0]
+    for i in candidates:
+        if i not in own:
+            own[i] = due_lists(arrays.subset(np.array([i])), t, policy)[list_name]
+        if entry in own[i]:
+            own[i].remove(entry)
+            return i
+    return candidates[0]
 
 
 def _notice_fields(store: Store, arrays: LedgerArrays, positions: list[int]
@@ -118,9 +143,25 @@ def safe_filename(name: str) -> str:
     return cleaned[:150] or "_"
 
 
+def unique_filename(stem: str, suffix: str, taken: set[str]) -> str:
+    """`safe_filename(stem + suffix)`, or with `_2`, `_3`, … before the suffix
+    when a file of this run already has that name (two 王伟 of one village):
+    notices never overwrite each other, and the number says nothing about the
+    person. Names are compared case-folded, as Windows and macOS compare them.
+    `taken` is updated."""
+    name = safe_filename(stem + suffix)
+    n = 1
+    while name.casefold() in taken:
+        n += 1
+        name = safe_filename(stem[:150 - len(suffix) - len(f"_{n}")] + f"_{n}" + suffix)
+    taken.add(name.casefold())
+    return name
+
+
 def write_notices(people: list[dict[str, Any]], kind: str, data: DailyData, fmt: str,
                   out_dir: Path, templates: Path | None, extras: dict[str, Any]) -> list[Path]:
-    """One printable html with page breaks, or one .docx per person."""
+    """One printable html with page breaks, or one .docx per person: as many
+    files as people, never one over another (`unique_filename`)."""
     texts = render_notices(people, kind, data, templates, extras)
     day = data.date.isoformat()
     words = load_labels(templates)["notices"]
@@ -135,7 +176,8 @@ def write_notices(people: list[dict[str, Any]], kind: str, data: DailyData, fmt:
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.shared import Pt
 
-    written = []
+    written: list[Path] = []
+    taken: set[str] = set()
     for person, text in zip(people, texts, strict=True):
         lines = [line for line in text.strip().split("\n")]
         doc = Document()
@@ -149,7 +191,8 @@ def write_notices(people: list[dict[str, Any]], kind: str, data: DailyData, fmt:
             para = doc.add_paragraph(neutralise(line))
             if n >= len(body) - 2:
                 para.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-        target = out_dir / safe_filename(f"{title}_{day}_{person['village']}_{person['name']}.docx")
+        target = out_dir / unique_filename(f"{title}_{day}_{person['village']}_{person['name']}",
+                                           ".docx", taken)
         tmp = _atomic_target(target)
         doc.save(str(tmp))
         os.replace(tmp, target)
