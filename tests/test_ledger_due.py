@@ -73,7 +73,8 @@ def test_cli_due_today_formats(sample_db: Path, tmp_path: Path, fmt: str) -> Non
         from python_calamine import CalamineWorkbook
 
         book = CalamineWorkbook.from_path(str(tmp_path / "due.xlsx"))
-        assert book.sheet_names == ["今日待检（含昨日应检未检）", "逾期未检", "今日应解除", "解除受阻", "体温缺报", "发热"]
+        assert book.sheet_names == ["今日待检（含昨日应检未检）", "逾期未检", "今日应解除", "解除受阻",
+                                    "体温缺报", "发热"]
     elif fmt == "csv":
         assert result.stdout.splitlines()[0].startswith("清单,")
         assert "*" in result.stdout

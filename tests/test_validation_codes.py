@@ -213,7 +213,7 @@ def test_yearless_dates_take_the_year_nearest_the_sheet(check: Callable[..., Fil
 def test_every_code_has_a_severity() -> None:
     assert set(SEVERITY) == {
         "missing_required", "id_length", "id_checksum", "id_birthdate", "id_scientific",
-        "id_legacy", "phone_invalid", "date_invalid", "date_future", "date_order",
+        "id_legacy", "id_masked", "phone_invalid", "date_invalid", "date_future", "date_order",
         "temp_invalid", "result_invalid", "sex_mismatch", "duplicate_row", "conflict",
         "unknown_village", "unknown_regime",
     }

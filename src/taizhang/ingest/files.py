@@ -2,7 +2,9 @@
 reading .xlsx / .xls workbooks (CSV text is read in `text`, HTML tables in `html`).
 
 The format is decided by the file's content, not its name, because web systems
-export CSV or HTML as `.xls`; a name that lies gets a warning. Cells keep their
+export CSV or HTML as `.xls`; a name that lies gets a warning. A file taizhang
+wrote itself (`own`) is recognised here and its rows are not returned, because
+it is not village data. Cells keep their
 types (python-calamine gives str, int, float, bool, date, datetime), because an
 ID number in a number cell is already damaged and must be reported as such.
 A workbook whose sheets claim more cells than memory allows is refused before
@@ -24,6 +26,7 @@ from typing import Any
 
 from taizhang.errors import FileReadError
 from taizhang.ingest.html import read_html
+from taizhang.ingest.own import csv_output, html_output, xlsx_output
 from taizhang.ingest.text import decode_text, parse_csv
 
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".et", ".csv", ".txt")
@@ -48,6 +51,7 @@ class RawWorkbook:
     sheets: list[RawSheet]
     notes: list[str] = field(default_factory=list)  # warnings for the clerk
     encoding: str | None = None
+    output: str | None = None  # the kind of output when taizhang wrote the file (see `own`)
 
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -111,6 +115,9 @@ def read_workbook(path: Path, encoding: str | None = None) -> RawWorkbook:
         notes.append(f"{path.name}：扩展名是{path.suffix}，但内容是{real}，已按实际内容读取")
 
     if fmt == "xlsx":
+        output = xlsx_output(path)
+        if output is not None:  # taizhang's own workbook: its sheets are not read at all
+            return RawWorkbook(path, "xlsx", [], notes, output=output)
         check_xlsx_extent(path)
     if fmt in ("xlsx", "ole"):
         book = _read_excel(path, fmt)
@@ -119,6 +126,8 @@ def read_workbook(path: Path, encoding: str | None = None) -> RawWorkbook:
         if "\x00" in text:
             raise FileReadError(str(path), "文件中含有NUL空字符，不是正常的CSV文本，可能已损坏")
         if fmt == "html":
+            if (output := html_output(text)) is not None:
+                return RawWorkbook(path, "html", [], notes, used, output)
             sheets = [RawSheet(name, grid, merged) for name, grid, merged in read_html(text)]
             book = RawWorkbook(path, "html", sheets, encoding=used)
         else:
@@ -126,6 +135,8 @@ def read_workbook(path: Path, encoding: str | None = None) -> RawWorkbook:
                 grid = parse_csv(text)
             except ValueError as exc:
                 raise FileReadError(str(path), f"{exc}，不是正常的台账表格，请检查文件") from None
+            if (output := csv_output(grid)) is not None:
+                return RawWorkbook(path, "csv", [], notes, used, output)
             book = RawWorkbook(path, "csv", [RawSheet(path.stem, grid)], encoding=used)
             if used == "mixed":
                 notes.append(f"{path.name}：文件中既有UTF-8也有GBK编码的行（可能是拼接而成），已逐行识别，"

@@ -42,8 +42,8 @@ class IdResult:
     """An ID number after cleaning.
 
     `text` is what is stored (cleaned, or the raw text when it cannot be
-    cleaned); `valid` says it may serve as a person key; `code`/`detail`
-    describe the first problem found, if any.
+    cleaned, or nothing when it is masked); `valid` says it may serve as a
+    person key; `code`/`detail` describe the first problem found, if any.
     """
 
     text: str
@@ -63,6 +63,9 @@ _SCI_RE = re.compile(r"^\d(\.\d+)?E\+?\d+$", re.IGNORECASE)
 
 def parse_id(raw: Any, as_of: date | None = None) -> IdResult:
     """Clean and check an ID number (SPEC §3).
+
+    A number with `*` or `＊` in it is masked (`id_masked`): its `text` is
+    empty, as for a blank cell, so it is neither a key nor a stored value.
 
     A number cell holding more than 15 digits, scientific notation, or 18
     digits ending in 000 with a wrong check digit are Excel damage: reported
@@ -97,6 +100,11 @@ def clean_id_text(text: str) -> str:
 
 @lru_cache(maxsize=262144)
 def _check_id_text(text: str, as_of: date | None) -> IdResult:
+    if "*" in text:  # ＊ was folded to * by NFKC
+        # A masked copy (taizhang's own export, or a list someone masked) names
+        # nobody: its text is not kept, so it never keys a person or replaces
+        # a stored number, and the row falls back as if the cell were empty.
+        return IdResult("", False, "id_masked", "是打码的号码（含*）")
     if _SCI_RE.match(text):
         return IdResult(text, False, "id_scientific", "是科学计数法，后几位已丢失")
     if len(text) == 18:
@@ -153,6 +161,7 @@ class PhoneResult:
     text: str
     valid: bool
     kind: str = ""  # "mobile" or "landline"
+    masked: bool = False  # `138****5678`: reported as `id_masked`, never stored
 
 
 _NO_PHONE = PhoneResult("", False)
@@ -161,7 +170,8 @@ _LANDLINE_RE = re.compile(r"^(0\d{9,11}|[2-9]\d{6,7})$")
 
 
 def parse_phone(raw: Any) -> PhoneResult:
-    """Mobile `1[3-9]` + 9 digits or a landline; separators and +86 stripped."""
+    """Mobile `1[3-9]` + 9 digits or a landline; separators and +86 stripped.
+    A number with `*` in it is a masked copy (`masked`), not a phone."""
     if isinstance(raw, bool) or is_blank(raw):
         return _NO_PHONE
     return _parse_phone_text(clean_text(raw))
@@ -169,7 +179,10 @@ def parse_phone(raw: Any) -> PhoneResult:
 
 @lru_cache(maxsize=65536)
 def _parse_phone_text(text: str) -> PhoneResult:
-    first = re.split(r"[/、,，;；]", normalize_identifier(text))[0]
+    normal = normalize_identifier(text)
+    if "*" in normal:  # a masked copy, as for IDs (`_check_id_text`)
+        return PhoneResult(text, False, masked=True)
+    first = re.split(r"[/、,，;；]", normal)[0]
     digits = re.sub(r"[-—–()（）.]", "", first.lstrip("'"))
     if digits.startswith("+86"):
         digits = digits[3:]

@@ -23,6 +23,7 @@ SEVERITY: dict[str, str] = {
     "id_birthdate": ERROR,
     "id_scientific": ERROR,
     "id_legacy": WARNING,
+    "id_masked": ERROR,
     "phone_invalid": WARNING,
     "date_invalid": ERROR,
     "date_future": ERROR,
@@ -61,6 +62,11 @@ MESSAGES: dict[str, str] = {
     "id_birthdate": "第{row}行“{header}”{detail}：请核对号码第7–14位（出生日期）",
     "id_scientific": "第{row}行“{header}”{detail}：无法恢复，请把该列设为“文本”格式后按原证件重新录入",
     "id_legacy": "第{row}行“{header}”{detail}：已接受，建议更新为18位号码",
+    "id_masked": (
+        "第{row}行“{header}”{detail}，不能用来确认是谁，也不会保存：本行暂按姓名等其他信息对应并标为未核实；"
+        "请向村里索取未打码的原始表格重新发送"),
+    "id_masked/phone": (
+        "第{row}行“{header}”是打码的号码（含*），不会作为联系电话保存：请向村里索取未打码的原始表格重新发送"),
     "phone_invalid": "第{row}行“{header}”不是有效的手机号（11位）或座机号：请核对号码",
     # dates
     "date_invalid": "第{row}行“{header}”{error}：请改为2022-01-28这样的格式",

@@ -48,6 +48,20 @@ def stored_text(value: Any) -> str | None:
     return str(value)
 
 
+MASKABLE = ("id_number", "phone")  # a value of these with `*` in it is a masked copy (id_masked)
+
+
+def without_masked(texts: dict[str, str], as_json: str | None
+                   ) -> tuple[dict[str, str], str | None]:
+    """A person's values as stored, less any masked ID or phone, with their
+    JSON (None, to be made again, when one was dropped). Validation never
+    yields one (`id_masked`); the merge asks anyway, because a masked copy
+    stored over a full number would lose the number for good."""
+    if not any("*" in texts.get(f, "") for f in MASKABLE):
+        return texts, as_json
+    return {f: v for f, v in texts.items() if f not in MASKABLE or "*" not in v}, None
+
+
 @dataclass(slots=True)
 class PersonKey:
     """Who a row is about, as the merge key says (the one place the rule is written):
@@ -290,6 +304,7 @@ class FileResult:
     error: str | None = None
     notes: list[str] = field(default_factory=list)
     format: str | None = None
+    skipped: str | None = None  # why the file was not read: taizhang wrote it (see `own`)
 
     @property
     def problems(self) -> list[Problem]:

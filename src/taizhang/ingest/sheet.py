@@ -100,7 +100,6 @@ class SheetValidator:
         Decides whether two rows of one name without ID or phone are two people."""
         return self.kind == REGISTRATION
 
-
     def row(self, r: int, person: PersonKey, village: str | None) -> None:
         """Read grid row `r`, about `person`, into the result (per sheet kind)."""
         raise NotImplementedError
@@ -278,9 +277,19 @@ class SheetValidator:
 
     def _new_person(self, r: int, name_raw: Any, id_raw: Any, phone_raw: Any,
                     village: str = "") -> PersonKey | None:
+        """The row's person. A masked ID or phone (`id_masked`) counts as an
+        empty cell here: the row is keyed by what else it has, or rejected."""
         name_col, id_col, phone_col = self._name_col, self._id_col, self._phone_col
         name = _NAME_GAP_RE.sub("", clean_text(name_raw))
-        if not name and is_blank(id_raw) and is_blank(phone_raw):
+        ident = parse_id(id_raw, self.o.as_of)
+        phone = parse_phone(phone_raw)
+        if ident.code == "id_masked":
+            self._id_problem(r, id_col, ident, id_raw)
+        if phone.masked:
+            self.problem(r, phone_col, "phone", "id_masked/phone", phone.text,
+                         header=shown_header(phone_col, "phone"))
+        if (not name and (is_blank(id_raw) or ident.code == "id_masked")
+                and (is_blank(phone_raw) or phone.masked)):
             cells = {c.header or f"第{c.index + 1}列": raw_repr(self.cell(r, c))
                      for c in self.layout.columns if not is_blank(self.cell(r, c))}
             self.result.rejected.append(RejectedRow(r + 1, cells, REJECTED_NO_PERSON))
@@ -288,11 +297,9 @@ class SheetValidator:
             return None
         if name_col is not None and not name:
             self.problem(r, name_col, "name", "missing_required/name", "")
-        ident = parse_id(id_raw, self.o.as_of)
-        if ident.code and ident.code != "missing":
+        if ident.code and ident.code not in ("missing", "id_masked"):
             self._id_problem(r, id_col, ident, id_raw)
-        phone = parse_phone(phone_raw)
-        if not is_blank(phone_raw) and not phone.valid:
+        if not is_blank(phone_raw) and not phone.valid and not phone.masked:
             self.problem(r, phone_col, "phone", "phone_invalid", phone.text,
                          header=shown_header(phone_col, "phone"))
         if (self.kind == REGISTRATION and is_blank(id_raw) and is_blank(phone_raw)

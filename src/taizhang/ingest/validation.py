@@ -25,6 +25,7 @@ from taizhang.errors import FileReadError
 from taizhang.ingest.files import RawSheet, find_input_files, read_workbook
 from taizhang.ingest.headers import FIELD_LABELS, REGISTRATION, TEMPERATURES, TESTS
 from taizhang.ingest.layout import detect_layout, fill_merged
+from taizhang.ingest.own import skip_note
 from taizhang.ingest.problems import ERROR, SEVERITY, Problem, conflict_fields, message, problem_dicts
 from taizhang.ingest.records import DATE_FIELDS, PERSON_FIELDS, FileResult, PersonKey, SheetResult
 from taizhang.ingest.sheet import SheetValidator, find_village
@@ -83,6 +84,9 @@ class Validator:
             book = read_workbook(path, self.encoding)
         except FileReadError as exc:
             return FileResult(name, error=exc.reason)
+        if book.output is not None:  # taizhang's own export, due list or report: not village data
+            note = skip_note(Path(name).name, book.output)
+            return FileResult(name, notes=[*book.notes, note], format=book.format, skipped=note)
         result = FileResult(name, notes=list(book.notes), format=book.format)
         for raw in book.sheets:
             sheet = self.validate_sheet(raw, name, path)
@@ -211,12 +215,14 @@ class ValidationReport:
 
     def to_dict(self, mask: Callable[[str, str], str] | None = None) -> dict[str, Any]:
         """The JSON shape of SPEC §6 `validate`; failed files appear in `files`
-        with `sheet: null`, `rows: 0` and an `error`."""
+        with `sheet: null`, `rows: 0` and an `error`, skipped ones (taizhang's
+        own outputs) likewise with `skipped`."""
         files: list[dict[str, Any]] = []
         for f in self.files:
-            if f.error:
+            if f.error or f.skipped:
+                reason = {"error": f.error} if f.error else {"skipped": f.skipped}
                 files.append({"path": f.path, "sheet": None, "kind": None, "village": None,
-                              "village_source": None, "rows": 0, "error": f.error})
+                              "village_source": None, "rows": 0, **reason})
             files.extend(s.file_entry() for s in f.sheets)
         return {"files": files, "problems": problem_dicts(self.problems, mask)}
 

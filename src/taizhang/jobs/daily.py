@@ -39,6 +39,9 @@ class DailyResult:
 
 def run_daily(config: Config, db_path: Path, policy: Policy, day: date, wait: float = 600.0
               ) -> DailyResult:
+    if config.source is None:
+        raise UsageError("当前文件夹不是工作目录（没有 taizhang.toml）：请在工作目录中运行 taizhang daily，"
+                         "或用 taizhang --config 路径/taizhang.toml daily 指定；新建工作目录用 taizhang init")
     inbox = config.paths.get("inbox")
     if inbox is None:
         raise UsageError("配置文件中没有 inbox（各村表格放在哪个文件夹）：请运行 taizhang init 或在"
@@ -77,7 +80,7 @@ def _run(config: Config, db_path: Path, policy: Policy, day: date, inbox: Path, 
                           find_regime=policy.find_regime,
                           regime_examples=policy.regime_examples())
     templates = config.paths.get("templates")
-    with Store(db_path) as store:
+    with Store(db_path, create=True) as store:
         if inbox.exists():
             _backup(store, day, log, result)
             report = import_paths(store, [inbox], validator, day)
@@ -88,12 +91,16 @@ def _run(config: Config, db_path: Path, policy: Policy, day: date, inbox: Path, 
         if report is not None:
             counts = {s: sum(1 for o in report.outcomes if o.status == s)
                       for s in ("imported", "unchanged", "failed")}
+            skipped = sum(1 for o in report.outcomes if o.status == "skipped")
             result.summary.append(f"导入：新文件 {counts['imported']} 个，未变化 {counts['unchanged']} 个，"
-                                  f"失败 {counts['failed']} 个；发现问题 {len(report.problems)} 条")
+                                  f"失败 {counts['failed']} 个"
+                                  + (f"，跳过taizhang生成的文件 {skipped} 个" if skipped else "")
+                                  + f"；发现问题 {len(report.problems)} 条")
             for o in report.outcomes:
                 if o.retracted:
                     log.info("撤下 %s：新版本中不再有旧版本的 %s 条记录", o.path, o.retracted)
-                log.info("导入 %s：%s%s", o.path, o.status, f"（{o.error}）" if o.error else "")
+                why = o.error or o.note
+                log.info("导入 %s：%s%s", o.path, o.status, f"（{why}）" if why else "")
             for p in report.problems:
                 log.info("问题 %s“%s”第%s行 %s：%s（值：%s）", p.path, p.sheet, p.row, p.code,
                          p.message, mask_field(p.field, p.value))

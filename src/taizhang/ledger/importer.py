@@ -67,6 +67,8 @@ class ImportReport:
                                          "status": o.status}
                 if o.error:
                     entry["error"] = o.error
+                if o.note:
+                    entry["skipped"] = o.note
                 entry.update(dropped)
                 files.append(entry)
         problems = problem_dicts(self.problems, mask)
@@ -148,6 +150,9 @@ def import_paths(store: Store, paths: list[Path], validator: Validator, as_of: d
             report.notes.extend(result.notes)
             if result.error:
                 outcomes[item.slot] = BatchOutcome(item.name, "failed", result.error)
+                continue
+            if result.skipped:  # taizhang's own output: nothing of it enters the ledger
+                outcomes[item.slot] = BatchOutcome(item.name, "skipped", note=result.skipped)
                 continue
             try:
                 outcome = outcomes[item.slot] = write_batch(store, result, item.path, item.sha,

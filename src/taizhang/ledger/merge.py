@@ -22,6 +22,7 @@ from typing import Any
 
 from taizhang.ingest.packed import COLUMNS as READING_COLUMNS
 from taizhang.ingest.problems import conflict_fields, message
+from taizhang.ingest.records import without_masked
 from taizhang.ingest.validation import PERSON_FIELDS, FileResult, PersonKey, Problem
 from taizhang.ledger.namesakes import ambiguous_namesakes
 from taizhang.ledger.store import Store
@@ -36,7 +37,7 @@ class BatchOutcome:
     """What importing one file did."""
 
     path: str
-    status: str  # imported / unchanged / failed
+    status: str  # imported / unchanged / failed / skipped (a file taizhang wrote)
     error: str | None = None
     persons_new: int = 0
     persons_updated: int = 0
@@ -46,6 +47,7 @@ class BatchOutcome:
     problems: list[Problem] = field(default_factory=list)
     batch_id: int | None = None
     affected: set[int] = field(default_factory=set)  # person ids whose ledger rows changed
+    note: str | None = None  # why a skipped file was not imported
     # what an older version of the same file held and this one no longer does (`versions`)
     retracted_tests: int = 0
     retracted_readings: int = 0
@@ -255,6 +257,7 @@ class _Merger:
                registered: bool = False, as_json: str | None = None) -> None:
         """Record a row's values (`texts`: as stored, see PersonRecord.stored)."""
         pid = self.ids[key.key]
+        texts, as_json = without_masked(texts, as_json)  # never store `138****5678` over a number
         if registered:
             self._check_conflicts(pid, key.key, texts, sheet, row)
             self.registered.add(pid)

@@ -13,8 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from taizhang.config import Config
+from taizhang.ingest.own import mark_html
 from taizhang.outputs.daily_data import DailyData, Mask
-from taizhang.outputs.export import _atomic_target
+from taizhang.outputs.export import _atomic_target, mark_workbook
 from taizhang.outputs.templating import environment, render
 
 REPORT_FORMATS = ("text", "md", "html", "xlsx", "json")
@@ -48,9 +49,11 @@ def render_report(data: DailyData, fmt: str, mask: Mask, templates: Path | None)
         return json.dumps(data.report, ensure_ascii=False, indent=2) + "\n"
     env = environment(templates)
     context = report_context(data, mask)
-    if fmt in ("text", "md", "html"):
-        suffix = {"text": "txt", "md": "md", "html": "html"}[fmt]
+    if fmt in ("text", "md"):
+        suffix = {"text": "txt", "md": "md"}[fmt]
         return render(env, f"daily_report.{suffix}.j2", **context)
+    if fmt == "html":  # marked as taizhang's, in case someone saves the page as .xls
+        return mark_html(render(env, "daily_report.html.j2", **context), "daily_report")
     raise ValueError(fmt)
 
 
@@ -64,6 +67,7 @@ def write_report_xlsx(data: DailyData, out: Path, templates: Path | None) -> Non
     words = labels["report"]
     tmp = _atomic_target(out)
     book = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False, "strings_to_urls": False})
+    mark_workbook(book, "daily_report")
     title_fmt = book.add_format({"bold": True, "font_size": 14, "align": "center"})
     head = book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "align": "center",
                             "valign": "vcenter", "text_wrap": True})
@@ -71,7 +75,9 @@ def write_report_xlsx(data: DailyData, out: Path, templates: Path | None) -> Non
     bold = book.add_format({"border": 1, "align": "center", "bold": True})
     report = data.report
     sheet = book.add_worksheet(words["sheet_villages"])
-    title = (words["zero_title"] if report["zero_report"] else words["title"]).format(
+    key = ("unsubmitted_title" if not report["totals"]["submitted"]
+           else "zero_title" if report["zero_report"] else "title")
+    title = words.get(key, words["title"]).format(
         township=report["township"], date=report["date"])
     sheet.merge_range(0, 0, 0, len(columns) - 1, title, title_fmt)
     for c, label in enumerate(columns.values()):

@@ -19,7 +19,7 @@ from typing import Any
 
 from taizhang.ledger.snapshot import add_unregistered_fevers, load_arrays, unregistered_fevers
 from taizhang.ledger.store import Store
-from taizhang.outputs.export import _atomic_target, neutralise
+from taizhang.outputs.export import _atomic_target, mark_workbook, neutralise
 from taizhang.policy.due import due_lists
 from taizhang.policy.model import Policy
 
@@ -101,6 +101,7 @@ def write_lists_xlsx(lists: dict[str, Any], out: Path, title: str, regimes: dict
     tmp = _atomic_target(out)
     book = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False, "strings_to_urls": False,
                                           "strings_to_numbers": False})
+    mark_workbook(book, "due_lists")
     title_fmt = book.add_format({"bold": True, "font_size": 14})
     header_fmt = book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
     group_fmt = book.add_format({"bold": True, "bg_color": "#F2F2F2"})

@@ -7,7 +7,9 @@ masked unless the caller passes `mask=None`. Text that Excel could evaluate
 (= + - @, tab, CR at the start) is neutralised: xlsx cells are written as
 strings, CSV cells get a leading apostrophe that the importer strips again.
 Files are written to a temporary name and renamed, so an interrupted export
-never leaves half a file.
+never leaves half a file. Every workbook taizhang writes is marked as its own
+(`mark_workbook`), and the CSV's header row is recognised, so none is ever
+imported back as village data.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from taizhang.ingest.own import xlsx_properties
 from taizhang.ingest.records import COLUMN_LABELS, DATE_FIELDS, PERSON_FIELDS
 from taizhang.ledger.store import Store, create_private_file, iter_persons
 
@@ -47,6 +50,14 @@ def export_rows(store: Store, mask: Callable[[str, str], str] | None) -> list[di
             row[fld] = value
         rows.append(row)
     return rows
+
+
+def mark_workbook(book: Any, kind: str) -> None:
+    """Say in the xlsxwriter workbook's document properties that taizhang wrote
+    it (`ingest.own`), so it is never imported back as village data."""
+    props, name, value = xlsx_properties(kind)
+    book.set_properties(props)
+    book.set_custom_property(name, value)
 
 
 def _atomic_target(out: Path) -> Path:
@@ -99,6 +110,7 @@ def write_xlsx(rows: list[dict[str, Any]], out: Path, title: str = "") -> None:
     tmp = _atomic_target(out)
     book = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False, "strings_to_urls": False,
                                           "strings_to_numbers": False})
+    mark_workbook(book, "export")
     header_fmt = book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1,
                                   "text_wrap": True, "valign": "vcenter"})
     date_fmt = book.add_format({"num_format": "yyyy-mm-dd"})

@@ -36,6 +36,9 @@ def render_validation(out: Console, report: ValidationReport, mask: Mask) -> Non
                           str(s.rows))
         if f.error:
             files.add_row(Path(f.path).name, "-", "[red]读取失败[/red]", "-", "-", "0")
+        elif f.skipped:
+            files.add_row(Path(f.path).name, "-", "[yellow]taizhang生成（跳过）[/yellow]",
+                          "-", "-", "0")
     out.print(files)
     problems = report.problems
     render_problems(out, problems, mask)
@@ -43,8 +46,10 @@ def render_validation(out: Console, report: ValidationReport, mask: Mask) -> Non
     warnings = len(problems) - errors
     sheets = sum(len(f.sheets) for f in report.files)
     rows = sum(s.rows for f in report.files for s in f.sheets)
-    out.print(f"共读取 {len(report.files) - len(report.failed)} 个文件、{sheets} 个工作表、{rows} 行；"
-              f"错误 {errors} 条，警告 {warnings} 条，读取失败 {len(report.failed)} 个文件。")
+    skipped = sum(1 for f in report.files if f.skipped)
+    out.print(f"共读取 {len(report.files) - len(report.failed) - skipped} 个文件、{sheets} 个工作表、"
+              f"{rows} 行；错误 {errors} 条，警告 {warnings} 条，读取失败 {len(report.failed)} 个文件"
+              + (f"，跳过taizhang生成的文件 {skipped} 个。" if skipped else "。"))
 
 
 
@@ -52,7 +57,7 @@ def render_validation(out: Console, report: ValidationReport, mask: Mask) -> Non
 def render_import(out: Console, report: Any, mask: Mask) -> None:
     """Each file's outcome, then the problems."""
     labels = {"imported": "[green]已导入[/green]", "unchanged": "未变化（跳过）",
-              "failed": "[red]失败[/red]"}
+              "failed": "[red]失败[/red]", "skipped": "[yellow]taizhang生成（跳过）[/yellow]"}
     table = Table(title="导入结果")
     for header in ("文件", "状态", "新增人员", "更新人员", "核酸记录", "体温记录", "拒收行", "问题"):
         table.add_column(header)
