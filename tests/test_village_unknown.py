@@ -70,3 +70,14 @@ def test_a_village_option_not_on_the_list_names_the_closest(ws: Path, command: l
     result = runner.invoke(app, ["--as-of", "2022-02-08", *command, "--village", "石们村"])
     assert result.exit_code == 2
     assert "石们村" in result.output and "是否是“石门村”" in result.output
+
+
+def test_the_xlsx_report_does_not_call_cunming_weizhi_unsubmitted(ws: Path) -> None:
+    from python_calamine import CalamineWorkbook
+
+    result = runner.invoke(app, ["--as-of", "2022-02-08", "daily-report", "--format", "xlsx", "--out", str(ws)])
+    assert result.exit_code == 0, result.output
+    rows = CalamineWorkbook.from_path(str(ws / "日报告_2022-02-08.xlsx")).get_sheet_by_index(0).to_python()
+    unknown = next(r for r in rows if r and r[0] == "村名未知")
+    assert unknown[-1] == "—"
+    assert next(r for r in rows if r and r[0] == "平阳村")[-1] == "未报送"

@@ -16,6 +16,7 @@ from taizhang.config import Config
 from taizhang.ingest.own import mark_html
 from taizhang.outputs.daily_data import DailyData, Mask
 from taizhang.outputs.export import _atomic_target, mark_workbook
+from taizhang.outputs.report_numbers import UNKNOWN_VILLAGE
 from taizhang.outputs.templating import environment, render
 
 REPORT_FORMATS = ("text", "md", "html", "xlsx", "json")
@@ -93,6 +94,7 @@ def write_report_xlsx(data: DailyData, out: Path, templates: Path | None) -> Non
                 out.append(sum(row["under_control"].values()))
             elif key == "submitted":
                 out.append(f"{row['submitted']}/{row['villages']}" if total else
+                           "—" if row["village"] == UNKNOWN_VILLAGE else  # it submits nothing
                            (words["submitted_yes"] if row["submitted"] else words["submitted_no"]))
             else:
                 out.append(row[key])
