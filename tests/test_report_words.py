@@ -8,7 +8,9 @@ numbers count; the due list's heading for open tests is not the report's
 from __future__ import annotations
 
 import json
+import os
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -16,6 +18,7 @@ from conftest import ROOT
 from typer.testing import CliRunner
 
 from taizhang.cli import app
+from taizhang.ledger.store import Store
 
 runner = CliRunner()
 DAYS = ["2022-02-05", "2022-02-06", "2022-02-07", "2022-02-08"]
@@ -116,3 +119,81 @@ def test_a_zero_report_names_the_villages_that_did_not_submit(tmp_path: Path) ->
     assert text.splitlines()[0].startswith("青石镇疫情防控零报告")
     assert "零报告（新桥社区未报送，不在零报告之内）" in text
     assert "2. 新桥社区（未报送）：" in text and "零报告" not in text.split("2. 新桥社区")[1].split("\n")[0]
+
+
+def _submitted(base: list[str], day: str) -> dict[str, bool]:
+    result = runner.invoke(app, [*base, "daily-report", "--date", day, "--format", "json"])
+    assert result.exit_code == 0, result.output
+    return {v["village"]: v["submitted"] for v in json.loads(result.stdout)["villages"]}
+
+
+def test_an_unchanged_file_sent_again_counts_as_sent(tmp_path: Path) -> None:
+    """桃源村 sends its file on 02-07 and the same bytes again on 02-08: on 02-08
+    it has sent, not 未报送; a file merely still lying in the inbox was not
+    sent again; an undone file never was."""
+    ws = tmp_path / "ws"
+    assert runner.invoke(app, ["init", str(ws), "--villages", "桃源村,新桥社区"]).exit_code == 0
+    base = ["--db", str(ws / "taizhang.db"), "--config", str(ws / "taizhang.toml")]
+    inbox = ws / "inbox"
+    sent = inbox / "桃源村返乡人员登记.xls"
+    shutil.copy(ROOT / "sample_data" / sent.name, sent)
+    first = runner.invoke(app, [*base, "--as-of", "2022-02-07", "import", str(inbox), "--format", "json"])
+    assert first.exit_code == 0, first.output
+    assert _submitted(base, "2022-02-08") == {"桃源村": False, "新桥社区": False}
+    # still lying in the inbox the next day: not sent again
+    lying = runner.invoke(app, [*base, "--as-of", "2022-02-08", "import", str(inbox), "--format", "json"])
+    assert [f["status"] for f in json.loads(lying.stdout)["files"]] == ["unchanged"]
+    assert _submitted(base, "2022-02-08") == {"桃源村": False, "新桥社区": False}
+    # downloaded again over itself (a new modification time): sent on 02-08
+    shutil.copy(ROOT / "sample_data" / sent.name, sent)
+    os.utime(sent, ns=(sent.stat().st_atime_ns, sent.stat().st_mtime_ns + 10**9))
+    again = runner.invoke(app, [*base, "--as-of", "2022-02-08", "import", str(inbox), "--format", "json"])
+    assert [f["status"] for f in json.loads(again.stdout)["files"]] == ["unchanged"]
+    assert _submitted(base, "2022-02-08") == {"桃源村": True, "新桥社区": False}
+    assert _submitted(base, "2022-02-07") == {"桃源村": True, "新桥社区": False}
+    assert _submitted(base, "2022-02-09") == {"桃源村": False, "新桥社区": False}
+    text = runner.invoke(app, [*base, "daily-report", "--date", "2022-02-08", "--format", "text"]).stdout
+    assert "桃源村（未报送）" not in text and "新桥社区（未报送）" in text
+    # saved under another name on 02-09 ("(1)" of a second download): sent on 02-09
+    shutil.copy(sent, inbox / "桃源村返乡人员登记(1).xls")
+    assert runner.invoke(app, [*base, "--as-of", "2022-02-09", "import", str(inbox)]).exit_code == 0
+    assert _submitted(base, "2022-02-09") == {"桃源村": True, "新桥社区": False}
+    assert runner.invoke(app, [*base, "undo", "1"]).exit_code == 0
+    assert _submitted(base, "2022-02-08") == {"桃源村": False, "新桥社区": False}
+
+
+def test_a_file_naming_several_villages_is_no_village_s_submission(
+        tmp_path: Path, write_csv) -> None:
+    """A township or hospital list with rows of two villages does not tell the
+    township that either village reported."""
+    ws = tmp_path / "ws"
+    assert runner.invoke(app, ["init", str(ws), "--villages", "平阳村,东溪村"]).exit_code == 0
+    base = ["--db", str(ws / "taizhang.db"), "--config", str(ws / "taizhang.toml"), "--as-of", "2022-02-08"]
+    both = write_csv("全镇返乡人员.csv", [
+        ["姓名", "联系电话", "村", "返乡日期"],
+        ["张三", "13812345678", "平阳村", "2022-02-08"], ["李四", "13912345678", "东溪村", "2022-02-08"]])
+    one = write_csv("东溪村返乡人员.csv", [
+        ["姓名", "联系电话", "返乡日期"], ["王五", "13712345678", "2022-02-08"]])
+    assert runner.invoke(app, [*base, "import", str(both)]).exit_code == 0
+    assert _submitted(base, "2022-02-08") == {"平阳村": False, "东溪村": False}
+    assert runner.invoke(app, [*base, "import", str(one)]).exit_code == 0
+    assert _submitted(base, "2022-02-08") == {"平阳村": False, "东溪村": True}
+
+
+def test_a_file_of_an_older_ledger_lying_in_the_inbox_is_not_sent_again(tmp_path: Path) -> None:
+    """Batches of a version-4 ledger have no sighting: found at their own path
+    they are taken as lying there, found at another path as sent again."""
+    ws = tmp_path / "ws"
+    assert runner.invoke(app, ["init", str(ws), "--villages", "桃源村"]).exit_code == 0
+    base = ["--db", str(ws / "taizhang.db"), "--config", str(ws / "taizhang.toml")]
+    sent = ws / "inbox" / "桃源村返乡人员登记.xls"
+    shutil.copy(ROOT / "sample_data" / sent.name, sent)
+    assert runner.invoke(app, [*base, "--as-of", "2022-02-07", "import", str(sent)]).exit_code == 0
+    with Store(ws / "taizhang.db") as store:
+        store.db.execute("DELETE FROM sightings")  # as a version-4 ledger left it
+    os.utime(sent, ns=(sent.stat().st_atime_ns, sent.stat().st_mtime_ns + 10**9))
+    assert runner.invoke(app, [*base, "--as-of", "2022-02-08", "import", str(sent)]).exit_code == 0
+    assert _submitted(base, "2022-02-08") == {"桃源村": False}
+    os.utime(sent, ns=(sent.stat().st_atime_ns, sent.stat().st_mtime_ns + 10**9))
+    assert runner.invoke(app, [*base, "--as-of", "2022-02-08", "import", str(sent)]).exit_code == 0
+    assert _submitted(base, "2022-02-08") == {"桃源村": True}  # written anew after the first sighting

@@ -182,6 +182,46 @@ def test_village_stem_maps_to_configured_name(check: Callable[..., FileResult]) 
     assert result.sheets[0].persons[0].village == "平阳村"
 
 
+NO_VILLAGE_HEADER = [h for h in REG_HEADER if h != "村"]
+
+
+def no_village(row: list[str]) -> list[str]:
+    return row[:4] + row[5:]
+
+
+def test_village_unknown_once_per_sheet_without_any_village(check: Callable[..., FileResult]) -> None:
+    """No village column, none in the file name, sheet or title: one warning
+    for the sheet, saying how many people go to 村名未知 and how to place them."""
+    rows = [no_village(reg_row()), no_village(reg_row(name="李四", id_number=make_id(seq="135")))]
+    result = check(rows, header=NO_VILLAGE_HEADER, name="新增人员(1).csv")
+    p = only(result, "village_unknown")
+    assert (p.row, p.severity, p.field) == (None, "warning", "village")
+    assert "2行" in p.message and "村名未知" in p.message and "--village" in p.message
+    assert len(result.problems) == 1
+    assert result.sheets[0].village is None
+
+
+def test_village_unknown_names_the_first_blank_village_cell(check: Callable[..., FileResult]) -> None:
+    result = check([reg_row(), reg_row(name="李四", id_number=make_id(seq="135"), village=""),
+                    reg_row(name="王五", id_number=make_id(seq="147"), village="")])
+    p = only(result, "village_unknown")
+    assert (p.row, p.column) == (3, "村")
+    assert "2行" in p.message and "从第3行起" in p.message
+
+
+@pytest.mark.parametrize("name, option", [("平阳村新增人员.csv", None), ("新增人员.csv", "东溪村")])
+def test_a_village_from_the_file_name_or_option_is_enough(
+        check: Callable[..., FileResult], name: str, option: str | None) -> None:
+    """The neighbours: the file name or --village places every row, also rows
+    whose village cell is blank."""
+    v = validator(village=option) if option else None
+    result = check([no_village(reg_row())], header=NO_VILLAGE_HEADER, name=name, v=v)
+    assert result.problems == []
+    blank = check([reg_row(village="")], name=name, v=v)
+    assert blank.problems == []
+    assert blank.sheets[0].persons[0].village == (option or "平阳村")
+
+
 def test_unknown_regime(check: Callable[..., FileResult]) -> None:
     result = check([reg_row(regime="居家观察三天"),
                     reg_row(id_number=make_id(seq="135"), regime="7+7")])
@@ -215,7 +255,7 @@ def test_every_code_has_a_severity() -> None:
         "missing_required", "id_length", "id_checksum", "id_birthdate", "id_scientific",
         "id_legacy", "id_masked", "phone_invalid", "date_invalid", "date_future", "date_order",
         "temp_invalid", "result_invalid", "sex_mismatch", "duplicate_row", "conflict",
-        "unknown_village", "unknown_regime",
+        "unknown_village", "unknown_regime", "village_unknown",
     }
 
 

@@ -35,6 +35,7 @@ SEVERITY: dict[str, str] = {
     "conflict": ERROR,
     "unknown_village": WARNING,
     "unknown_regime": ERROR,
+    "village_unknown": WARNING,
 }
 
 # Why a row is rejected (RejectedRow.reason), quoted in its problem's message.
@@ -108,6 +109,12 @@ MESSAGES: dict[str, str] = {
     "unknown_village/close": (
         "第{row}行村（社区）“{village}”不在配置的村名单中，是否是“{close}”：请改正村名，"
         "或在taizhang.toml的villages中添加"),
+    "village_unknown": (
+        "本表找不到所属村（社区）：标题、文件名、工作表名中都没有村名，也没有村（社区）列，"
+        "{n}行的人计入“村名未知”。请在文件名或标题中写明村名，或导入时用--village指定"),
+    "village_unknown/rows": (
+        "本表有{n}行的村（社区）为空，标题、文件名、工作表名中也没有村名（从第{row}行起）："
+        "这些人计入“村名未知”。请补填村（社区），或导入时用--village指定"),
     "unknown_regime": (
         "第{row}行管控措施“{regime}”对应不到任何管控方案：请改为{examples}等方案名，"
         "或在政策文件中为它添加别名"),

@@ -180,11 +180,14 @@ class SheetValidator:
         handler = self.row
         villages_used: set[str | None] = set()
         sources: set[str | None] = set()
+        placeless: list[int] = []  # rows of people no village could be found for
         for r in self.layout.data_rows:
             village, source = self._row_village(r)
             person = self._person(r, village)
             if person is None:
                 continue
+            if not village:
+                placeless.append(r)
             villages_used.add(village)
             sources.add(source)
             self._check_village(r, village, source)
@@ -196,7 +199,19 @@ class SheetValidator:
         else:
             self.result.village = self.sheet_village
             self.result.village_source = self.sheet_village_source
+        self._village_unknown(placeless)
         return self.result
+
+    def _village_unknown(self, rows: list[int]) -> None:
+        """`village_unknown`, once per sheet: its people are counted under 村名未知
+        in the report, and the clerk is told how many and how to place them."""
+        if not rows:
+            return
+        col = self.cols.get("village")
+        if col is None:
+            self.problem(-1, None, "village", "village_unknown", "", n=len(rows))
+        else:
+            self.problem(rows[0], col, "village", "village_unknown/rows", "", n=len(rows))
 
     def _reference_date(self) -> None:
         """The median of the sheet's full dates: yearless dates take the year

@@ -24,6 +24,7 @@ from taizhang.ingest.files import find_input_files
 from taizhang.ingest.validation import ERROR, FileResult, Problem, Validator, problem_dicts
 from taizhang.ledger.merge import BatchOutcome, PersonCache, write_batch
 from taizhang.ledger.store import Store, file_sha256
+from taizhang.ledger.versions import file_identity, record_sighting
 
 
 @dataclass(slots=True)
@@ -120,18 +121,21 @@ def import_paths(store: Store, paths: list[Path], validator: Validator, as_of: d
     for path in files:
         name = str(path)
         try:
-            sha, size = file_sha256(path), path.stat().st_size
+            sha, stat = file_sha256(path), path.stat()
         except OSError as exc:
             outcomes.append(BatchOutcome(name, "failed", f"无法读取文件（{exc.strerror}）"))
             if progress is not None:
                 progress(name)
             continue
-        if store.find_batch(sha) is not None:
+        if (earlier := store.find_batch(sha)) is not None:
+            with store.transaction() as db:
+                record_sighting(db, earlier["id"], file_identity(path), stat.st_mtime_ns,
+                                as_of.isoformat())
             outcomes.append(BatchOutcome(name, "unchanged"))
             if progress is not None:
                 progress(name)
             continue
-        todo.append(_Todo(len(outcomes), path, name, sha, size))
+        todo.append(_Todo(len(outcomes), path, name, sha, stat.st_size))
         outcomes.append(None)
     jobs = default_jobs() if jobs is None else jobs
     big = len(todo) >= POOL_MIN_FILES and sum(t.size for t in todo) >= POOL_MIN_BYTES

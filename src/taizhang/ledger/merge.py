@@ -26,7 +26,7 @@ from taizhang.ingest.records import without_masked
 from taizhang.ingest.validation import PERSON_FIELDS, FileResult, PersonKey, Problem
 from taizhang.ledger.namesakes import ambiguous_namesakes
 from taizhang.ledger.store import Store
-from taizhang.ledger.versions import file_identity, older_versions, retract
+from taizhang.ledger.versions import file_identity, mtime_ns, older_versions, record_sighting, retract
 
 KEY_FIELDS = ("name", "village", "arrival_date")
 _KEY_POSITIONS = tuple(PERSON_FIELDS.index(f) for f in KEY_FIELDS)
@@ -105,6 +105,7 @@ def write_batch(store: Store, result: FileResult, path: Path, sha256: str, size:
         )
         batch = int(cur.lastrowid or 0)
         outcome.batch_id = batch
+        record_sighting(db, batch, identity, mtime_ns(path), as_of.isoformat(), first=True)
         previous, previous_kinds = older_versions(db, identity, result.path, batch)
         merger = _Merger(db, batch, as_of, outcome, cache, identity)
         keys: dict[str, bool] = {}

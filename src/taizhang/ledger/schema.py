@@ -28,6 +28,11 @@ Tables:
 - A newer version of the same file retracts the tests and readings it no
   longer contains (they stay, marked `retracted_by`).
 - `problems`, `rejected_rows`: what validation found, per batch.
+- `sightings`: every place and modification time at which a batch's bytes
+  were found (`file`, `mtime_ns`), with the as-of date and the clock of that
+  import. A known file found again at a new path or written anew (`arrived`)
+  was sent again that day (SPEC §6 `submitted`); one still sitting in the
+  inbox was not (see `versions.record_sighting`).
 """
 
 from __future__ import annotations
@@ -41,7 +46,7 @@ from typing import Any
 from taizhang.errors import TaizhangError
 from taizhang.ingest.validation import PERSON_FIELDS
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 _SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -122,6 +127,15 @@ CREATE TABLE IF NOT EXISTS problems (
     person_id INTEGER REFERENCES persons(id),
     path TEXT, sheet TEXT, row INTEGER, col TEXT, field TEXT, code TEXT NOT NULL,
     severity TEXT NOT NULL, value TEXT, message TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS sightings (
+    batch_id INTEGER NOT NULL REFERENCES batches(id),
+    file TEXT NOT NULL,
+    mtime_ns INTEGER,
+    as_of TEXT NOT NULL,
+    seen_at TEXT NOT NULL,
+    arrived INTEGER NOT NULL,
+    UNIQUE (batch_id, file, mtime_ns)
 );
 CREATE TABLE IF NOT EXISTS rejected_rows (
     id INTEGER PRIMARY KEY,
@@ -213,6 +227,8 @@ MIGRATIONS: dict[int, str | Callable[[sqlite3.Connection], None]] = {
     2: _pack_per_sheet_row,
     # 4: batches can be undone (file identity, data rows, replaced test provenance)
     3: _undo_columns,
+    # 5: where and when a file's bytes were found (`sightings`, created with the tables)
+    4: "",
 }
 
 

@@ -14,6 +14,7 @@ the next version or lifts it (`next_version`).
 from __future__ import annotations
 
 import sqlite3
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,35 @@ def file_identity(path: Path) -> str:
     """The file a path names, however it was typed: two imports of it are
     versions of one file."""
     return str(path.resolve())
+
+
+def mtime_ns(path: Path) -> int | None:
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
+        return None
+
+
+def record_sighting(db: sqlite3.Connection, batch: int, identity: str, mtime: int | None,
+                    as_of: str, first: bool = False) -> None:
+    """Note that a batch's bytes were found at `identity` with modification time
+    `mtime` by the import of `as_of` (`first`: the import that made the batch).
+
+    The inbox keeps yesterday's files, so finding known bytes again is no news:
+    they were sent again only when found at a new path, or written anew there
+    (a WeChat download, a copy) — then `arrived`, and the village counts as
+    having sent that day. A batch of an older ledger has no first sighting; the
+    first time it is found at its own path is taken as still lying there."""
+    seen = db.execute("SELECT count(*), sum(file = ? AND mtime_ns IS ?) FROM sightings "
+                      "WHERE batch_id = ?", (identity, mtime, batch)).fetchone()
+    if seen[1]:
+        return
+    own = db.execute("SELECT file FROM batches WHERE id = ?", (batch,)).fetchone()[0]
+    arrived = first or bool(seen[0]) or identity != own
+    db.execute("INSERT OR IGNORE INTO sightings(batch_id, file, mtime_ns, as_of, seen_at, arrived) "
+               "VALUES (?, ?, ?, ?, ?, ?)",
+               (batch, identity, mtime, as_of, datetime.now().isoformat(timespec="seconds"),
+                int(arrived)))
 
 
 def older_versions(db: sqlite3.Connection, identity: str, path: str, batch: int

@@ -41,13 +41,16 @@ class DailyData:
 
 
 def submitted_villages(store: Store, t: date) -> set[str]:
-    """Villages with at least one file dated t (its as-of date or import date);
-    an undone file was never sent."""
+    """Villages with at least one file dated t (its as-of date or import date),
+    or an imported file that arrived again unchanged that day (not one still
+    lying in the inbox: `versions.record_sighting`); an undone file was never sent."""
     found: set[str] = set()
     day = t.isoformat()
     for (villages,) in store.db.execute(
-        "SELECT village FROM batches WHERE village IS NOT NULL AND undone_at IS NULL AND "
-        "(as_of=? OR substr(imported_at, 1, 10)=?)", (day, day)
+        "SELECT village FROM batches b WHERE village IS NOT NULL AND undone_at IS NULL AND "
+        "(as_of=? OR substr(imported_at, 1, 10)=? OR EXISTS (SELECT 1 FROM sightings s "
+        "WHERE s.batch_id=b.id AND s.arrived=1 AND (s.as_of=? OR substr(s.seen_at, 1, 10)=?)))",
+        (day, day, day, day)
     ):
         found.update(v for v in villages.split("、") if v)
     return found
