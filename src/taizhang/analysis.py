@@ -367,7 +367,7 @@ def read(path: PathLike, *, kind: str | None = None, village: str | None = None,
     validator = Validator(as_of=_day(as_of) if as_of is not None else date.today(),
                           villages=cfg.villages, township=cfg.township, find_regime=pol.find_regime,
                           regime_examples=pol.regime_examples(), village=village, kind=kind,
-                          encoding=encoding)  # as `taizhang validate` builds it
+                          encoding=encoding, columns=cfg.columns, values=cfg.values)  # as validate
     result = validator.validate_file(source, str(path))
     if result.error:
         raise FileReadError(str(path), result.error)

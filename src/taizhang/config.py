@@ -34,6 +34,10 @@ class Config:
     source: Path | None = None
     # optional wording for reports and notices: reporter, reviewer, contact_phone, sample_site
     text: dict[str, str] = field(default_factory=dict)
+    # [columns]: header as written -> canonical field (always wins over any guess)
+    columns: dict[str, str] = field(default_factory=dict)
+    # [values.FIELD]: cell text -> value, for codes that differ between systems
+    values: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 def load_config(path: Path | None) -> Config:
@@ -69,7 +73,19 @@ def load_config(path: Path | None) -> Config:
         candidate = Path(value)
         paths[key] = candidate if candidate.is_absolute() else path.parent / candidate
     text = {key: str(data.get(key, "")) for key in TEXT_KEYS}
-    return Config(township.strip(), [v.strip() for v in villages if v.strip()], paths, path, text)
+    columns = data.get("columns", {})
+    if not isinstance(columns, dict) or not all(isinstance(v, str) for v in columns.values()):
+        raise UsageError(f"配置文件{path}中 [columns] 每行应为 \"表头\" = \"字段名\"，"
+                         "如 \"抵丽日期\" = \"arrival_date\"")
+    values = data.get("values", {})
+    if not isinstance(values, dict) or not all(
+            isinstance(table, dict) and all(isinstance(v, str | int | float) for v in table.values())
+            for table in values.values()):
+        raise UsageError(f"配置文件{path}中 [values.字段名] 每行应为 \"表中写法\" = \"含义\"，"
+                         "如 [values.result] 下写 \"0\" = \"阴性\"")
+    return Config(township.strip(), [v.strip() for v in villages if v.strip()], paths, path, text,
+                  {str(k): v for k, v in columns.items()},
+                  {str(f): {str(k): str(v) for k, v in table.items()} for f, table in values.items()})
 
 
 def default_policy_text() -> str:

@@ -209,6 +209,8 @@ def make_validator(kind: str | None, village: str | None, encoding: str | None) 
         village=village,
         kind=kind,
         encoding=encoding,
+        columns=config.columns,
+        values=config.values,
     )
 
 

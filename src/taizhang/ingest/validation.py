@@ -62,6 +62,8 @@ class Validator:
         village: str | None = None,
         kind: str | None = None,
         encoding: str | None = None,
+        columns: dict[str, str] | None = None,
+        values: dict[str, dict[str, str]] | None = None,
     ) -> None:
         self.as_of = as_of
         self.villages = villages or []
@@ -71,6 +73,9 @@ class Validator:
         self.village = village
         self.kind = kind
         self.encoding = encoding
+        # the config's [columns] (header as written -> field) and [values.FIELD] codings
+        self.columns = columns or {}
+        self.values = values or {}
         # True in worker processes: the importer runs `cross_check` itself, in file order
         self.defer_cross_check = False
         # person key -> (name, village, arrival, (file, sheet, row)) first seen in this run
