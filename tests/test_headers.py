@@ -357,9 +357,13 @@ def test_unmerged_two_row_slot_header_is_detected() -> None:
 
 
 def test_kind_override_is_kept() -> None:
+    """Names with IDs and phones are at least a registration list (a roster,
+    SPEC §2); --kind still decides."""
     grid: list[list[Any]] = [["姓名", "身份证号", "联系电话"], ["王建国", ID0, "13812345601"]]
-    assert detect_layout(grid).kind is None  # type: ignore[union-attr]
+    assert detect_layout(grid).kind == REGISTRATION  # type: ignore[union-attr]
     assert detect_layout(grid, kind=TESTS).kind == TESTS  # type: ignore[union-attr]
+    names_only: list[list[Any]] = [["姓名", "性别", "年龄"], ["王建国", "男", 40]]
+    assert detect_layout(names_only).kind is None  # type: ignore[union-attr]
 
 
 def test_no_header_in_a_grid_of_data() -> None:

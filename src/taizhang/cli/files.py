@@ -26,9 +26,10 @@ from taizhang.cli.common import (
     print_notes,
     state,
 )
+from taizhang.ingest.understanding import describe_columns
 from taizhang.ingest.validation import validate_paths
 from taizhang.jobs.workspace import init_workspace
-from taizhang.outputs.terminal import render_import, render_validation
+from taizhang.outputs.terminal import render_columns, render_import, render_validation
 
 # ---------------------------------------------------------------- validate
 
@@ -55,6 +56,28 @@ def validate(
         render_validation(out, report, masker(no_mask))
     if not report.ok:
         raise typer.Exit(1)
+
+
+# ---------------------------------------------------------------- columns
+
+
+@app.command()
+@handle_errors
+def columns(
+    paths: Paths,
+    fmt: FormatTableJson = "table",
+    kind: KindOpt = None,
+    encoding: EncodingOpt = None,
+) -> None:
+    """列出每个工作表的每一列被认作什么、依据是什么（配置、别名、表头用词、单元格内容），
+    并给出无法识别的列的 [columns] 配置片段。不写入台账。"""
+    check_choice(fmt, ("table", "json"), "--format")
+    report = describe_columns(paths, make_validator(kind, None, encoding))
+    print_notes(report.notes)
+    if fmt == "json":
+        print_json(report.to_dict())
+    else:
+        render_columns(out, report)
 
 
 # ---------------------------------------------------------------- init

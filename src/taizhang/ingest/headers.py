@@ -17,6 +17,7 @@ from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 
+from taizhang.errors import UsageError
 from taizhang.ingest.values import DateResult, clean_text, parse_date
 
 REGISTRATION, TESTS, TEMPERATURES = "registration", "tests", "temperatures"
@@ -142,6 +143,26 @@ def lookup_field(text: str) -> str | None:
         if bare and bare != key:
             found = _ALIAS_LOOKUP.get(bare)
     return found
+
+
+def declared_columns(table: dict[str, str]) -> dict[str, str]:
+    """The config's `[columns]` (header as written -> canonical field), keyed
+    like the alias table so `抵丽 日期`, `抵丽日期*` and `抵丽日期` are one header.
+    An empty field keeps the column unplaced; a field name taizhang does not
+    know is a usage error naming the known ones."""
+    declared: dict[str, str] = {}
+    for header, fld in table.items():
+        name = fld.strip()
+        if not name:  # left empty in the snippet of `taizhang columns`: kept as it is
+            continue
+        if name not in FIELD_ALIASES:
+            raise UsageError(
+                f"taizhang.toml 的 [columns] 中“{header}” = “{fld}”：没有这个字段名。可用的字段名："
+                + "、".join(f"{f}（{FIELD_LABELS[f]}）" for f in FIELD_ALIASES))
+        key = normalize_header(header)
+        if key:
+            declared[key] = name
+    return declared
 
 
 def embedded_test_number(text: str) -> int | None:

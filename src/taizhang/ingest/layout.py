@@ -15,36 +15,24 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from taizhang.ingest.cell_kinds import place_by_cells
+from taizhang.ingest.header_words import field_from_words
 from taizhang.ingest.headers import (
-    REGISTRATION,
     SLOT_WORDS,
     T2S,
-    TEMPERATURES,
-    TESTS,
     embedded_test_number,
     header_date,
     header_slot,
     lookup_field,
     normalize_header,
 )
+from taizhang.ingest.kinds import detect_kind, settle_dates
 from taizhang.ingest.values import DateResult, clean_text
 
 _FOOTER_RE = re.compile(r"^(填表人|填报人|审核人|制表人|统计人|负责人|联系电话|填表日期|填报日期|"
                         r"报送日期|注[:：]|备注[:：]|说明[:：]|村负责人|村医签字|签字)")
 _ID_LIKE_RE = re.compile(r"^\d{15}(\d{2}[\dXx])?$")
 _TOTAL_RE = re.compile(r"^(合计|总计|小计|共计|汇总)")
-
-# Fields whose presence marks a sheet kind (generic fields like name do not count).
-_KIND_FIELDS = {
-    REGISTRATION: {
-        "arrival_date", "registration_date", "departure_date", "origin", "address",
-        "risk_level", "category", "transport", "trip_no", "workplace", "has_negative_proof",
-        "health_code", "regime", "control_start", "status", "status_date", "guardian", "doctor",
-    },
-    TESTS: {"sample_date", "result", "sample_site"},
-    TEMPERATURES: {"temperature", "slot", "date"},
-}
-
 
 @dataclass(slots=True)
 class Column:
@@ -57,6 +45,8 @@ class Column:
     test_part: str = "both"  # "date", "result" or "both" for embedded tests
     temp_date: DateResult | None = None  # wide temperature column
     temp_slot: str | None = None
+    # why the column means what it does: config, alias, words, cells, or None
+    source: str | None = None
 
 
 @dataclass(slots=True)
@@ -112,19 +102,24 @@ def _row_texts(row: Sequence[Any]) -> list[str]:
     return [clean_text(v) for v in row]
 
 
-def _row_score(texts: Sequence[str]) -> int:
-    """How much a row looks like a header: recognised cells, counted once per field."""
+def _row_score(texts: Sequence[str], declared: dict[str, str] | None = None) -> int:
+    """How much a row looks like a header: recognised cells, counted once per
+    field. Headers understood only from their words count when the row has a
+    known header too (a row of data may hold words like 平阳村 or 核酸)."""
     fields = set()
+    worded = set()
     extra = 0
     for t in texts:
         if not t:
             continue
-        f = lookup_field(t)
+        f = (declared.get(normalize_header(t)) if declared else None) or lookup_field(t)
         if f:
             fields.add(f)
         elif embedded_test_number(t):
             extra += 1
-    return len(fields) + min(extra, 2)
+        elif not _looks_like_data(t) and (w := field_from_words(t)):
+            worded.add(w)
+    return len(fields) + min(extra, 2) + (len(worded - fields) if fields else 0)
 
 
 def detect_layout(
@@ -132,12 +127,14 @@ def detect_layout(
     merged: Sequence[tuple[tuple[int, int], tuple[int, int]]] = (),
     kind: str | None = None,
     scan_rows: int = 30,
+    declared: dict[str, str] | None = None,
 ) -> SheetLayout | None:
     """Find the header rows and the columns; None when no header can be found.
 
     `merged` are the sheet's merged ranges as 0-based ((r1, c1), (r2, c2)),
     used to tell a two-row header (vertical merges crossing both rows, or a
     group cell merged over sub-headers) from a title row merged across the top.
+    `declared` is the config's `[columns]`, keyed by `normalize_header`.
     """
     texts_cache: dict[int, list[str]] = {}
 
@@ -148,7 +145,7 @@ def detect_layout(
 
     best_row, best_score = -1, 1
     for r in range(min(scan_rows, len(grid))):
-        score = _row_score(texts(r))
+        score = _row_score(texts(r), declared)
         if score > best_score:
             best_row, best_score = r, score
     if best_row < 0:
@@ -165,14 +162,16 @@ def detect_layout(
     for c in range(width):
         top_raw = grid[start][c] if c < len(grid[start]) else None
         sub_raw = grid[end][c] if c < len(grid[end]) else None
-        columns.append(_make_column(c, top_raw, sub_raw, two_rows=end > start))
+        columns.append(_make_column(c, top_raw, sub_raw, two_rows=end > start, declared=declared))
 
     title_lines = [" ".join(t for t in texts(r) if t) for r in range(start)]
     title_lines = [t for t in title_lines if t]
     layout = SheetLayout(start, end, columns, kind, title_lines)
     layout.data_rows = _data_rows(grid, end + 1, columns, texts)
+    place_by_cells(grid, layout)
     if layout.kind is None:
         layout.kind = detect_kind(columns)
+    settle_dates(layout)
     return layout
 
 
@@ -232,7 +231,10 @@ def _header_like(text: str) -> bool:
     return 0 < len(key) <= 12 and not _looks_like_data(text) and not re.fullmatch(r"[\d.]+", key)
 
 
-def _make_column(index: int, top_raw: Any, sub_raw: Any, two_rows: bool) -> Column:
+def _make_column(index: int, top_raw: Any, sub_raw: Any, two_rows: bool,
+                 declared: dict[str, str] | None = None) -> Column:
+    """A column from its header cells, understood by the config's `[columns]`,
+    then the header patterns and the alias table, then the header's words."""
     top, sub = clean_text(top_raw), clean_text(sub_raw)
     if not two_rows or not sub or sub == top:
         header, parts = top, [top_raw]
@@ -244,6 +246,14 @@ def _make_column(index: int, top_raw: Any, sub_raw: Any, two_rows: bool) -> Colu
     if not header:
         return col
     candidates = [clean_text(p) for p in parts]
+    # 0. the office's own declaration always wins
+    if declared:
+        for text in (header, *reversed(candidates)):
+            fld = declared.get(normalize_header(text))
+            if fld:
+                col.field, col.source = fld, "config"
+                return col
+    col.source = "alias"
     # 1. embedded test columns: 第1次核酸 (optionally over 日期 / 结果 sub-headers)
     for text in candidates:
         number = embedded_test_number(text)
@@ -271,27 +281,16 @@ def _make_column(index: int, top_raw: Any, sub_raw: Any, two_rows: bool) -> Colu
             return col
     if len(candidates) == 2:
         col.field = lookup_field(header)
+        if col.field:
+            return col
+    # 4. the header's words (申报时间, 联系手机, 目的地社区村 …)
+    for text in reversed(candidates):
+        fld = field_from_words(text)
+        if fld:
+            col.field, col.source = fld, "words"
+            return col
+    col.source = None
     return col
-
-
-def detect_kind(columns: Sequence[Column]) -> str | None:
-    """registration / tests / temperatures from the recognised columns."""
-    fields = {c.field for c in columns if c.field}
-    wide_temps = sum(1 for c in columns if c.temp_date is not None)
-    scores = {k: len(fields & f) for k, f in _KIND_FIELDS.items()}
-    if "temperature" not in fields and not wide_temps:
-        scores[TEMPERATURES] = 0
-    if wide_temps >= 2:
-        scores[TEMPERATURES] += 3
-    if "name" not in fields and "id_number" not in fields:
-        return None
-    best = max(scores.values())
-    if best == 0:
-        return None
-    for kind in (REGISTRATION, TESTS, TEMPERATURES):  # ties go to registration
-        if scores[kind] == best:
-            return kind
-    return None  # pragma: no cover
 
 
 @lru_cache(maxsize=65536)

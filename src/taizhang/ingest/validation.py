@@ -23,7 +23,7 @@ from typing import Any
 
 from taizhang.errors import FileReadError
 from taizhang.ingest.files import RawSheet, find_input_files, read_workbook
-from taizhang.ingest.headers import FIELD_LABELS, REGISTRATION, TEMPERATURES, TESTS
+from taizhang.ingest.headers import FIELD_LABELS, REGISTRATION, TEMPERATURES, TESTS, declared_columns
 from taizhang.ingest.layout import detect_layout, fill_merged
 from taizhang.ingest.own import skip_note
 from taizhang.ingest.problems import ERROR, SEVERITY, Problem, conflict_fields, message, problem_dicts
@@ -76,6 +76,7 @@ class Validator:
         # the config's [columns] (header as written -> field) and [values.FIELD] codings
         self.columns = columns or {}
         self.values = values or {}
+        self.declared = declared_columns(self.columns)
         # True in worker processes: the importer runs `cross_check` itself, in file order
         self.defer_cross_check = False
         # person key -> (name, village, arrival, (file, sheet, row)) first seen in this run
@@ -117,7 +118,7 @@ class Validator:
             return None
         if raw.merged:
             fill_merged(grid, raw.merged)
-        layout = detect_layout(grid, raw.merged, kind=self.kind)
+        layout = detect_layout(grid, raw.merged, kind=self.kind, declared=self.declared)
         where = f"{Path(display).name}“{raw.name}”"
         if layout is None:
             return f"{where}：找不到表头（如姓名、身份证号），未读取；请检查表头或删除无关工作表"

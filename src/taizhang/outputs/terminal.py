@@ -14,12 +14,40 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from taizhang.ingest.headers import KIND_LABELS
+from taizhang.ingest.headers import FIELD_LABELS, KIND_LABELS
+from taizhang.ingest.understanding import ColumnsReport
 from taizhang.ingest.validation import ValidationReport
 from taizhang.outputs.templating import load_labels
 from taizhang.policy.model import Policy
 
 Mask = Callable[[str, str], str] | None
+
+
+_SOURCE_LABELS = {"config": "配置[columns]", "alias": "别名表", "words": "表头用词",
+                  "cells": "单元格内容", None: "—"}
+
+
+def render_columns(out: Console, report: ColumnsReport) -> None:
+    """One table per sheet (column, field, why), then the `[columns]` snippet
+    for the columns nothing placed."""
+    for sheet in report.sheets:
+        title = f"{Path(sheet.path).name}“{sheet.sheet or '-'}”：{KIND_LABELS.get(sheet.kind or '', '类型未知')}"
+        if sheet.error:
+            out.print(f"{title}：[red]{sheet.error}[/red]", highlight=False)
+            continue
+        table = Table(title=title, title_justify="left")
+        for header in ("列（表头原文）", "字段", "依据"):
+            table.add_column(header)
+        for col in sheet.columns:
+            fld = col["field"]
+            shown = f"{fld}（{FIELD_LABELS[fld]}）" if fld in FIELD_LABELS else "[yellow]未识别（原值保留）[/yellow]"
+            table.add_row(col["column"] or "（空表头）", shown, _SOURCE_LABELS.get(col["source"], "—"))
+        out.print(table)
+    snippet = report.snippet()
+    if snippet:
+        out.print(snippet, highlight=False, markup=False, soft_wrap=True)  # pasted: never wrapped
+    else:
+        out.print("所有列都已识别。")
 
 
 def render_validation(out: Console, report: ValidationReport, mask: Mask) -> None:
