@@ -132,7 +132,8 @@ def read_workbook(path: Path, encoding: str | None = None) -> RawWorkbook:
             book = RawWorkbook(path, "html", sheets, encoding=used)
         else:
             try:
-                grid = parse_csv(text)
+                grid = parse_csv(text, stray := [])
+                notes.extend(f"{path.name}：{n}" for n in stray)
             except ValueError as exc:
                 raise FileReadError(str(path), f"{exc}，不是正常的台账表格，请检查文件") from None
             if (output := csv_output(grid)) is not None:

@@ -31,9 +31,20 @@ def decode_text(data: bytes, encoding: str | None, name: str) -> tuple[str, str]
                 name, f"按{encoding}编码解码失败（第{exc.start}字节），请换一个--encoding再试"
             ) from None
     if data.startswith(codecs.BOM_UTF8):
-        return data[len(codecs.BOM_UTF8):].decode("utf-8", errors="strict"), "utf-8-sig"
+        body = data[len(codecs.BOM_UTF8):]
+        try:
+            return body.decode("utf-8", errors="strict"), "utf-8-sig"
+        except UnicodeDecodeError as exc:
+            # GBK rows appended by another editor, or one damaged byte: line by line
+            mixed = _decode_lines(body, bom=True)
+            if mixed is not None:
+                return mixed, "mixed"
+            raise FileReadError(name, _undecodable("UTF-8（带BOM）", exc.start + 3)) from None
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return data.decode("utf-16"), "utf-16"
+        try:
+            return data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError as exc:  # odd length, a lone surrogate
+            raise FileReadError(name, _undecodable("UTF-16", exc.start)) from None
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
@@ -50,14 +61,16 @@ def decode_text(data: bytes, encoding: str | None, name: str) -> tuple[str, str]
     mixed = _decode_lines(data)
     if mixed is not None:
         return mixed, "mixed"
-    try:
-        raise UnicodeDecodeError("gb18030", data, failed_at, failed_at + 1, "")
-    except UnicodeDecodeError as exc:
-        raise FileReadError(
-            name,
-            f"无法识别文件编码（第{exc.start}字节起既不是UTF-8也不是GBK），"
-            "请用Excel另存为“CSV UTF-8”，或用--encoding指定编码",
-        ) from None
+    raise FileReadError(
+        name,
+        f"无法识别文件编码（第{failed_at}字节起既不是UTF-8也不是GBK），"
+        "请用Excel另存为“CSV UTF-8”，或用--encoding指定编码",
+    )
+
+
+def _undecodable(encoding: str, at: int) -> str:
+    return (f"文件标明是{encoding}编码，但第{at}字节起无法按此解码（文件可能损坏，或由两种编码拼接而成）："
+            "请用Excel打开后另存为“CSV UTF-8”，或用--encoding指定编码")
 
 
 # A line with a non-ASCII character and no undecodable byte (the surrogates
@@ -72,11 +85,16 @@ def _has_utf8_line(data: bytes) -> bool:
     return _UTF8_LINE_RE.search(data.decode("utf-8", "surrogateescape")) is not None
 
 
-def _decode_lines(data: bytes) -> str | None:
+def _decode_lines(data: bytes, bom: bool = False) -> str | None:
     """Each line in its own encoding when a file mixes UTF-8 and GBK lines
-    (files pasted together on different PCs); None when it is not that case."""
+    (files pasted together on different PCs); None when it is not that case.
+    `bom`: the file began with a UTF-8 BOM, which is evidence of UTF-8 enough
+    even when its UTF-8 lines are ASCII."""
     decoded, kinds = [], set()
-    for line in data.split(b"\n"):
+    lines = data.split(b"\n")
+    if len(lines) < 2:
+        return None  # one line is no mixture
+    for line in lines:
         candidates = []
         for codec in ("utf-8", "gb18030"):
             try:
@@ -94,7 +112,7 @@ def _decode_lines(data: bytes) -> str | None:
         if not text.isascii():
             kinds.add(codec)
         decoded.append(text)
-    return "\n".join(decoded) if kinds == {"utf-8", "gb18030"} else None
+    return "\n".join(decoded) if "gb18030" in kinds and ("utf-8" in kinds or bom) else None
 
 
 def _common_share(text: str) -> float:
@@ -120,16 +138,57 @@ def _codec(encoding: str) -> str:
     return encoding
 
 
-def parse_csv(text: str) -> list[list[Any]]:
-    """Rows of a CSV/TSV text; the delimiter is sniffed among , tab ; |."""
+def parse_csv(text: str, notes: list[str] | None = None) -> list[list[Any]]:
+    """Rows of a CSV/TSV text; the delimiter is sniffed among , tab ; |.
+
+    A quote opened and never closed (`…,"阳光小区3栋` typed in a 备注 cell) makes
+    the csv module read every later line into that one cell: the rows vanish
+    and their IDs hide in a 备注. When a cell swallowed lines that look like
+    rows of their own, the text is read line by line instead and `notes` says
+    which line has the stray quote."""
     sample = text[:16384]
     try:
         dialect: Any = csv.Sniffer().sniff(sample, delimiters=",\t;|")
     except csv.Error:
         dialect = csv.excel_tab if sample.count("\t") > sample.count(",") else csv.excel
     try:
-        return list(csv.reader(io.StringIO(text, newline=""), dialect))  # rows are new lists
+        rows = list(csv.reader(io.StringIO(text, newline=""), dialect))  # rows are new lists
     except csv.Error as exc:
         if "field larger than field limit" in str(exc):
             raise ValueError(f"单元格内容超过{csv.field_size_limit():,}个字符") from None
         raise ValueError(f"CSV格式错误（{exc}）") from None
+    stray = _swallowing_row(rows, dialect.delimiter)
+    if stray is None:
+        if rows and rows[-1]:  # a quote left open in the last row keeps the final line break
+            rows[-1][-1] = rows[-1][-1].rstrip("\r\n")
+        return rows
+    lines = _LINE_RE.split(text.rstrip("\r\n"))
+    by_line = [next(csv.reader([line], dialect), []) for line in lines]
+    if notes is not None:
+        notes.append(f"第{stray}行有一个不成对的英文双引号（\"），后面的行被并进了一个单元格；"
+                     "已按行重新读取，请在表格中删掉或补齐这个引号")
+    return by_line
+
+
+_LINE_RE = re.compile(r"\r\n|\n|\r")
+
+
+def _swallowing_row(rows: list[list[Any]], delimiter: str) -> int | None:
+    """The line number (1-based) of the row with a cell that swallowed lines
+    which are rows themselves (as many delimiters as a row has), else None.
+    A cell with a line break of its own (Excel writes those quoted) is not."""
+    if len(rows) < 2:
+        return None
+    widths = sorted(len(r) for r in rows)
+    width = widths[len(widths) // 2]
+    if width < 2:
+        return None
+    line = 1
+    for row in rows:
+        for cell in row:
+            if "\n" in cell:
+                swallowed = cell.split("\n")[1:]
+                if any(part.count(delimiter) >= width - 1 for part in swallowed):
+                    return line
+        line += 1 + sum(cell.count("\n") for cell in row)
+    return None
