@@ -95,6 +95,25 @@ class _Todo:
     name: str
     sha: str
     size: int
+    mtime_ns: int
+
+    def rewritten(self) -> str | None:
+        """Why the file is not the bytes that were hashed any more, or None.
+
+        The hash is taken before the file is read (it decides `unchanged`);
+        a file still being copied or saved while it is read would be stored
+        half-read under the hash of other bytes, and then skipped for ever as
+        unchanged (SPEC §7). Same size and time: the same bytes; otherwise the
+        file is hashed again, since a touch alone changes nothing."""
+        try:
+            stat = self.path.stat()
+            if (stat.st_size, stat.st_mtime_ns) == (self.size, self.mtime_ns):
+                return None
+            if file_sha256(self.path) == self.sha:
+                return None
+        except OSError:
+            return "文件在导入过程中被删除或移走：本次未导入，放回后下次导入时会重新读取"
+        return "文件在导入过程中被改写（可能还在复制或保存中）：本次未导入，下次导入时会重新读取"
 
 
 def default_jobs() -> int:
@@ -121,7 +140,8 @@ def import_paths(store: Store, paths: list[Path], validator: Validator, as_of: d
     for path in files:
         name = str(path)
         try:
-            sha, stat = file_sha256(path), path.stat()
+            stat = path.stat()  # before the hash: a change while hashing shows after the read
+            sha = file_sha256(path)
         except OSError as exc:
             outcomes.append(BatchOutcome(name, "failed", f"无法读取文件（{exc.strerror}）"))
             if progress is not None:
@@ -135,7 +155,7 @@ def import_paths(store: Store, paths: list[Path], validator: Validator, as_of: d
             if progress is not None:
                 progress(name)
             continue
-        todo.append(_Todo(len(outcomes), path, name, sha, stat.st_size))
+        todo.append(_Todo(len(outcomes), path, name, sha, stat.st_size, stat.st_mtime_ns))
         outcomes.append(None)
     jobs = default_jobs() if jobs is None else jobs
     big = len(todo) >= POOL_MIN_FILES and sum(t.size for t in todo) >= POOL_MIN_BYTES
@@ -157,6 +177,9 @@ def import_paths(store: Store, paths: list[Path], validator: Validator, as_of: d
                 continue
             if result.skipped:  # taizhang's own output: nothing of it enters the ledger
                 outcomes[item.slot] = BatchOutcome(item.name, "skipped", note=result.skipped)
+                continue
+            if (why := item.rewritten()) is not None:
+                outcomes[item.slot] = BatchOutcome(item.name, "failed", why)
                 continue
             try:
                 outcome = outcomes[item.slot] = write_batch(store, result, item.path, item.sha,
