@@ -101,7 +101,15 @@ def parse_date_option(value: str | None, option: str) -> date | None:
     parsed = parse_date(value)
     if parsed.value is None:
         raise UsageError(f"{option} 的日期“{value}”无法识别：请写成2022-02-08")
+    if not OPTION_YEARS[0] <= parsed.value.year <= OPTION_YEARS[1]:
+        raise UsageError(f"{option} 的日期“{value}”不在{OPTION_YEARS[0]}—{OPTION_YEARS[1]}年之间：请检查年份，"
+                         "如2022-02-08")
     return parsed.value
+
+
+# The years a --date or --as-of may name: a day counted from 0001-01-01 or
+# up to 9999-12-31 runs off the calendar, and no ledger holds such days.
+OPTION_YEARS = (1900, 2199)
 
 
 def handle_errors(func: F) -> F:
