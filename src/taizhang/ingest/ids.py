@@ -171,10 +171,25 @@ _LANDLINE_RE = re.compile(r"^(0\d{9,11}|[2-9]\d{6,7})$")
 
 def parse_phone(raw: Any) -> PhoneResult:
     """Mobile `1[3-9]` + 9 digits or a landline; separators and +86 stripped.
-    A number with `*` in it is a masked copy (`masked`), not a phone."""
+    A number with `*` in it is a masked copy (`masked`), not a phone.
+
+    A phone in a number cell (13812345678 as int, or float 13812345678.0) reads
+    as its 11 digits: Excel keeps 15 significant digits, so unlike an ID it
+    loses nothing. Text in scientific notation (`1.3812345678E+10`, a number
+    cell saved to CSV) reads the same when every digit is there, and is not a
+    phone when Excel cut digits off (`1.38123E+10`)."""
     if isinstance(raw, bool) or is_blank(raw):
         return _NO_PHONE
     return _parse_phone_text(clean_text(raw))
+
+
+def _from_scientific(text: str) -> str | None:
+    """The digits of `1.3812345678E+10` when the mantissa has them all."""
+    mantissa, _, exponent = text.upper().partition("E")
+    digits = mantissa.replace(".", "")
+    if int(exponent) + 1 != len(digits):  # fewer: digits lost; more: not an integer
+        return None
+    return digits
 
 
 @lru_cache(maxsize=65536)
@@ -182,6 +197,8 @@ def _parse_phone_text(text: str) -> PhoneResult:
     normal = normalize_identifier(text)
     if "*" in normal:  # a masked copy, as for IDs (`_check_id_text`)
         return PhoneResult(text, False, masked=True)
+    if _SCI_RE.match(normal):
+        normal = _from_scientific(normal) or normal
     first = re.split(r"[/、,，;；]", normal)[0]
     digits = re.sub(r"[-—–()（）.]", "", first.lstrip("'"))
     if digits.startswith("+86"):

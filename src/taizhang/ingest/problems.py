@@ -78,6 +78,12 @@ MESSAGES: dict[str, str] = {
     "temp_invalid": "第{row}行“{header}”{error}：请核对体温（如36.5），小数点是否漏写或多写",
     "result_invalid": "第{row}行“{header}”“{value}”无法识别：请填写阴性、阳性或待出",
     "result_invalid/embedded": "第{row}行“{header}”的结果“{value}”无法识别：请填写阴性、阳性或待出",
+    # a code such as 0/1/99 means one thing in one system and another elsewhere: never guessed
+    "result_invalid/code": (
+        "第{row}行“{header}”的结果“{value}”是代码，不同系统含义不同，未作猜测：请在taizhang.toml中用"
+        " [values.result] 按导出系统的说明写明每个代码的含义，如 \"{value}\" = \"阴性\" 或"
+        " \"{value}\" = \"阳性\"，再导入该文件（已导入过的，先用 taizhang undo 撤销该批次）；"
+        "或请村里改填阴性、阳性或待出"),
     # the row against its ID, other rows and other files
     "sex_mismatch": "第{row}行性别“{sex}”与身份证号（{id_sex}）不符：请核对性别或身份证号",
     "duplicate_row/person": "第{row}行与第{other_row}行是同一人（{name}）的重复记录：请删除其中一行",

@@ -10,19 +10,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from taizhang.ingest.codes import coding_tables, decode, decode_codes, parse_risk_level, parse_yes_no, sex_of_cell
 from taizhang.ingest.ids import parse_id
 from taizhang.ingest.layout import Column
-from taizhang.ingest.records import DATE_FIELDS, TEXT_FIELDS, PersonKey, PersonRecord
+from taizhang.ingest.records import DATE_FIELDS, TEXT_FIELDS, PersonKey, PersonRecord, SheetResult
 from taizhang.ingest.sheet import SheetValidator, shown_header
-from taizhang.ingest.values import (
-    clean_text,
-    is_blank,
-    parse_date,
-    parse_result,
-    parse_sex,
-    raw_repr,
-    split_embedded_test,
-)
+from taizhang.ingest.sheet_tests import result_problem
+from taizhang.ingest.values import clean_text, is_blank, parse_date, parse_result, raw_repr, split_embedded_test
+
+# fields stored in one spelling whatever the sheet wrote (see `codes`)
+_NORMALISED = {"risk_level": parse_risk_level, "has_negative_proof": parse_yes_no}
 
 
 def unneutralise(text: str) -> str:
@@ -34,6 +31,12 @@ def unneutralise(text: str) -> str:
 
 class RegistrationSheet(SheetValidator):
     """A registration sheet: one `PersonRecord` per row."""
+
+    def run(self) -> SheetResult:
+        decode_codes(self.grid, self.layout, self.o.values)  # [values.FIELD], before any parsing
+        # the [values.result] table, for `第N次核酸` cells holding date and result
+        self._result_codes: dict[str, str] | None = coding_tables(self.o.values).get("result")
+        return super().run()
 
     def row(self, r: int, person: PersonKey, village: str | None) -> None:
         cols = self.cols
@@ -55,10 +58,12 @@ class RegistrationSheet(SheetValidator):
                          dep.isoformat(), departure=dep.isoformat(), arrival=arr.isoformat())
         for fld in TEXT_FIELDS:
             if fld in cols:
-                values[fld] = unneutralise(clean_text(self.cell(r, cols[fld])))
+                text = unneutralise(clean_text(self.cell(r, cols[fld])))
+                normalise = _NORMALISED.get(fld)
+                values[fld] = (normalise(text) or text) if normalise is not None else text
         if "sex" in cols:
             raw_sex = self.cell(r, cols["sex"])
-            sex = parse_sex(raw_sex)
+            sex = sex_of_cell(raw_sex)
             values["sex"] = sex or clean_text(raw_sex)
             id_sex = parse_id(person.id_number, self.o.as_of).sex if person.id_valid else None
             if sex and id_sex and sex != id_sex:
@@ -107,9 +112,11 @@ class RegistrationSheet(SheetValidator):
                              header=shown_header(date_col, "sample_date"))
                 continue
             sample = self._date(r, date_col, "sample_date", parsed, raw)
+            if result_col is col:  # a cell of date and result: its result part decoded here
+                result_text = decode(self._result_codes, result_text)
             result = parse_result(result_text)
             if result is None:
-                self.problem(r, result_col, "result", "result_invalid/embedded", result_text,
-                             header=shown_header(result_col, "result"), value=result_text)
+                self.problem(r, result_col, "result", result_problem(result_text, embedded=True),
+                             result_text, header=shown_header(result_col, "result"), value=result_text)
             self.result.test_table.add(r + 1, person, village, sample, result, "",
                                        shown_header(date_col, "sample_date"))

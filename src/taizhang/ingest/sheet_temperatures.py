@@ -3,7 +3,8 @@
 Two layouts: long (one reading per row: 日期, 时段, 体温) and wide (one row per
 person, a column per day and slot, the date in the header). A wide row holds a
 month of readings, so it stays one `TempRow` and its filled cells are found
-without visiting the empty ones.
+without visiting the empty ones. A long sheet without a 时段 (a system's export
+with 上报时间 2022-02-07 15:40) takes the slot from the time of day.
 """
 
 from __future__ import annotations
@@ -13,16 +14,25 @@ from operator import itemgetter, ne
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from taizhang.ingest.codes import decode_codes
 from taizhang.ingest.files import RawSheet
 from taizhang.ingest.headers import SLOT_WORDS
 from taizhang.ingest.layout import Column, SheetLayout
-from taizhang.ingest.records import PersonKey, TempRow
+from taizhang.ingest.records import PersonKey, SheetResult, TempRow
 from taizhang.ingest.sheet import SPACE_RE, SheetValidator, shown_header
-from taizhang.ingest.values import TEMP_MAX, TEMP_MIN, clean_text, is_blank, parse_temperature, raw_repr
+from taizhang.ingest.values import (
+    TEMP_MAX,
+    TEMP_MIN,
+    clean_text,
+    is_blank,
+    parse_temperature,
+    raw_repr,
+    slot_of_time,
+    time_of_day,
+)
 
 if TYPE_CHECKING:
     from taizhang.ingest.validation import Validator
-
 
 
 class TemperatureSheet(SheetValidator):
@@ -34,6 +44,10 @@ class TemperatureSheet(SheetValidator):
         self._wide: list[tuple[int, int | None, str | None, str, Column]] | None = None
         self._wide_last = 0  # the last wide column's index
         self._wide_cells: Any = None  # row -> the wide columns' cells, as a tuple
+
+    def run(self) -> SheetResult:
+        decode_codes(self.grid, self.layout, self.o.values)  # [values.FIELD], before any parsing
+        return super().run()
 
     def rows_are_people(self) -> bool:
         """A wide sheet has one row per person (a month of readings across);
@@ -73,14 +87,13 @@ class TemperatureSheet(SheetValidator):
                 self.result.temp_rows.append(out)
             return
         day = None
+        raw_day = self.cell(r, cols.get("date"))
         if "date" in cols:
-            raw_day = self.cell(r, cols["date"])
             if is_blank(raw_day):
                 self.problem(r, cols["date"], "date", "missing_required/date", "")
             else:
                 day = self._date(r, cols["date"], "date")
-        slot_text = SPACE_RE.sub("", clean_text(self.cell(r, cols.get("slot")))).lower()
-        slot = SLOT_WORDS.get(slot_text, slot_text or None)
+        slot = self._slot(self.cell(r, cols.get("slot")), raw_day)
         raw = self.cell(r, cols.get("temperature"))
         if is_blank(raw):
             self.problem(r, cols.get("temperature"), "temperature", "missing_required/temperature", "")
@@ -90,6 +103,20 @@ class TemperatureSheet(SheetValidator):
         out = TempRow(r + 1, person, village)
         self._reading(r, out, day.toordinal() if day else None, slot, raw, cols.get("temperature"))
         self.result.temp_rows.append(out)
+
+    @staticmethod
+    def _slot(raw_slot: Any, raw_day: Any) -> str | None:
+        """上午/下午 as the 时段 cell says; else from a time of day, in the 时段 cell
+        (8:15) or the date's (2022-02-07 15:40): before 12:00 上午, else 下午.
+        Without either, the 时段 text as written, or None."""
+        slot_text = SPACE_RE.sub("", clean_text(raw_slot)).lower()
+        slot = SLOT_WORDS.get(slot_text)
+        if slot is not None:
+            return slot
+        when = time_of_day(raw_slot) if slot_text else None
+        if when is None and not slot_text:
+            when = time_of_day(raw_day)
+        return slot_of_time(when) if when is not None else (slot_text or None)
 
     def _wide_columns(self) -> list[tuple[int, int | None, str | None, str, Column]]:
         """Wide temperature columns as (index, date ordinal, slot, label, column),

@@ -18,7 +18,7 @@ import math
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -132,9 +132,12 @@ def _parse_date_number(value: float) -> DateResult:
 
 @lru_cache(maxsize=65536)
 def _parse_date_text(text: str) -> DateResult:
-    text = normalize_identifier(text).lstrip("'")
+    # the time of day is cut off first, while the space before it still
+    # separates it: without it "2022-1-5 14:30" read as 1月51日 4:30
+    date_text, when = split_time(text)
+    text = normalize_identifier(date_text).lstrip("'")
     if not text:
-        return DateResult()
+        return DateResult(error="只有时间，没有日期") if when else DateResult()
     m = _FULL_RE.match(text) or _COMPACT_RE.match(text)
     if m:
         return _full(int(m[1]), int(m[2]), int(m[3]))
@@ -159,6 +162,62 @@ def _yearless(month: int, day: int) -> DateResult:
     except (ValueError, OverflowError):
         return DateResult(error=f"不存在的日期（{month}月{day}日）")
     return DateResult(month=month, day=day)
+
+
+# A time of day after a date: "2022-01-25 14:30:00", "2022/1/25 14:30",
+# "2022-01-25T14:30", "2022年1月25日 14时30分", "1月25日 下午2:30"; or alone ("14:30").
+_TIME_RE = re.compile(
+    r"(?:^|\s+|(?<=\d)T|(?<=[日号]))\s*(?P<half>上午|下午|早上|晚上|中午|凌晨|AM|PM)?\s*"
+    r"(?P<h>\d{1,2})(?:[:：](?P<m>\d{1,2})(?:[:：]\d{1,2}(?:\.\d+)?)?"
+    r"|[时時点點](?:(?P<m2>\d{1,2})分?)?(?:\d{1,2}秒)?)\s*(?P<half2>AM|PM)?$",
+    re.IGNORECASE,
+)
+_AFTERNOON = ("下午", "晚上", "中午", "pm")
+
+
+@lru_cache(maxsize=65536)
+def split_time(text: str) -> tuple[str, time | None]:
+    """A cell's text as (the date part, the time of day or None). The date
+    counts (SPEC §2); the time only says a reading's 时段 (`time_of_day`)."""
+    cleaned = unicodedata.normalize("NFKC", text).strip()
+    m = _TIME_RE.search(cleaned)
+    if m is None:
+        return cleaned, None
+    hour, minute = int(m["h"]), int(m["m"] or m["m2"] or 0)
+    half = (m["half"] or m["half2"] or "").lower()
+    if half in _AFTERNOON and hour < 12:
+        hour += 12
+    elif half and hour == 12 and half not in _AFTERNOON:  # 凌晨12点, 12:30 AM
+        hour = 0
+    if hour > 23 or minute > 59:
+        return cleaned, None  # no time of day: left to the date's parser, as written
+    return cleaned[:m.start()].rstrip(), time(hour, minute)
+
+
+def time_of_day(raw: Any) -> time | None:
+    """The time of day a cell states, or None: a datetime or time cell, an
+    Excel serial with a fraction (44586.604 is 14:30), text with a time. A
+    midnight is no time (date cells come back as datetimes at 00:00)."""
+    if isinstance(raw, datetime):
+        when: time | None = raw.time()
+    elif isinstance(raw, time):
+        when = raw
+    elif isinstance(raw, (bool, date)) or is_blank(raw):
+        return None
+    elif isinstance(raw, (int, float)) or _SERIAL_RE.match(str(raw).strip()):
+        value = float(raw)
+        if not (0 <= value < 1 or SERIAL_MIN <= value <= SERIAL_MAX):
+            return None
+        seconds = round(value % 1 * 86400)
+        when = time(seconds // 3600 % 24, seconds // 60 % 60)
+    else:
+        when = split_time(str(raw))[1]
+    return when if when is not None and when != time(0) else None
+
+
+def slot_of_time(when: time) -> str:
+    """The 时段 of a reading taken at `when`: before 12:00 上午, else 下午 (SPEC §2)."""
+    return "上午" if when < time(12) else "下午"
 
 
 def resolve_year(month: int, day: int, reference: date) -> date | None:
@@ -241,6 +300,8 @@ _BRACKETS_RE = re.compile(r"[()（）\[\]【】]")
 _EMBEDDED_RE = re.compile(
     r"^(?P<date>.*?)\s*(?P<result>阴性|阳性|陰性|陽性|阴|阳|陰|陽|待出|未出|待检|待檢|[-+−])?$")
 
+_EMBEDDED_CODE_RE = re.compile(r"^(?P<date>.*\S)\s+(?P<result>[0-9A-Za-z]{1,4})$")
+
 
 def split_embedded_test(text: str) -> tuple[str, str]:
     """Split a `第N次核酸` cell such as `1.29阴` or `2022/1/29 阴性` into
@@ -249,6 +310,11 @@ def split_embedded_test(text: str) -> tuple[str, str]:
     m = _EMBEDDED_RE.match(cleaned)
     if not m:  # pragma: no cover - the pattern matches every string
         return cleaned, ""
+    if not m["result"] and (coded := _EMBEDDED_CODE_RE.match(cleaned)):
+        # `2022/1/29 1`: a date and a system's code for the result (read via [values.result])
+        found = parse_date(coded["date"])
+        if found.value is not None or found.yearless:
+            return coded["date"], coded["result"]
     return m["date"].strip(), (m["result"] or "")
 
 
