@@ -255,7 +255,7 @@ def test_every_code_has_a_severity() -> None:
         "missing_required", "id_length", "id_checksum", "id_birthdate", "id_scientific",
         "id_legacy", "id_masked", "phone_invalid", "date_invalid", "date_future", "date_order",
         "temp_invalid", "result_invalid", "sex_mismatch", "duplicate_row", "conflict",
-        "unknown_village", "unknown_regime", "village_unknown",
+        "unknown_village", "unknown_regime", "village_unknown", "date_assumed",
     }
 
 

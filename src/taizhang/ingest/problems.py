@@ -36,6 +36,7 @@ SEVERITY: dict[str, str] = {
     "unknown_village": WARNING,
     "unknown_regime": ERROR,
     "village_unknown": WARNING,
+    "date_assumed": WARNING,
 }
 
 # Why a row is rejected (RejectedRow.reason), quoted in its problem's message.
@@ -54,6 +55,15 @@ MESSAGES: dict[str, str] = {
     "missing_required/name": "第{row}行缺少姓名：请补填",
     "missing_required/id_or_phone": "第{row}行身份证号和联系电话都为空：请至少补填身份证号",
     "missing_required/arrival": "第{row}行返乡日期和登记日期都为空：请至少补填返乡日期",
+    # a roster: no date column at all (SPEC §2), the seeds' rule instead of an error
+    "date_assumed": (
+        "{kind}中没有“返乡日期”和“登记日期”列（第{row}行）：本表{n}人的登记日期暂按首次导入其名单的"
+        "日期计（本次为{as_of}，已有日期的人不变），核酸和解除日期据此推算；请在表中增加“返乡日期”"
+        "或“登记日期”列并补填后重新发送，补填的日期将取代暂定的日期"),
+    "date_assumed/control_start": (
+        "{kind}中没有“返乡日期”和“登记日期”列（第{row}行）：本表{n}人的管控期按“{header}”计算，"
+        "登记日期暂按首次导入其名单的日期计（本次为{as_of}，已有日期的人不变），"
+        "“{header}”为空的人核酸和解除日期据此推算；请在表中增加“返乡日期”列并补填后重新发送"),
     "missing_required/sample_date": "第{row}行缺少采样日期：请补填",
     "missing_required/date": "第{row}行缺少测温日期：请补填",
     "missing_required/temperature": "第{row}行缺少体温：请补填测量值",

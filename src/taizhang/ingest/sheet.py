@@ -231,10 +231,11 @@ class SheetValidator:
             self.reference = date.fromordinal(int(statistics.median(found)))
 
     def _check_columns(self) -> None:
-        """A sheet lacking a required column gets one problem, not one per row."""
+        """A sheet lacking a required column gets one problem, not one per row (a
+        registration sheet without any date is a roster: see `date_assumed`)."""
         need: list[tuple[str, ...]] = [("name", "id_number")]
         if self.kind == REGISTRATION:
-            need = [("name",), ("id_number", "phone"), ("arrival_date", "registration_date")]
+            need = [("name",), ("id_number", "phone")]
         elif self.kind == TESTS:
             need.append(("sample_date",))
         elif not any(c.temp_date for c in self.layout.columns):

@@ -4,6 +4,10 @@ A registration row states who came back, from where and when, and under which
 control regime; its dates are checked against each other, its sex against the
 ID number, its regime against the policy. A 居家隔离台账 may also carry the
 person's tests in `第N次核酸` columns, which become test records here.
+
+A roster (花名册) has no date at all: its people are registered as of the day
+the list came in (`date_assumed`, SPEC §2), and the ledger keeps the first
+such date (`ASSUMED`).
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from taizhang.ingest.codes import coding_tables, decode, decode_codes, parse_risk_level, parse_yes_no, sex_of_cell
+from taizhang.ingest.headers import KIND_LABELS
 from taizhang.ingest.ids import parse_id
 from taizhang.ingest.layout import Column
 from taizhang.ingest.records import DATE_FIELDS, TEXT_FIELDS, PersonKey, PersonRecord, SheetResult
@@ -18,6 +23,10 @@ from taizhang.ingest.sheet import SheetValidator, shown_header
 from taizhang.ingest.sheet_tests import result_problem
 from taizhang.ingest.values import clean_text, is_blank, parse_date, parse_result, raw_repr, split_embedded_test
 
+# The key, in a PersonRecord's `fields`, that marks its registration_date as
+# assumed (a roster's): the ledger stores it only for a person who has no
+# date yet, and a real 返乡日期/登记日期 replaces it (ledger.roster).
+ASSUMED = "date_assumed"
 # fields stored in one spelling whatever the sheet wrote (see `codes`)
 _NORMALISED = {"risk_level": parse_risk_level, "has_negative_proof": parse_yes_no}
 
@@ -33,10 +42,23 @@ class RegistrationSheet(SheetValidator):
     """A registration sheet: one `PersonRecord` per row."""
 
     def run(self) -> SheetResult:
-        decode_codes(self.grid, self.layout, self.o.values)  # [values.FIELD], before any parsing
+        """Codes decoded first ([values.FIELD]); a roster's `date_assumed` last,
+        once the number of its people is known."""
+        decode_codes(self.grid, self.layout, self.o.values)
         # the [values.result] table, for `第N次核酸` cells holding date and result
         self._result_codes: dict[str, str] | None = coding_tables(self.o.values).get("result")
-        return super().run()
+        self._roster: bool = "arrival_date" not in self.cols and "registration_date" not in self.cols
+        result = super().run()
+        if self._roster and result.persons:
+            row = self.layout.header_end  # on the header row, like missing_required/column
+            start = self.cols.get("control_start")  # then regimes count from that column
+            key = "date_assumed/control_start" if start else "date_assumed"
+            self.problem(row, None, "registration_date", key, "", kind=KIND_LABELS[self.kind],
+                         n=len(result.persons), as_of=self.o.as_of.isoformat(),
+                         header=shown_header(start, "control_start"))
+            before = sum(1 for p in result.problems if p.row is not None and p.row <= row + 1)
+            result.problems.insert(before - 1, result.problems.pop())  # in row order
+        return result
 
     def row(self, r: int, person: PersonKey, village: str | None) -> None:
         cols = self.cols
@@ -45,13 +67,15 @@ class RegistrationSheet(SheetValidator):
         for fld in DATE_FIELDS:
             if fld in cols:
                 values[fld] = self._date(r, cols[fld], fld)
-        if "arrival_date" in cols or "registration_date" in cols:
-            if values.get("arrival_date") is None and values.get("registration_date") is None:
-                raw_a = self.cell(r, cols.get("arrival_date"))
-                raw_r = self.cell(r, cols.get("registration_date"))
-                if is_blank(raw_a) and is_blank(raw_r):
-                    col = cols.get("arrival_date") or cols.get("registration_date")
-                    self.problem(r, col, "arrival_date", "missing_required/arrival", "")
+        if self._roster:  # under observation from the day they were found (SPEC §2)
+            values["registration_date"] = self.o.as_of
+            values[ASSUMED] = True
+        elif values.get("arrival_date") is None and values.get("registration_date") is None:
+            raw_a = self.cell(r, cols.get("arrival_date"))
+            raw_r = self.cell(r, cols.get("registration_date"))
+            if is_blank(raw_a) and is_blank(raw_r):  # a blank cell: a date column is there
+                col = cols.get("arrival_date") or cols.get("registration_date")
+                self.problem(r, col, "arrival_date", "missing_required/arrival", "")
         dep, arr = values.get("departure_date"), values.get("arrival_date")
         if dep and arr and dep > arr:
             self.problem(r, cols.get("departure_date"), "departure_date", "date_order",

@@ -25,11 +25,13 @@ from taizhang.ingest.problems import conflict_fields, message
 from taizhang.ingest.records import without_masked
 from taizhang.ingest.validation import PERSON_FIELDS, FileResult, PersonKey, Problem
 from taizhang.ledger.namesakes import ambiguous_namesakes
+from taizhang.ledger.roster import ASSUMED, AssumedDates, merge_values
 from taizhang.ledger.store import Store
 from taizhang.ledger.versions import file_identity, mtime_ns, older_versions, record_sighting, retract
 
 KEY_FIELDS = ("name", "village", "arrival_date")
 _KEY_POSITIONS = tuple(PERSON_FIELDS.index(f) for f in KEY_FIELDS)
+_DATES = (PERSON_FIELDS.index("registration_date"), PERSON_FIELDS.index("arrival_date"))
 
 
 @dataclass(slots=True)
@@ -121,7 +123,7 @@ def write_batch(store: Store, result: FileResult, path: Path, sha256: str, size:
             for rec in sheet.persons:
                 texts, as_json = rec.stored()
                 merger.person(rec.person, texts, sheet.sheet, rec.row, registered=True,
-                              as_json=as_json)
+                              as_json=as_json, assumed=ASSUMED in rec.fields)
             table = sheet.test_table
             for person, row in [*zip(table.people, table.first_row, strict=True),
                                 *((t.person, t.row) for t in sheet.temp_rows)]:
@@ -209,6 +211,7 @@ class _Merger:
         self.conflicts: list[Problem] = []
         self.path = outcome.path
         self.file = identity
+        self.assumed = AssumedDates(db)  # a roster's 登记日期 (`roster`)
 
     def prefetch(self, keys: dict[str, bool]) -> None:
         """Resolve every person key of the batch at once (key -> id_valid):
@@ -255,11 +258,16 @@ class _Merger:
         self.new_rows.update(self.current)
 
     def person(self, key: PersonKey, texts: dict[str, str], sheet: str, row: int,
-               registered: bool = False, as_json: str | None = None) -> None:
-        """Record a row's values (`texts`: as stored, see PersonRecord.stored)."""
+               registered: bool = False, as_json: str | None = None, assumed: bool = False) -> None:
+        """Record a row's values (`texts`: as stored, see PersonRecord.stored);
+        `assumed`: its 登记日期 is a roster's as-of date (see `roster`)."""
         pid = self.ids[key.key]
         texts, as_json = without_masked(texts, as_json)  # never store `138****5678` over a number
         if registered:
+            reg_date, arr_date = (self.current[pid][i] for i in _DATES)
+            settled = self.assumed.values(pid, texts, assumed, reg_date, arr_date)
+            if settled is not None:
+                texts, as_json = settled, None
             self._check_conflicts(pid, key.key, texts, sheet, row)
             self.registered.add(pid)
         elif pid not in self.new or pid in self.named or pid in self.registered:
@@ -318,7 +326,7 @@ class _Merger:
                     before = current[pid]
                     merged[pid] = values = {} if before == empty else {
                         f: v for f, v in zip(PERSON_FIELDS, before, strict=True) if v is not None}
-                values.update(vals)
+                merge_values(values, vals)
         rows = {pid: tuple(map(values.get, PERSON_FIELDS)) for pid, values in merged.items()}
         self.db.executemany(  # new persons first: the rows below refer to them
             f"INSERT INTO persons(id, key, verified, registered, {', '.join(PERSON_FIELDS)}, "
@@ -341,7 +349,7 @@ class _Merger:
                    CROSS JOIN person_rows r ON r.person_id = t.id JOIN batches b ON b.id = r.batch_id
                    ORDER BY r.person_id, b.as_of, b.id, r.row"""
             ):
-                merged.setdefault(pid, {}).update(json.loads(vals))
+                merge_values(merged.setdefault(pid, {}), json.loads(vals))
             rows = {pid: tuple(map(values.get, PERSON_FIELDS)) for pid, values in merged.items()}
         updates = []
         updated = 0
