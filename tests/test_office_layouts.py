@@ -177,3 +177,16 @@ def test_columns_stores_nothing_and_names_a_bad_file(tmp_path: Path) -> None:
     [sheet] = json.loads(result.stdout)["sheets"]
     assert sheet["sheet"] is None and sheet["columns"] == [] and sheet["error"]
     assert not (tmp_path / "x.db").exists()
+
+
+def test_a_registration_list_carries_its_test_columns_as_records() -> None:
+    """核酸检测结果 with its own 核酸检测时间 (a date-time cell) on a home-isolation
+    list: one test record per row; a result without any date column (the
+    close-contact list) makes none."""
+    [home] = validator().validate_file(OFFICES / "home_isolation_list.xlsx").sheets
+    table = home.test_table
+    assert len(table) == 4
+    assert table.sample_date == [date(2022, 2, d) for d in (2, 3, 4, 5)]
+    assert set(table.result) == {"negative"}
+    [contacts] = validator().validate_file(OFFICES / "close_contact_list.xlsx").sheets
+    assert len(contacts.test_table) == 0

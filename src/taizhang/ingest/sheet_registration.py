@@ -105,8 +105,12 @@ class RegistrationSheet(SheetValidator):
         self._embedded_tests(r, person, village)
 
     def _embedded_tests(self, r: int, person: PersonKey, village: str | None) -> None:
-        """`第N次核酸` columns of a 居家隔离台账 become test records."""
+        """`第N次核酸` columns of a 居家隔离台账 become test records, and so does a
+        result column with its own sample date column (核酸检测结果 +
+        核酸检测时间 on a city system's home-isolation list, SPEC §2)."""
         groups: dict[int, dict[str, Column]] = {}
+        if "result" in self.cols and "sample_date" in self.cols:
+            groups[0] = {"date": self.cols["sample_date"], "result": self.cols["result"]}
         for col in self.layout.columns:
             if col.test_number:
                 groups.setdefault(col.test_number, {})[col.test_part] = col
