@@ -7,8 +7,9 @@ wrote itself (`own`) is recognised here and its rows are not returned, because
 it is not village data. Cells keep their
 types (python-calamine gives str, int, float, bool, date, datetime), because an
 ID number in a number cell is already damaged and must be reported as such.
-A workbook whose sheets claim more cells than memory allows is refused before
-the reader allocates them (`check_xlsx_extent`).
+A workbook whose sheets hold more cells than memory allows is refused before
+the reader allocates them (`extent.check_xlsx_extent`, which counts the cells
+present and ignores the size a sheet declares).
 
 python-calamine was chosen over openpyxl after measuring both (see README,
 "Reader choice"): about 10× faster on .xlsx, and it reads .xls, merged ranges
@@ -18,19 +19,18 @@ and sheet visibility too.
 from __future__ import annotations
 
 import codecs
-import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from taizhang.errors import FileReadError
+from taizhang.ingest.extent import MAX_CELLS, check_xlsx_extent
 from taizhang.ingest.html import read_html
 from taizhang.ingest.own import csv_output, html_output, xlsx_output
 from taizhang.ingest.text import decode_text, parse_csv
 
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".et", ".csv", ".txt")
-MAX_CELLS = 20_000_000  # refuse a sheet declaring more cells than this (zip bombs)
 
 Merged = tuple[tuple[int, int], tuple[int, int]]
 
@@ -192,10 +192,13 @@ def _read_excel(path: Path, fmt: str) -> RawWorkbook:
             if str(meta.typ).rsplit(".", 1)[-1] != "WorkSheet":
                 continue  # chart sheets and macro sheets hold no rows
             sheet = workbook.get_sheet_by_name(meta.name)
-            if sheet.height * sheet.width > MAX_CELLS:
+            # to_python pads from A1 to the last cell with a value (.xls has no
+            # XML to scan before: 65,536 × 256 cells at most, under the limit)
+            rows, cols = (sheet.end[0] + 1, sheet.end[1] + 1) if sheet.end else (0, 0)
+            if rows * cols > MAX_CELLS:
                 raise FileReadError(
                     name,
-                    f"工作表“{meta.name}”声明了{sheet.height}行×{sheet.width}列，超过"
+                    f"工作表“{meta.name}”的单元格一直用到第{rows:,}行、第{cols:,}列，超过"
                     f"{MAX_CELLS:,}个单元格的上限，可能是损坏文件；请删除多余的空行空列后另存",
                 )
             grid = sheet.to_python(skip_empty_area=False)
@@ -208,75 +211,6 @@ def _read_excel(path: Path, fmt: str) -> RawWorkbook:
     finally:
         workbook.close()
     return RawWorkbook(path, "xls" if fmt == "ole" else "xlsx", sheets, notes)
-
-
-_DIMENSION_RE = re.compile(rb'<dimension ref="([A-Z]{1,4})?([0-9]{1,9})?(?::([A-Z]{1,4})([0-9]{1,9}))?"')
-_CELL_COL_RE = re.compile(rb'<c r="([A-Z]{1,4})[0-9]')
-_FAR_COL_RE = re.compile(rb'<c r="([A-Z]{3,4})[0-9]')
-_TWO_LETTER_COLUMNS = 26 + 26 * 26  # A..ZZ
-_CELL_ROW_RE = re.compile(rb'<c r="[A-Z]{1,4}([0-9]{1,9})"')
-_FAR_ROW_RE = re.compile(rb'<c r="[A-Z]{1,4}([0-9]{6,9})"')
-_ROW_TAG_RE = re.compile(rb'<row r="([0-9]{1,9})"')
-FULL_SCAN_BYTES = 32 << 20  # sheet XML up to this size is scanned cell by cell
-
-
-def _col_number(letters: bytes) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + (ch - 64)
-    return n
-
-
-def check_xlsx_extent(path: Path) -> None:
-    """Refuse a workbook whose sheet would span more than MAX_CELLS cells.
-
-    The reader allocates the whole rectangle from A1 to the farthest cell, so
-    a few bytes claiming a cell at XFD1048576 would need hundreds of GB and
-    abort the process. The declared `<dimension>` is checked for every sheet;
-    sheets whose XML is small (where a bomb hides) are also scanned cell by
-    cell, which costs little because they are small.
-    """
-    try:
-        with zipfile.ZipFile(path) as archive:
-            for info in archive.infolist():
-                name = info.filename
-                if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
-                    continue
-                with archive.open(info) as fh:
-                    head = fh.read(8192)
-                    rows = cols = 0
-                    m = _DIMENSION_RE.search(head)
-                    if m and m.group(4):
-                        rows, cols = int(m.group(4)), _col_number(m.group(3))
-                    if info.file_size <= FULL_SCAN_BYTES:
-                        data = head + fh.read()
-                        # row numbers from the row tags and from any cell
-                        # reference of 6+ digits
-                        tags = _ROW_TAG_RE.findall(data)
-                        numbers = tags + _FAR_ROW_RE.findall(data)
-                        if not tags:
-                            numbers += _CELL_ROW_RE.findall(data)
-                        if numbers:
-                            rows = max(rows, max(int(x) for x in numbers))
-                        # columns: cells past ZZ are rare, found without collecting
-                        # every cell; up to ZZ (702) only matters for tall sheets
-                        letters = set(_FAR_COL_RE.findall(data))
-                        if not letters and rows * _TWO_LETTER_COLUMNS > MAX_CELLS:
-                            letters = set(_CELL_COL_RE.findall(data))
-                        if letters:
-                            cols = max(cols, max(_col_number(x) for x in letters))
-                        elif rows * _TWO_LETTER_COLUMNS <= MAX_CELLS:
-                            cols = max(cols, 1)
-                if rows * cols > MAX_CELLS:
-                    raise FileReadError(
-                        str(path),
-                        f"工作表声明了{rows:,}行×{cols:,}列，超过{MAX_CELLS:,}个单元格的上限，可能是损坏或"
-                        "恶意文件；请在Excel中删除多余的空行空列后另存",
-                    )
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError):
-        return  # the reader reports a damaged file with its own message
-    except RuntimeError:  # an encrypted zip member
-        raise FileReadError(str(path), "文件设置了密码保护，请取消密码后另存再发送") from None
 
 
 def _is_encrypted_ooxml(path: Path) -> bool:
