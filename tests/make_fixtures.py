@@ -546,6 +546,162 @@ def garbage(path: Path) -> None:
     path.write_bytes(bytes(data))
 
 
+# --------------------------------------------------------------------------- real offices (issue 14)
+# How LibreOffice / WPS save a sheet, and the notes blocks offices put under
+# or above their tables. Their own people, so that the counts are plain.
+
+_SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
+_GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平"
+
+# A notes block as offices write it under the table (one cell, merged across).
+NOTES_TEXT = ("注意：1、证件类型取值：身份证、护照、港澳居民来往内地通行证、台湾居民来往大陆通行证、"
+              "外国人永久居留身份证、其他；2、日期格式统一为2022-01-28，不要写成1.28或1月28日；"
+              "3、联系电话填写本人手机号码；4、返乡人员须在抵达后24小时内完成核酸检测；"
+              "5、本表每日14时前报送镇疫情防控办，联系电话0570-1234567。")
+NOTES_LINES = ["注意：", "1、证件类型取值：身份证、护照、港澳居民来往内地通行证、其他",
+               "2、日期格式统一为2022-01-28，不要写成1.28"]
+
+
+def villagers(n: int, seq0: int = 200) -> list[tuple[str, str, str, str]]:
+    """`n` invented people: (name, sex, ID, mobile), IDs with a valid check char."""
+    people = []
+    for i in range(n):
+        name = _SURNAMES[i % 20] + _GIVEN[(i * 7) % 20] + ("" if i < 20 else _GIVEN[i % 20])
+        seq = f"{seq0 + i:03d}"
+        ident = make_id("330681", f"19{70 + i % 30:02d}{1 + i % 12:02d}{1 + i % 28:02d}", seq)
+        people.append((name, "男" if int(seq[-1]) % 2 else "女", ident, f"139{57000000 + i:08d}"))
+    return people
+
+
+def registration_rows(n: int, seq0: int = 200, remark: dict[int, str] | None = None
+                      ) -> list[list[Any]]:
+    """Rows under the header 序号 姓名 性别 证件类型 证件号码 联系电话 来源地 返乡日期 备注."""
+    remark = remark or {}
+    return [[i + 1, name, sex, "身份证", ident, phone, "浙江省杭州市",
+             dt.date(2022, 1, 15) + dt.timedelta(days=i % 20), remark.get(i)]
+            for i, (name, sex, ident, phone) in enumerate(villagers(n, seq0))]
+
+
+REGISTRATION_HEADER = ["序号", "姓名", "性别", "证件类型", "证件号码", "联系电话", "来源地", "返乡日期",
+                       "备注"]
+
+
+def save_xlsx_declaring(wb: openpyxl.Workbook, path: Path, ref: str) -> None:
+    """Save like `save_xlsx`, then make every sheet declare `<dimension ref=…>`
+    as LibreOffice and WPS do (A1:AMJ1048576: all their columns, every row)."""
+    save_xlsx(wb, path)
+    with zipfile.ZipFile(path) as src:
+        members = [(info, src.read(info)) for info in src.infolist()]
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info, data in members:
+            if info.filename.startswith("xl/worksheets/sheet"):
+                data = re.sub(rb'<dimension ref="[^"]*"/>', f'<dimension ref="{ref}"/>'.encode(), data)
+            dst.writestr(info, data)
+    path.write_bytes(out.getvalue())
+
+
+def libreoffice_dimension_amj(path: Path) -> None:
+    """14 rows (title, header, 12 people) declaring A1:AMJ1048576, as
+    LibreOffice writes any sheet: 1,073,741,824 cells declared, 14 rows held."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "工作表1"
+    ws["A1"] = "青石镇东溪村返乡人员登记表"
+    ws.merge_cells("A1:I1")
+    put_rows(ws, [REGISTRATION_HEADER, *registration_rows(12, 300)], 2)
+    save_xlsx_declaring(wb, path, "A1:AMJ1048576")
+
+
+def wps_dimension_a2_amj(path: Path) -> None:
+    """Row 1 empty, header in row 2, 12 people: WPS declares A2:AMJ1048576.
+    The village is the sheet's name."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "桃源村"
+    put_rows(ws, [REGISTRATION_HEADER, *registration_rows(12, 320)], 2)
+    save_xlsx_declaring(wb, path, "A2:AMJ1048576")
+
+
+def notes_block_merged_below(path: Path) -> None:
+    """Title, header, 30 people (Excel rows 3–32; the 4th one's 备注 says
+    注意：已返乡), then NOTES_TEXT merged over A33:I43 — the merge fill copies
+    it into all 99 cells of the range."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Sheet1"
+    ws["A1"] = "青石镇平阳村返乡人员登记表"
+    ws.merge_cells("A1:I1")
+    put_rows(ws, [REGISTRATION_HEADER, *registration_rows(30, 400, {3: "注意：已返乡"})], 2)
+    ws["A33"] = NOTES_TEXT
+    ws.merge_cells("A33:I43")
+    save_xlsx(wb, path)
+
+
+def notes_block_three_rows(path: Path) -> None:
+    """A notes block split over three rows (注意： / 1、证件类型… / 2、日期格式…),
+    after two blank rows and before a 填表人 footer. Sheet 东溪村: each line in
+    column A; sheet 石门村: each line merged across A:I."""
+    wb = openpyxl.Workbook()
+    for title, merged, seq0 in (("东溪村", False, 500), ("石门村", True, 520)):
+        ws = wb.active if merged is False else wb.create_sheet()
+        ws.title = title
+        ws["A1"] = f"青石镇{title}返乡人员登记表"
+        ws.merge_cells("A1:I1")
+        put_rows(ws, [REGISTRATION_HEADER, *registration_rows(10, seq0)], 2)
+        for r, line in enumerate(NOTES_LINES, start=15):  # rows 13–14 blank
+            ws.cell(row=r, column=1, value=line)
+            if merged:
+                ws.merge_cells(f"A{r}:I{r}")
+        ws["A18"] = "填表人：张三  审核人：李四"
+    save_xlsx(wb, path)
+
+
+def notes_block_above_header(path: Path) -> None:
+    """Title; a notes block between title and header (NOTES_TEXT merged over
+    A2:I3, then the three NOTES_LINES in column A, rows 4–6); header in row 7;
+    8 people in rows 8–15."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "登记表"
+    ws["A1"] = "青石镇新桥社区返乡人员登记表"
+    ws.merge_cells("A1:I1")
+    ws["A2"] = NOTES_TEXT
+    ws.merge_cells("A2:I3")
+    put_rows(ws, [[line] for line in NOTES_LINES], 4)
+    put_rows(ws, [REGISTRATION_HEADER, *registration_rows(8, 540)], 7)
+    save_xlsx(wb, path)
+
+
+def notes_line_csv(path: Path) -> None:
+    """A registration CSV as Excel writes it (GBK, CRLF, quotes around cells
+    with commas, every line as wide as the table): a title line, the header,
+    8 people, a blank line, then the notes lines."""
+    rows: list[list[str]] = [["青石镇东溪村返乡人员登记表", *[""] * 8], REGISTRATION_HEADER]
+    for row in registration_rows(8, 560):
+        rows.append(["" if v is None else v.isoformat() if isinstance(v, dt.date) else str(v)
+                     for v in row])
+    rows.append([""] * 9)
+    rows.extend([f'"{line}"' if "," in line else line, *[""] * 8]
+                for line in (NOTES_TEXT.replace("；", ","), *NOTES_LINES))
+    path.write_bytes(csv_text(rows).encode("gbk"))
+
+
+def notes_line_html_saved_as(path: Path) -> None:
+    """A web system's "export to Excel" (an HTML table saved as .xls): title,
+    header, 5 people, and NOTES_TEXT in one cell spanning the table."""
+    body = "".join(
+        f"<tr><td>{i + 1}</td><td>{name}</td><td>{sex}</td><td>{ident}</td><td>{phone}</td>"
+        f"<td>2022-01-{25 + i}</td></tr>\n"
+        for i, (name, sex, ident, phone) in enumerate(villagers(5, 580)))
+    html = ("<html>\n<head><meta charset=\"utf-8\"></head>\n<body>\n<table border=\"1\">\n"
+            "<tr><td colspan=\"6\">青石镇石门村返乡人员登记表</td></tr>\n"
+            "<tr><th>序号</th><th>姓名</th><th>性别</th><th>身份证号</th><th>联系电话</th>"
+            "<th>返乡日期</th></tr>\n" + body
+            + f"<tr><td colspan=\"6\">{NOTES_TEXT}</td></tr>\n</table>\n</body>\n</html>\n")
+    path.write_bytes(html.encode("utf-8"))
+
+
 FIXTURES: dict[str, Callable[[Path], None]] = {
     "title_rows_merged_header.xlsx": title_rows_merged_header,
     "header_variants.xlsx": header_variants,
@@ -571,6 +727,13 @@ FIXTURES: dict[str, Callable[[Path], None]] = {
     "empty_sheet.xlsx": empty_sheet,
     "not_a_table.xlsx": not_a_table,
     "password_protected.xlsx": password_protected,
+    "libreoffice_dimension_amj.xlsx": libreoffice_dimension_amj,
+    "wps_dimension_a2_amj.xlsx": wps_dimension_a2_amj,
+    "notes_block_merged_below.xlsx": notes_block_merged_below,
+    "notes_block_three_rows.xlsx": notes_block_three_rows,
+    "notes_block_above_header.xlsx": notes_block_above_header,
+    "notes_line.csv": notes_line_csv,
+    "notes_line_html_saved_as.xls": notes_line_html_saved_as,
 }
 
 

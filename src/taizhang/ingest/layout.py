@@ -30,9 +30,20 @@ from taizhang.ingest.kinds import detect_kind, settle_dates
 from taizhang.ingest.values import DateResult, clean_text
 
 _FOOTER_RE = re.compile(r"^(填表人|填报人|审核人|制表人|统计人|负责人|联系电话|填表日期|填报日期|"
-                        r"报送日期|注[:：]|备注[:：]|说明[:：]|村负责人|村医签字|签字)")
+                        r"报送日期|村负责人|村医签字|签字)")
 _ID_LIKE_RE = re.compile(r"^\d{15}(\d{2}[\dXx])?$")
 _TOTAL_RE = re.compile(r"^(合计|总计|小计|共计|汇总)")
+# Notes blocks (SPEC §2: "Notes blocks are not people"), matched on the NFKC text
+# of a row's first cell: a note word (注意：, 填表说明, 备注：…), a numbered item
+# (1、证件类型取值… / (2) / 三、), or a sentence (punctuation no name or value has).
+_NOTES_RE = re.compile(r"^(?:(?:填表|填报|填写)(?:说明|须知|要求)|注意事项|温馨提示|特别提示|特别说明|"
+                       r"(?:说明|注意|提示|备注|注)(?:$|[:0-9一二三四五六七八九十(]))")
+_ITEM_RE = re.compile(r"^\(?(?:\d{1,2}|[一二三四五六七八九十]{1,3})[)、.](?![\d.])\S{4}")
+_CIRCLED_RE = re.compile(r"\s*[①-⑳]")  # before NFKC, which makes ① a plain 1
+_SENTENCE_RE = re.compile(r"[,。;!?]|(?<!\d):|:(?!\d)")
+# What only a person's row holds besides its first text: a date written out
+# (1月28日, 2022.1.28, 1.28), as well as ID- or phone-like text (_looks_like_data).
+_DATE_TEXT_RE = re.compile(r"^\d{1,4}[年./-]\d{1,2}([月./-]\d{1,2}日?)?$|^\d{1,2}月\d{1,2}日$")
 
 @dataclass(slots=True)
 class Column:
@@ -295,20 +306,49 @@ def _make_column(index: int, top_raw: Any, sub_raw: Any, two_rows: bool,
 
 @lru_cache(maxsize=65536)
 def _lead_kind(first_value: str) -> str | None:
-    """"total" for a 合计 row, "footer" for 填表人/审核人…, from a row's first text
-    (cached: a sheet's first column repeats its names)."""
+    """What a row's first text says the row is, or None for a value (cached:
+    a sheet's first column repeats its names): "total" for 合计, "footer" for
+    填表人/审核人…, "notes" for a note word (注意：…), "item" for a numbered
+    item (1、证件类型取值…) and "sentence" for text with sentence punctuation,
+    which no name, ID, phone or date has. The last three are notes only when
+    the rest of the row agrees (`_is_note`)."""
     lead = unicodedata.normalize("NFKC", first_value).translate(T2S).replace(" ", "")
     if _TOTAL_RE.match(lead):
         return "total"
     if _FOOTER_RE.match(lead):
         return "footer"
+    if _NOTES_RE.match(lead):
+        return "notes"
+    if _looks_like_data(lead) or _DATE_TEXT_RE.match(lead):
+        return None
+    if _ITEM_RE.match(lead) or _CIRCLED_RE.match(first_value):
+        return "item"
+    if len(lead) >= 8 and _SENTENCE_RE.search(lead):
+        return "sentence"
     return None
+
+
+def _is_note(raw_row: Sequence[Any], texts: Sequence[str], first_value: str, lead: str) -> bool:
+    """Whether a row led by a note word, a numbered item or a sentence is a
+    notes row (SPEC §2) rather than a person whose first filled cell happens
+    to read so. No other cell may hold an ID, a phone, a date or a number:
+    those make it data. A note word then suffices; a sentence must also stand
+    alone, in one cell or merged across the row (`fill_merged` copies it into
+    every cell); a numbered item may also have fragments beside it in column
+    A (a CSV line split at its commas)."""
+    text = clean_text(first_value)
+    others = [(v, t) for v, t in zip(raw_row, texts, strict=False) if t and t != text]
+    if any(not isinstance(v, str) or _looks_like_data(t) or _DATE_TEXT_RE.match(t)
+           for v, t in others):
+        return False
+    return lead == "notes" or not others or (lead == "item" and clean_text(raw_row[0]) == text)
 
 
 def _data_rows(grid: list[list[Any]], first: int, columns: Sequence[Column], texts: Any
                ) -> list[int]:
     """Rows below the header that hold data: blank rows, footers (填表人…),
-    合计 rows and repeated header rows are not data."""
+    合计 rows, notes blocks (注意：1、…, `_is_note`) and repeated header rows
+    are not data."""
     header_keys = [normalize_header(c.header) for c in columns]
     rows = []
     for r in range(first, len(grid)):
@@ -325,7 +365,10 @@ def _data_rows(grid: list[list[Any]], first: int, columns: Sequence[Column], tex
         lead = _lead_kind(first_value)
         if lead == "total":
             continue
-        if lead == "footer":
+        if lead in ("notes", "item", "sentence"):
+            if _is_note(raw_row, texts(r), first_value, lead):
+                continue
+        elif lead == "footer":
             if not any(_ID_LIKE_RE.match(t) for t in texts(r) if t):
                 continue  # 填表人/审核人 footers, also when spread over label and value cells
         elif normalize_header(first_value) in header_keys and \
