@@ -190,3 +190,18 @@ def test_a_registration_list_carries_its_test_columns_as_records() -> None:
     assert set(table.result) == {"negative"}
     [contacts] = validator().validate_file(OFFICES / "close_contact_list.xlsx").sheets
     assert len(contacts.test_table) == 0
+
+
+def test_a_notes_row_naming_the_header_is_not_the_header() -> None:
+    """`注意：必填项 | 姓名 | 身份证号 …` above the header scores like the header
+    itself; it is a note, and the real header below it is the header."""
+    from taizhang.ingest.layout import detect_layout
+
+    grid = [["注意：必填项", "姓名", "身份证号", "联系电话", "返乡日期"],
+            ["姓名", "身份证号", "联系电话", "返乡日期"],
+            ["张三", "330681199001011234", "13812345678", "2022-02-01"]]
+    layout = detect_layout(grid)  # type: ignore[arg-type]
+    assert layout is not None and (layout.header_start, layout.data_rows) == (1, [2])
+    # the neighbour: a header whose first cell is 说明 (an alias of remarks) is still a header
+    layout = detect_layout([["说明", "姓名", "身份证号"], ["无", "张三", "330681199001011234"]])  # type: ignore[arg-type]
+    assert layout is not None and layout.header_start == 0

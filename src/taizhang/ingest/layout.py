@@ -45,6 +45,7 @@ _SENTENCE_RE = re.compile(r"[,。;!?]|(?<!\d):|:(?!\d)")
 # (1月28日, 2022.1.28, 1.28), as well as ID- or phone-like text (_looks_like_data).
 _DATE_TEXT_RE = re.compile(r"^\d{1,4}[年./-]\d{1,2}([月./-]\d{1,2}日?)?$|^\d{1,2}月\d{1,2}日$")
 
+
 @dataclass(slots=True)
 class Column:
     """One column of a sheet: its header as written and what it means."""
@@ -156,6 +157,9 @@ def detect_layout(
 
     best_row, best_score = -1, 1
     for r in range(min(scan_rows, len(grid))):
+        first = next((t for t in texts(r) if t), "")
+        if first and _lead_kind(first) == "notes" and lookup_field(first) is None:
+            continue  # 注意：必填项 | 姓名 | 身份证号 … names the header, it is not one
         score = _row_score(texts(r), declared)
         if score > best_score:
             best_row, best_score = r, score
