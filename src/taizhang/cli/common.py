@@ -22,6 +22,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from taizhang import __version__
 from taizhang.config import Config, load_config, load_policy
@@ -122,7 +123,7 @@ def handle_errors(func: F) -> F:
         except (typer.Exit, typer.Abort):
             raise
         except TaizhangError as exc:
-            err.print(f"[red]错误：[/red]{exc.message}", highlight=False)
+            err.print(f"[red]错误：[/red]{escape(exc.message)}", highlight=False)
             raise typer.Exit(exc.exit_code) from None
         except KeyboardInterrupt:
             err.print("已中断。")
@@ -234,7 +235,7 @@ def print_json(data: Any) -> None:
 
 def print_notes(notes: list[str]) -> None:
     for note in notes:
-        err.print(f"[yellow]提示：[/yellow]{note}", highlight=False)
+        err.print(f"[yellow]提示：[/yellow]{escape(note)}", highlight=False)
 
 DateOpt = Annotated[str | None, typer.Option("--date", help="日期（默认 --as-of 或今天）")]
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from taizhang.cli.common import (
     EncodingOpt,
@@ -49,7 +50,7 @@ def validate(
     report = validate_paths(paths, make_validator(kind, village, encoding))
     print_notes(report.all_notes())
     for failed in report.failed:
-        err.print(f"[red]读取失败：[/red]{failed.path}：{failed.error}", highlight=False)
+        err.print(f"[red]读取失败：[/red]{escape(failed.path)}：{escape(failed.error or '')}", highlight=False)
     if fmt == "json":
         print_json(report.to_dict(masker(no_mask)))
     else:
@@ -94,7 +95,7 @@ def init(
     names = [v.strip() for v in villages.replace("，", ",").split(",") if v.strip()]
     created = init_workspace(directory, township, names)
     for path in created:
-        out.print(f"已创建 {path}", highlight=False)
+        out.print(f"已创建 {path}", highlight=False, markup=False)
     if not created:
         out.print("工作目录已存在，未覆盖任何文件。")
 
@@ -133,7 +134,7 @@ def import_(
                                       task, advance=1, description=Path(name).name), jobs=jobs)
     print_notes(report.notes)
     for failed in report.failed:
-        err.print(f"[red]导入失败：[/red]{failed.path}：{failed.error}", highlight=False)
+        err.print(f"[red]导入失败：[/red]{escape(failed.path)}：{escape(failed.error or '')}", highlight=False)
     if fmt == "json":
         print_json(report.to_dict(masker(no_mask)))
     else:
@@ -168,4 +169,4 @@ def export(
         target = out_file or Path(f"汇总台账_{state.as_of.isoformat()}.xlsx")
         write_xlsx(rows, target, f"{state.config.township}汇总台账")
         out_file = target
-    err.print(f"已导出 {len(rows)} 人到 {out_file}", highlight=False)
+    err.print(f"已导出 {len(rows)} 人到 {out_file}", highlight=False, markup=False)

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from taizhang.cli.common import (
     DateOpt,
@@ -31,7 +32,7 @@ def daily(
     day = parse_date_option(on, "--date") or state.as_of
     result = run_daily(state.config, state.db_path(), state.policy, day, wait)
     for line in result.summary:
-        out.print(line, highlight=False)
+        out.print(line, highlight=False, markup=False)
     if not result.ok:
         raise typer.Exit(1)
 
@@ -49,7 +50,7 @@ def demo(
     assert day is not None
     result = run_demo(directory, day)
     for line in result.summary:
-        out.print(line, highlight=False)
+        out.print(line, highlight=False, markup=False)
 
 
 # ---------------------------------------------------------------- doctor
@@ -65,8 +66,8 @@ def doctor() -> None:
     for check in checks:
         if check.ok:
             mark = "[yellow]注意[/yellow]" if check.warning else "[green]正常[/green]"
-            out.print(f"{mark} {check.what}", highlight=False)
+            out.print(f"{mark} {escape(check.what)}", highlight=False)
         else:
-            out.print(f"[red]需处理[/red] {check.what}：{check.fix}", highlight=False)
+            out.print(f"[red]需处理[/red] {escape(check.what)}：{escape(check.fix)}", highlight=False)
     if not all(c.ok for c in checks):
         raise typer.Exit(1)

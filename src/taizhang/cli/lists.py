@@ -111,7 +111,7 @@ def due_today(
     if fmt == "xlsx":
         target = out_file or Path(f"今日名单_{day.isoformat()}.xlsx")
         write_lists_xlsx(lists, target, title, regimes, labels)
-        err.print(f"已写入 {target}", highlight=False)
+        err.print(f"已写入 {target}", highlight=False, markup=False)
         return
     render_due_lists(out, lists, regimes, labels)
 
@@ -165,7 +165,7 @@ def daily_report(
         sys.stdout.write(str(render_report(data, fmt, masker(no_mask), _templates_dir())))
         return
     target = write_report(data, fmt, out_dir or Path("."), masker(no_mask), _templates_dir())
-    err.print(f"已写入 {target}", highlight=False)
+    err.print(f"已写入 {target}", highlight=False, markup=False)
 
 
 # ---------------------------------------------------------------- notice
@@ -195,4 +195,4 @@ def notice(
         people = notice_people(store, data, kind, state.policy, id_number, masker(no_mask))
     out_dir.mkdir(parents=True, exist_ok=True)
     written = write_notices(people, kind, data, fmt, out_dir, _templates_dir(), {})
-    err.print(f"{len(people)} 人，已写入 " + "、".join(str(p) for p in written), highlight=False)
+    err.print(f"{len(people)} 人，已写入 " + "、".join(str(p) for p in written), highlight=False, markup=False)

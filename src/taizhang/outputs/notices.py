@@ -136,11 +136,26 @@ def render_notices(people: list[dict[str, Any]], kind: str, data: DailyData,
                    township=data.township, **context) for p in people]
 
 
+# Path components are limited to 255 bytes on Linux and macOS (255 UTF-16
+# units on Windows): a name is cut to this many UTF-8 bytes, its suffix kept.
+NAME_BYTES = 200
+
+
 def safe_filename(name: str) -> str:
     """A file name every OS accepts: no path separators, Windows-reserved
-    characters, control characters, or a leading dot."""
-    cleaned = re.sub(r'[\\/:*?"<>|\x00-\x1f]', "_", name).lstrip(". ")
-    return cleaned[:150] or "_"
+    characters, control characters or a leading dot, and short enough in
+    bytes (a 70-character name is 210 bytes of UTF-8)."""
+    cleaned = re.sub(r'[\\/:*?"<>|\x00-\x1f\x7f]', "_", name).lstrip(". ")
+    return _fit(cleaned, "") or "_"
+
+
+def _fit(stem: str, suffix: str) -> str:
+    """`stem + suffix` cut to NAME_BYTES bytes of UTF-8 by shortening the stem."""
+    room = NAME_BYTES - len(suffix.encode("utf-8"))
+    data = stem.encode("utf-8")
+    if len(data) > room:
+        stem = data[:room].decode("utf-8", "ignore")
+    return stem + suffix
 
 
 def unique_filename(stem: str, suffix: str, taken: set[str]) -> str:
@@ -149,13 +164,23 @@ def unique_filename(stem: str, suffix: str, taken: set[str]) -> str:
     notices never overwrite each other, and the number says nothing about the
     person. Names are compared case-folded, as Windows and macOS compare them.
     `taken` is updated."""
-    name = safe_filename(stem + suffix)
+    stem = safe_filename(stem)
+    name = _fit(stem, suffix)
     n = 1
     while name.casefold() in taken:
         n += 1
-        name = safe_filename(stem[:150 - len(suffix) - len(f"_{n}")] + f"_{n}" + suffix)
+        name = _fit(stem, f"_{n}{suffix}")
     taken.add(name.casefold())
     return name
+
+
+# Characters XML 1.0 (so .docx) cannot hold: python-docx refuses them
+_NOT_XML_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+def xml_text(text: str) -> str:
+    """Text a .docx can hold: a bell or NUL typed into a name becomes nothing."""
+    return _NOT_XML_RE.sub("", text)
 
 
 def write_notices(people: list[dict[str, Any]], kind: str, data: DailyData, fmt: str,
@@ -183,12 +208,12 @@ def write_notices(people: list[dict[str, Any]], kind: str, data: DailyData, fmt:
         doc = Document()
         heading = doc.add_paragraph()
         heading.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        run = heading.add_run(lines[0])
+        run = heading.add_run(xml_text(lines[0]))
         run.bold = True
         run.font.size = Pt(18)
         body = [line for line in lines[1:] if line.strip()]
         for n, line in enumerate(body):
-            para = doc.add_paragraph(neutralise(line))
+            para = doc.add_paragraph(xml_text(neutralise(line)))
             if n >= len(body) - 2:
                 para.alignment = WD_ALIGN_PARAGRAPH.RIGHT
         target = out_dir / unique_filename(f"{title}_{day}_{person['village']}_{person['name']}",

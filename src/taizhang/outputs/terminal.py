@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from taizhang.ingest.headers import FIELD_LABELS, KIND_LABELS
@@ -21,6 +22,12 @@ from taizhang.outputs.templating import load_labels
 from taizhang.policy.model import Policy
 
 Mask = Callable[[str, str], str] | None
+
+
+def e(value: object) -> str:
+    """Data as rich shows it literally: a name like 王[/red]伟 or a file named
+    `[1].xlsx` is text, not markup (which would crash the print)."""
+    return escape(str(value))
 
 
 _SOURCE_LABELS = {"config": "配置[columns]", "alias": "别名表", "words": "表头用词",
@@ -33,15 +40,15 @@ def render_columns(out: Console, report: ColumnsReport) -> None:
     for sheet in report.sheets:
         title = f"{Path(sheet.path).name}“{sheet.sheet or '-'}”：{KIND_LABELS.get(sheet.kind or '', '类型未知')}"
         if sheet.error:
-            out.print(f"{title}：[red]{sheet.error}[/red]", highlight=False)
+            out.print(f"{e(title)}：[red]{e(sheet.error)}[/red]", highlight=False)
             continue
-        table = Table(title=title, title_justify="left")
+        table = Table(title=e(title), title_justify="left")
         for header in ("列（表头原文）", "字段", "依据"):
             table.add_column(header)
         for col in sheet.columns:
             fld = col["field"]
             shown = f"{fld}（{FIELD_LABELS[fld]}）" if fld in FIELD_LABELS else "[yellow]未识别（原值保留）[/yellow]"
-            table.add_row(col["column"] or "（空表头）", shown, _SOURCE_LABELS.get(col["source"], "—"))
+            table.add_row(e(col["column"]) or "（空表头）", shown, _SOURCE_LABELS.get(col["source"], "—"))
         out.print(table)
     snippet = report.snippet()
     if snippet:
@@ -59,13 +66,13 @@ def render_validation(out: Console, report: ValidationReport, mask: Mask) -> Non
                      "filename": "文件名", "sheet": "工作表名", None: "未知"}
     for f in report.files:
         for s in f.sheets:
-            files.add_row(Path(f.path).name, s.sheet, KIND_LABELS.get(s.kind or "", "?"),
-                          s.village or "（多个/未知）", source_labels.get(s.village_source, "?"),
+            files.add_row(e(Path(f.path).name), e(s.sheet), KIND_LABELS.get(s.kind or "", "?"),
+                          e(s.village or "（多个/未知）"), source_labels.get(s.village_source, "?"),
                           str(s.rows))
         if f.error:
-            files.add_row(Path(f.path).name, "-", "[red]读取失败[/red]", "-", "-", "0")
+            files.add_row(e(Path(f.path).name), "-", "[red]读取失败[/red]", "-", "-", "0")
         elif f.skipped:
-            files.add_row(Path(f.path).name, "-", "[yellow]taizhang生成（跳过）[/yellow]",
+            files.add_row(e(Path(f.path).name), "-", "[yellow]taizhang生成（跳过）[/yellow]",
                           "-", "-", "0")
     out.print(files)
     problems = report.problems
@@ -90,9 +97,9 @@ def render_import(out: Console, report: Any, mask: Mask) -> None:
     for header in ("文件", "状态", "新增人员", "更新人员", "核酸记录", "体温记录", "拒收行", "问题"):
         table.add_column(header)
     for o in report.outcomes:
-        table.add_row(Path(o.path).name, labels[o.status], str(o.persons_new), str(o.persons_updated),
+        table.add_row(e(Path(o.path).name), labels[o.status], str(o.persons_new), str(o.persons_updated),
                       str(o.tests), str(o.temperatures), str(o.rejected_rows),
-                      str(len(o.problems)) if o.status == "imported" else (o.error or ""))
+                      str(len(o.problems)) if o.status == "imported" else e(o.error or ""))
     out.print(table)
     render_problems(out, report.problems, mask)
 
@@ -101,7 +108,7 @@ def render_import(out: Console, report: Any, mask: Mask) -> None:
 
 def render_person(out: Console, view: dict[str, Any], templates: Path | None) -> None:
     """One person: values with their sources, records, calendar and problems."""
-    fields = Table(title=f"{view['name'] or ''}（{view['id_number']}）", show_header=True)
+    fields = Table(title=e(f"{view['name'] or ''}（{view['id_number']}）"), show_header=True)
     for header in ("项目", "当前值", "来源", "历史值"):
         fields.add_column(header, overflow="fold")
     for item in view["fields"]:
@@ -109,12 +116,12 @@ def render_person(out: Console, view: dict[str, Any], templates: Path | None) ->
         where = f"{Path(src['path']).name}“{src['sheet']}”第{src['row']}行" if src else ""
         older = "；".join(f"{h['value']}（{Path(h['path']).name}第{h['row']}行）"
                          for h in item["history"] if h["value"] != item["value"])
-        fields.add_row(item["label"], item["value"] or "", where, older)
+        fields.add_row(e(item["label"]), e(item["value"] or ""), e(where), e(older))
     out.print(fields)
     for title, key in (("核酸记录", "tests"), ("体温记录", "temperatures")):
         if view[key]:
             out.print(f"{title}：{len(view[key])}条，最近："
-                      + "；".join(_record_text(r) for r in view[key][-5:]), highlight=False)
+                      + e("；".join(_record_text(r) for r in view[key][-5:])), highlight=False)
     render_calendar(out, view["calendar"], templates)
     render_problems_dicts(out, view["problems"])
 
@@ -126,12 +133,12 @@ def render_calendar(out: Console, cal: dict[str, Any] | None, templates: Path | 
     if not cal:
         return
     if "error" in cal:
-        out.print(f"管控日历：{cal['error']}", highlight=False)
+        out.print(f"管控日历：{e(cal['error'])}", highlight=False)
         return
     labels = load_labels(templates)
-    out.print(f"\n管控方案：{cal['regime_name']}（{cal['regime']}，依据{cal['regime_reason']}）；"
-              f"第1天 {cal['base_date']}，管控开始 {cal['control_start']}，共{cal['days']}天，"
-              f"应解除 {cal['planned_release_date']}", highlight=False)
+    out.print(e(f"\n管控方案：{cal['regime_name']}（{cal['regime']}，依据{cal['regime_reason']}）；"
+                f"第1天 {cal['base_date']}，管控开始 {cal['control_start']}，共{cal['days']}天，"
+                f"应解除 {cal['planned_release_date']}"), highlight=False)
     if cal["no_control"]:
         out.print("已在外地满期，无需本地管控。")
     table = Table(title="核酸安排")
@@ -148,12 +155,12 @@ def render_calendar(out: Console, cal: dict[str, Any] | None, templates: Path | 
     if cal["release_date"]:
         out.print(f"解除日期：{cal['release_date']}", highlight=False)
     elif cal["blocked_reasons"]:
-        out.print("解除受阻：" + "；".join(reason_label(r, labels) for r in cal["blocked_reasons"]),
+        out.print("解除受阻：" + e("；".join(reason_label(r, labels) for r in cal["blocked_reasons"])),
                   highlight=False)
     out.print("每天阶段：" + "，".join(f"{d['date'][5:]}第{d['day']}天{d['phase'] or '已结束'}"
                                      for d in cal["calendar"]), highlight=False)
     for note in cal["notes"]:
-        out.print(f"[yellow]注意：[/yellow]{note}", highlight=False)
+        out.print(f"[yellow]注意：[/yellow]{e(note)}", highlight=False)
 
 
 def _record_text(record: dict[str, Any]) -> str:
@@ -177,11 +184,11 @@ def render_problems_dicts(out: Console, problems: list[dict[str, Any]]) -> None:
     for p in problems:
         groups.setdefault((p["path"], p["sheet"]), []).append(p)
     for (path, sheet), items in groups.items():
-        lines = [f"\n[bold]{Path(path).name}[/bold]“{sheet}”"]
+        lines = [f"\n[bold]{e(Path(path).name)}[/bold]“{e(sheet)}”"]
         for p in items[:PROBLEMS_PER_SHEET]:
             level = "[red]错误[/red]" if p["severity"] == "error" else "[yellow]警告[/yellow]"
             shown = f"（值：{p['value']}）" if p["value"] else ""
-            lines.append(f"  {level} {p['code']}：{p['message']}{shown}")
+            lines.append(f"  {level} {p['code']}：{e(p['message'])}{e(shown)}")
         if len(items) > PROBLEMS_PER_SHEET:
             counts: dict[str, int] = {}
             for p in items[PROBLEMS_PER_SHEET:]:
@@ -207,7 +214,7 @@ def render_due_lists(out: Console, lists: dict[str, Any], regimes: dict[str, str
             table.add_column(words[fld])
         for i, entry in enumerate(entries):  # a rule after each village's group
             last = i + 1 == len(entries) or entries[i + 1]["village"] != entry["village"]
-            table.add_row(*(cell_text(f, entry.get(f), regimes, labels) for f in LIST_FIELDS[key]),
+            table.add_row(*(e(cell_text(f, entry.get(f), regimes, labels)) for f in LIST_FIELDS[key]),
                           end_section=last)
         if entries:
             out.print(table)
@@ -217,21 +224,21 @@ def render_due_lists(out: Console, lists: dict[str, Any], regimes: dict[str, str
 
 def render_policy(out: Console, policy: Policy) -> None:
     """The regimes, assignment rules and thresholds in force."""
-    table = Table(title=f"管控方案（{policy.source}）")
+    table = Table(title=e(f"管控方案（{policy.source}）"))
     for header in ("代码", "名称", "起算", "阶段", "共计", "核酸（第几天）", "别名"):
         table.add_column(header, overflow="fold")
     for r in policy.regimes.values():
-        table.add_row(r.key, r.name, "返乡日期" if r.base == "arrival" else "离开风险地日期（填平补齐）",
-                      "+".join(f"{name}{days}天" for name, days in r.phases), f"{r.days}天",
-                      "、".join(str(t) for t in r.tests), "、".join(r.aliases))
+        table.add_row(e(r.key), e(r.name), "返乡日期" if r.base == "arrival" else "离开风险地日期（填平补齐）",
+                      e("+".join(f"{name}{days}天" for name, days in r.phases)), f"{r.days}天",
+                      "、".join(str(t) for t in r.tests), e("、".join(r.aliases)))
     out.print(table)
     rules = [f"{i}. {a.field} {'等于' if a.values else '包含'} "
              f"{'/'.join(a.values or a.contains)} → {a.regime}"
              for i, a in enumerate(policy.assign, start=1)]
-    out.print("分配规则（先明确的管控措施，再依次匹配，最后默认）：\n  " + "\n  ".join(rules)
-              + f"\n  否则 → {policy.default_regime}", highlight=False)
+    out.print("分配规则（先明确的管控措施，再依次匹配，最后默认）：\n  " + e("\n  ".join(rules)
+              + f"\n  否则 → {policy.default_regime}"), highlight=False)
     out.print(f"核酸可提前 {policy.early} 天、宽限 {policy.grace} 天；体温 ≥ {policy.fever_threshold}℃ 为发热；"
-              f"需报体温的阶段：{'、'.join(sorted(policy.temperature_phases))}", highlight=False)
+              f"需报体温的阶段：{e('、'.join(sorted(policy.temperature_phases)))}", highlight=False)
 
 
 def render_batches(out: Console, batches: list[Any]) -> None:
@@ -242,7 +249,7 @@ def render_batches(out: Console, batches: list[Any]) -> None:
     for b in batches:
         kinds = "、".join(KIND_LABELS.get(k, k) for k in (b.kind or "").split("、") if k)
         state = f"已撤销（{b.undone_at.replace('T', ' ')}）" if b.undone_at else "有效"
-        table.add_row(str(b.batch), b.path, b.village or "", kinds, b.as_of,
+        table.add_row(str(b.batch), e(b.path), e(b.village or ""), kinds, b.as_of,
                       b.imported_at.replace("T", " "), str(b.rows), state)
     out.print(table)
     if not batches:
@@ -251,7 +258,7 @@ def render_batches(out: Console, batches: list[Any]) -> None:
 
 def render_undo(out: Console, result: Any) -> None:
     """What one undo took out and gave back, in the clerk's words."""
-    head = f"批次 {result.batch}（{result.path}，数据日期 {result.as_of}）"
+    head = e(f"批次 {result.batch}（{result.path}，数据日期 {result.as_of}）")
     if result.already:
         out.print(f"{head}已于 {result.undone_at.replace('T', ' ')} 撤销过，无需再撤销。", highlight=False)
         return

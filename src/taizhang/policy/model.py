@@ -117,6 +117,13 @@ def parse_policy(text: str, source: str) -> Policy:
     return _build(data, source)
 
 
+# No control regime lasts years: a phase of 3,000,000 days is a typo, and would
+# count days off the calendar. A sanity bound of the file's format, not policy.
+MAX_DAYS = 1000
+# settings.early / grace / fever_lookback are a few days; more is a typo too.
+MAX_SETTING_DAYS = 60
+
+
 def _need(data: dict[str, Any], key: str, kind: type | tuple[type, ...], where: str) -> Any:
     if key not in data:
         raise UsageError(f"政策文件缺少 {where}{key}")
@@ -143,9 +150,12 @@ def _build(data: dict[str, Any], source: str) -> Policy:
             phases.append((item[0], item[1]))
         if not phases:
             raise UsageError(f"政策文件 {where}phases 不能为空")
+        if sum(days for _, days in phases) > MAX_DAYS:
+            raise UsageError(f"政策文件 {where}phases 共{sum(d for _, d in phases):,}天，超过{MAX_DAYS}天："
+                             "请检查天数是否多打了0")
         tests = _need(spec, "tests", list, where)
-        if not all(isinstance(t, int) and not isinstance(t, bool) and t >= 1 for t in tests):
-            raise UsageError(f"政策文件 {where}tests 应为正整数天数列表：{tests!r}")
+        if not all(isinstance(t, int) and not isinstance(t, bool) and 1 <= t <= MAX_DAYS for t in tests):
+            raise UsageError(f"政策文件 {where}tests 应为1到{MAX_DAYS}之间的天数列表：{tests!r}")
         regimes[key] = Regime(
             key=key,
             name=_need(spec, "name", str, where),
@@ -175,6 +185,10 @@ def _build(data: dict[str, Any], source: str) -> Policy:
         name for name, cfg in phases_cfg.items() if isinstance(cfg, dict) and cfg.get("temperature")
     )
     status = {k: tuple(v) for k, v in data.get("status", {}).items()}
+    for key in ("early", "grace", "fever_lookback"):
+        value = settings.get(key, 0)
+        if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= MAX_SETTING_DAYS:
+            raise UsageError(f"政策文件 settings.{key} 应为0到{MAX_SETTING_DAYS}之间的天数：{value!r}")
     return Policy(
         regimes=regimes,
         assign=rules,
