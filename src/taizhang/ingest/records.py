@@ -3,7 +3,8 @@
 A registration row becomes a `PersonRecord`; test rows are kept as columns
 (`TestTable`) and temperature readings one object per sheet row (`TempRow`),
 because a county sends millions of them. A row that names nobody is a
-`RejectedRow`. A sheet's records and problems form a `SheetResult`, a file's
+`RejectedRow`. The cells of columns nobody could place are kept per row
+(`RowExtras`). A sheet's records and problems form a `SheetResult`, a file's
 sheets a `FileResult`. Every person is named by a `PersonKey`.
 """
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import date
+from json.encoder import encode_basestring as quote  # in C, non-ASCII kept
 from typing import Any
 
 from taizhang.ingest.ids import id_from_legacy
@@ -108,7 +110,9 @@ def namesake_key(name: str, village: str, ordinal: int = 1) -> str:
 
 @dataclass(slots=True)
 class PersonRecord:
-    """One registration row: canonical fields (dates as `date`), extras by header."""
+    """One registration row: canonical fields (dates as `date`); `extra`, the
+    cells of columns the reader could not place, by header (the same dict as
+    the row's `RowExtras`, which is what the store takes)."""
 
     row: int
     person: PersonKey
@@ -127,6 +131,32 @@ class PersonRecord:
                      if f in PERSON_FIELDS and (t := stored_text(v)) is not None}
             self._stored = texts, json.dumps(texts, ensure_ascii=False)
         return self._stored
+
+
+@dataclass(slots=True)
+class RowExtras:
+    """A row's cells under the columns the reader could not place
+    (`SheetLayout.unknown_columns`): header as written -> cell text, blank
+    cells left out. Kept with the person the row names, with the row's
+    provenance (SPEC §2: unknown columns are stored, exported, never dropped)."""
+
+    row: int  # 1-based, as the clerk counts
+    person: PersonKey
+    values: dict[str, str]
+    _json: str | None = None
+
+    def stored(self) -> str:
+        """The values as the ledger stores them (JSON); the reader makes it, in a
+        worker process when there is one, like `PersonRecord.stored`."""
+        if self._json is None:
+            self._json = values_json(self.values)
+        return self._json
+
+
+def values_json(values: dict[str, str]) -> str:
+    """`json.dumps(values, ensure_ascii=False)` for text values, four times as
+    fast (a test sheet with an unknown column makes one per row)."""
+    return "{" + ", ".join([quote(k) + ": " + quote(v) for k, v in values.items()]) + "}"
 
 
 @dataclass(slots=True)
@@ -275,6 +305,8 @@ class SheetResult:
     rejected: list[RejectedRow] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     unknown_columns: list[str] = field(default_factory=list)
+    # the cells of `unknown_columns`, per row that names a person (empty when none)
+    extras: list[RowExtras] = field(default_factory=list)
 
     # (row index, person key, name, village or None, arrival) of each row to
     # check against the other rows and files of the run; see Validator.cross_check

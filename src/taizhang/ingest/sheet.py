@@ -14,6 +14,7 @@ from __future__ import annotations
 import difflib
 import re
 import statistics
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,7 +24,7 @@ from taizhang.ingest.headers import FIELD_LABELS, KIND_LABELS, REGISTRATION, TES
 from taizhang.ingest.ids import IdResult, parse_id, parse_phone
 from taizhang.ingest.layout import Column, SheetLayout
 from taizhang.ingest.problems import REJECTED_NO_PERSON, SEVERITY, Problem, code_of, message
-from taizhang.ingest.records import DATE_FIELDS, PersonKey, RejectedRow, SheetResult
+from taizhang.ingest.records import DATE_FIELDS, PersonKey, RejectedRow, RowExtras, SheetResult, values_json
 from taizhang.ingest.values import DateResult, clean_text, is_blank, parse_date, raw_repr, resolve_year
 
 if TYPE_CHECKING:
@@ -178,6 +179,8 @@ class SheetValidator:
         self._reference_date()
         self._check_columns()
         handler = self.row
+        extras = self._extras_reader()
+        self.row_extra: dict[str, str] = {}  # the current row's unknown cells, for `row`
         villages_used: set[str | None] = set()
         sources: set[str | None] = set()
         placeless: list[int] = []  # rows of people no village could be found for
@@ -191,6 +194,8 @@ class SheetValidator:
             villages_used.add(village)
             sources.add(source)
             self._check_village(r, village, source)
+            if extras is not None:
+                self.row_extra = extras(r, person)
             handler(r, person, village)
         if "column" in sources:
             self.result.village_source = "column"
@@ -201,6 +206,31 @@ class SheetValidator:
             self.result.village_source = self.sheet_village_source
         self._village_unknown(placeless)
         return self.result
+
+    def _extras_reader(self) -> Callable[[int, PersonKey], dict[str, str]] | None:
+        """What reads a row's cells under `layout.unknown_columns` (kept with the person,
+        SPEC §2) into `result.extras`, returning them; None for a sheet without any (nearly
+        all): no cost per row. Two columns of one header are told apart by position."""
+        unknown, cols = set(self.result.unknown_columns), self.cols
+        picked: list[tuple[int, str]] = []  # (index, header); a field's 2nd column counts
+        for col in self.layout.columns:
+            if (col.header in unknown and not col.test_number and col.temp_date is None
+                    and not (col.field and cols.get(col.field) is col)):
+                taken = any(key == col.header for _, key in picked)
+                picked.append((col.index, f"{col.header}（第{col.index + 1}列）" if taken else col.header))
+        if not picked:
+            return None
+        grid, found = self.grid, self.result.extras
+
+        def read(r: int, person: PersonKey) -> dict[str, str]:
+            row = grid[r]  # text cells (most) trimmed here, others by clean_text
+            values = {key: t for i, key in picked if i < len(row) and (
+                t := row[i].strip() if type(row[i]) is str else clean_text(row[i]))}
+            if values:  # JSON made here: in a reader process when there is one
+                found.append(RowExtras(r + 1, person, values, values_json(values)))
+            return values
+
+        return read
 
     def _village_unknown(self, rows: list[int]) -> None:
         """`village_unknown`, once per sheet: its people are counted under 村名未知

@@ -97,8 +97,7 @@ class RegistrationSheet(SheetValidator):
             examples = "、".join(self.o.regime_examples[:4])
             self.problem(r, cols.get("regime"), "regime", "unknown_regime", regime_text,
                          regime=regime_text, examples=examples)
-        extra = {c.header: clean_text(self.cell(r, c)) for c in self.layout.columns
-                 if c.header in self.result.unknown_columns and not is_blank(self.cell(r, c))}
+        extra = self.row_extra or {}  # read by `run` for every kind of sheet (result.extras)
         self._duplicate(r, ("person", person.key), person, "duplicate_row/person")
         self._cross_check(r, person, village, arr)
         self.result.persons.append(PersonRecord(r + 1, person, village, values, extra))
