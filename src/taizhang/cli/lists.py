@@ -59,7 +59,9 @@ def person(
     if fmt == "json":
         print_json(view)
         return
-    render_person(out, view, _templates_dir())
+    # the unknown columns' cells, as rows of the values table after the fields
+    added = [{**e, "label": f"{e['header']}（未识别列）"} for e in view["extras"]]
+    render_person(out, {**view, "fields": [*view["fields"], *added]}, _templates_dir())
 
 
 # ---------------------------------------------------------------- due-today

@@ -42,6 +42,7 @@ CSV_HEADERS: dict[tuple[str, ...], str] = {
      "逾期天数", "解除日期", "应解除日期", "受阻原因", "日期", "已报次数", "时段", "体温"): "due_lists",
 }
 
+_EXPORT_HEADER = next(h for h, kind in CSV_HEADERS.items() if kind == "export")
 _HTML_MARK = '<meta name="generator" content="{mark}">'
 _HTML_MARK_RE = re.compile(r'<meta\s+name="generator"\s+content="taizhang_output=(\w+)"', re.I)
 _HEAD_RE = re.compile(r"<head\b[^>]*>", re.I)
@@ -105,7 +106,10 @@ def csv_output(grid: list[list[Any]]) -> str | None:
         while cells and not cells[-1]:
             cells.pop()
         if cells:
-            return CSV_HEADERS.get(tuple(cells))
+            found = CSV_HEADERS.get(tuple(cells))
+            if found is None and tuple(cells[:len(_EXPORT_HEADER)]) == _EXPORT_HEADER:
+                found = "export"  # followed by the unknown columns' headers (`export`)
+            return found
     return None
 
 

@@ -24,6 +24,7 @@ from taizhang.ingest.packed import COLUMNS as READING_COLUMNS
 from taizhang.ingest.problems import conflict_fields, message
 from taizhang.ingest.records import without_masked
 from taizhang.ingest.validation import PERSON_FIELDS, FileResult, PersonKey, Problem
+from taizhang.ledger.extras import write_extras
 from taizhang.ledger.namesakes import ambiguous_namesakes
 from taizhang.ledger.roster import ASSUMED, AssumedDates, merge_values
 from taizhang.ledger.store import Store
@@ -112,7 +113,7 @@ def write_batch(store: Store, result: FileResult, path: Path, sha256: str, size:
         merger = _Merger(db, batch, as_of, outcome, cache, identity)
         keys: dict[str, bool] = {}
         for sheet in result.sheets:
-            for rec in [*sheet.persons, *sheet.temp_rows]:
+            for rec in [*sheet.persons, *sheet.temp_rows, *sheet.extras]:
                 keys.setdefault(rec.person.key, rec.person.id_valid)
             for person in sheet.test_table.people:
                 keys.setdefault(person.key, person.id_valid)
@@ -126,7 +127,7 @@ def write_batch(store: Store, result: FileResult, path: Path, sha256: str, size:
                               as_json=as_json, assumed=ASSUMED in rec.fields)
             table = sheet.test_table
             for person, row in [*zip(table.people, table.first_row, strict=True),
-                                *((t.person, t.row) for t in sheet.temp_rows)]:
+                                *((t.person, t.row) for t in [*sheet.temp_rows, *sheet.extras])]:
                 if person.key not in named:  # once per person, not per record
                     named.add(person.key)
                     merger.person(person, {f: v for f in ("name", "id_number", "phone")
@@ -151,6 +152,7 @@ def write_batch(store: Store, result: FileResult, path: Path, sha256: str, size:
                            (batch, sheet.sheet, rej.row,
                             json.dumps(rej.cells, ensure_ascii=False), rej.reason))
                 outcome.rejected_rows += 1
+        write_extras(db, batch, result, merger.ids, previous)  # unknown columns' cells (`extras`)
         if previous:
             outcome.affected.update(retract(db, batch, previous, previous_kinds, outcome))
         outcome.problems.extend(merger.conflicts)

@@ -1,5 +1,6 @@
 """Read-only views of the ledger for people: one person's merged record with
-the provenance of each value (`taizhang person`)."""
+the provenance of each value, and the cells of the columns no alias names with
+theirs (`taizhang person`)."""
 
 from __future__ import annotations
 
@@ -15,13 +16,16 @@ from taizhang.ingest.records import COLUMN_LABELS
 from taizhang.ingest.validation import PERSON_FIELDS
 from taizhang.ingest.values import RESULT_LABELS
 from taizhang.ledger import readings
+from taizhang.ledger.extras import person_extras
 from taizhang.ledger.store import Store
 from taizhang.privacy import mask_id
 
 
 def person_view(store: Store, id_number: str, mask: Callable[[str, str], str] | None
                 ) -> dict[str, Any]:
-    """The person's current values, where each came from, older values, records, problems."""
+    """The person's current values, where each came from, older values, records,
+    problems; `extras`, the cells of unknown columns, likewise (masked whatever
+    their header: an ID or phone in one is anybody's)."""
     row = store.person(id_number)
     if row is None:
         shown = mask_id(id_number) if mask else id_number
@@ -63,7 +67,9 @@ def person_view(store: Store, id_number: str, mask: Callable[[str, str], str] | 
         temps.append({"date": date.fromordinal(int(found.day[i])).isoformat(), "slot": slots[i],
                       "temperature": float(found.tenths[i]) / 10, "path": path, "sheet": sheet,
                       "row": line})
+    extras = person_extras(store.db, row["id"], mask is not None)
     keyed = {(h["path"], h["sheet"], h["row"]) for hs in history.values() for h in hs}
+    keyed |= {(h["path"], h["sheet"], h["row"]) for e in extras for h in e["history"]}
     keyed |= {(r["path"], r["sheet"], r["row"]) for r in tests + temps}
     problems = []
     paths = sorted({path for path, _, _ in keyed})
@@ -79,4 +85,4 @@ def person_view(store: Store, id_number: str, mask: Callable[[str, str], str] | 
                              "message": p["message"]})
     return {"_id": row["id"], "id_number": m("id_number", row["id_number"]), "name": row["name"],
             "village": row["village"], "verified": bool(row["verified"]), "fields": fields,
-            "tests": tests, "temperatures": temps, "problems": problems}
+            "extras": extras, "tests": tests, "temperatures": temps, "problems": problems}

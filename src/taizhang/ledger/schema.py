@@ -27,6 +27,14 @@ Tables:
   a reading sent twice is resolved when read, newest row first.
 - A newer version of the same file retracts the tests and readings it no
   longer contains (they stay, marked `retracted_by`).
+- `person_extras`: the cells of the columns the reader could not place
+  (备用信息, 返乡车牌号 …), one row per sheet row that names the person and
+  has any, as a JSON object {header as written: text}, with batch, sheet and
+  row, like `person_rows` (one row per value would be the row count version 2
+  learned to avoid). Apart from `person_rows` because they come from every
+  kind of sheet, a test sheet's every row included, and are current per
+  header, not per field (`ledger.extras`). A newer version of the same file
+  retracts the older ones' (`retracted_by`), as it does tests and readings.
 - `problems`, `rejected_rows`: what validation found, per batch.
 - `sightings`: every place and modification time at which a batch's bytes
   were found (`file`, `mtime_ns`), with the as-of date and the clock of that
@@ -121,6 +129,16 @@ CREATE TABLE IF NOT EXISTS test_claims (
 );
 CREATE INDEX IF NOT EXISTS test_claims_test ON test_claims(test_id);
 CREATE INDEX IF NOT EXISTS test_claims_batch ON test_claims(batch_id);
+CREATE TABLE IF NOT EXISTS person_extras (
+    person_id INTEGER NOT NULL REFERENCES persons(id),
+    batch_id INTEGER NOT NULL REFERENCES batches(id),
+    sheet TEXT NOT NULL,
+    row INTEGER NOT NULL,
+    vals TEXT NOT NULL,
+    retracted_by INTEGER REFERENCES batches(id)
+);
+CREATE INDEX IF NOT EXISTS person_extras_person ON person_extras(person_id);
+CREATE INDEX IF NOT EXISTS person_extras_batch ON person_extras(batch_id);
 CREATE TABLE IF NOT EXISTS problems (
     id INTEGER PRIMARY KEY,
     batch_id INTEGER NOT NULL REFERENCES batches(id),
@@ -227,7 +245,9 @@ MIGRATIONS: dict[int, str | Callable[[sqlite3.Connection], None]] = {
     2: _pack_per_sheet_row,
     # 4: batches can be undone (file identity, data rows, replaced test provenance)
     3: _undo_columns,
-    # 5: where and when a file's bytes were found (`sightings`, created with the tables)
+    # 5: where and when a file's bytes were found (`sightings`), and the cells of
+    # unknown columns (`person_extras`): new tables, created with the others, so
+    # a ledger already at 5 gets them on open too
     4: "",
 }
 

@@ -6,10 +6,12 @@ and the daily job may have imported more files since. So an undo is not a
 restore of an older copy: it takes out what the batch brought and recomputes
 what it changed, from what the other batches hold.
 
-- its person rows, readings and the tests only it sent are deleted; a test it
-  sent again goes back to the batch that sent it before (`test_claims`);
-- what it retracted from an older version of its file comes back, or passes
-  to the next version of the file, which would have retracted it instead;
+- its person rows, readings, the cells of unknown columns it kept and the
+  tests only it sent are deleted; a test it sent again goes back to the batch
+  that sent it before (`test_claims`);
+- what it retracted from an older version of its file (tests, readings,
+  unknown columns' cells) comes back, or passes to the next version of the
+  file, which would have retracted it instead;
 - the persons it touched get their values merged again from the remaining
   batches (newest wins field by field, as in `merge`); a person no other
   batch knows is deleted;
@@ -31,6 +33,7 @@ from typing import Any
 
 from taizhang.errors import TaizhangError, UsageError
 from taizhang.ingest.validation import PERSON_FIELDS
+from taizhang.ledger.extras import undo_extras
 from taizhang.ledger.snapshot import ledger_version, refresh_snapshot
 from taizhang.ledger.store import Store
 from taizhang.ledger.versions import next_version
@@ -73,6 +76,7 @@ class UndoResult:
     tests_removed: int = 0  # sent only by this batch
     tests_returned: int = 0  # sent before by another batch, theirs again
     readings_removed: int = 0
+    extras_removed: int = 0  # sheet rows of unknown columns' cells (`extras`)
     records_restored: int = 0  # tests and reading rows it had retracted, active again
 
 
@@ -130,6 +134,7 @@ def undo_batch(store: Store, batch: int) -> UndoResult:
 
         _undo_tests(db, batch, result, persons, after)
         _undo_readings(db, batch, result, persons, after)
+        result.extras_removed = undo_extras(db, batch, after)
         persons.update(pid for (pid,) in db.execute(
             "DELETE FROM person_rows WHERE batch_id = ? RETURNING person_id", (batch,)).fetchall())
         _merge_again(db, persons, result)
@@ -202,14 +207,16 @@ def _merge_again(db: sqlite3.Connection, persons: set[int], result: UndoResult) 
         if not rows:
             first = db.execute(
                 "SELECT batch_id, sheet, row FROM tests WHERE person_id = ? UNION ALL "
-                "SELECT batch_id, sheet, row FROM temperature_rows WHERE person_id = ? "
-                "ORDER BY 1, 3 LIMIT 1", (pid, pid)).fetchone()
+                "SELECT batch_id, sheet, row FROM temperature_rows WHERE person_id = ? UNION ALL "
+                "SELECT batch_id, sheet, row FROM person_extras WHERE person_id = ? "
+                "ORDER BY 1, 3 LIMIT 1", (pid, pid, pid)).fetchone()
             if first is None:
                 db.execute("DELETE FROM persons WHERE id = ?", (pid,))
                 result.persons_removed += 1
                 continue
-            # Only the undone batch named them, but another batch's test or
-            # reading is theirs: that batch names them now, as it would have.
+            # Only the undone batch named them, but another batch's test,
+            # reading or unknown columns' cells are theirs: that batch names
+            # them now, as it would have.
             named = json.dumps({f: person[f] for f in NAMING_FIELDS if person[f]}, ensure_ascii=False)
             cur = db.execute("INSERT INTO person_rows(person_id, batch_id, sheet, row, vals, registers) "
                              "VALUES (?, ?, ?, ?, ?, 0)", (pid, *first, named))

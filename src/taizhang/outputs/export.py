@@ -1,9 +1,13 @@
 """`taizhang export`: the merged master ledger (汇总台账) as .xlsx or .csv.
 
 One row per person, one sheet per village plus 全镇. The header uses the first
-alias of each field, so an export re-imports to the same ledger. ID and phone
-columns are written as text (Excel would otherwise turn an ID into a float),
-masked unless the caller passes `mask=None`. Text that Excel could evaluate
+alias of each field, so an export re-imports to the same ledger; after the
+standard columns comes one column per header of the columns villages added
+that no alias names (`ledger.extras`: each person's current value, headers in
+the order the ledger first saw them). ID and phone columns are written as
+text (Excel would otherwise turn an ID into a float), masked unless the caller
+passes `mask=None`; so is every ID number or phone in an added column,
+whatever its header (`mask_text`). Text that Excel could evaluate
 (= + - @, tab, CR at the start) is neutralised: xlsx cells are written as
 strings, CSV cells get a leading apostrophe that the importer strips again.
 Files are written to a temporary name and renamed, so an interrupted export
@@ -25,11 +29,20 @@ from typing import Any
 
 from taizhang.ingest.own import xlsx_properties
 from taizhang.ingest.records import COLUMN_LABELS, DATE_FIELDS, PERSON_FIELDS
+from taizhang.ledger.extras import current_extras, mask_text
 from taizhang.ledger.store import Store, create_private_file, iter_persons
 
 EXPORT_FIELDS = tuple(f for f in COLUMN_LABELS if f in PERSON_FIELDS)
 ALL_SHEET = "全镇"
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+EXTRAS = "extras"  # a row's key for its unknown columns' cells: {header: value}
+
+
+class ExportRows(list[dict[str, Any]]):
+    """`export_rows`: one dict per person (`EXPORT_FIELDS`, and `EXTRAS`), and
+    the headers of the unknown columns, in the order the ledger first saw them."""
+
+    extra_headers: list[str]
 
 
 def neutralise(text: str) -> str:
@@ -37,8 +50,9 @@ def neutralise(text: str) -> str:
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
-def export_rows(store: Store, mask: Callable[[str, str], str] | None) -> list[dict[str, Any]]:
-    rows = []
+def export_rows(store: Store, mask: Callable[[str, str], str] | None) -> ExportRows:
+    rows = ExportRows()
+    rows.extra_headers, extras = current_extras(store.db)
     for person in iter_persons(store):
         row: dict[str, Any] = {}
         for fld in EXPORT_FIELDS:
@@ -48,8 +62,20 @@ def export_rows(store: Store, mask: Callable[[str, str], str] | None) -> list[di
             if value and fld in DATE_FIELDS:
                 value = date.fromisoformat(value)
             row[fld] = value
+        more = extras.get(person["id"])
+        if more:
+            row[EXTRAS] = {h: mask_text(v) for h, v in more.items()} if mask is not None else more
         rows.append(row)
     return rows
+
+
+def _extra_labels(rows: Iterable[dict[str, Any]]) -> tuple[list[str], list[str]]:
+    """The unknown columns' headers of `rows` and their labels in the header row:
+    the header as written, set apart when it is a standard column's label (a
+    second 联系电话 column)."""
+    headers = list(getattr(rows, "extra_headers", ()))
+    taken = set(COLUMN_LABELS.values())
+    return headers, [f"{h}（另列）" if h in taken else h for h in headers]
 
 
 def mark_workbook(book: Any, kind: str) -> None:
@@ -73,9 +99,12 @@ def write_csv(rows: Iterable[dict[str, Any]], out: Path | None) -> str | None:
     """CSV in utf-8-sig (what Excel opens correctly); returns the text when `out` is None."""
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([COLUMN_LABELS[f] for f in EXPORT_FIELDS])
+    extras, labels = _extra_labels(rows)
+    writer.writerow([*(COLUMN_LABELS[f] for f in EXPORT_FIELDS), *labels])
     for row in rows:
-        writer.writerow([_csv_cell(row[f]) for f in EXPORT_FIELDS])
+        more = row.get(EXTRAS) or {}
+        writer.writerow([*(_csv_cell(row[f]) for f in EXPORT_FIELDS),
+                         *(_csv_cell(more.get(h)) for h in extras)])
     text = buffer.getvalue()
     if out is None:
         return text
@@ -123,11 +152,16 @@ def write_xlsx(rows: list[dict[str, Any]], out: Path, title: str = "") -> None:
     widths.update({"id_number": 22, "phone": 14, "address": 24, "remarks": 24})
     for fld in DATE_FIELDS:
         widths[fld] = 12
+    extras, labels = _extra_labels(rows)
+    first = len(EXPORT_FIELDS)  # the unknown columns' cells follow, as text
     for name, members in groups.items():
         sheet = book.add_worksheet(_sheet_name(name, used))
         for c, fld in enumerate(EXPORT_FIELDS):
             sheet.write_string(0, c, COLUMN_LABELS[fld], header_fmt)
             sheet.set_column(c, c, widths[fld], text_fmt if fld in ("id_number", "phone") else None)
+        for c, label in enumerate(labels, start=first):
+            sheet.write_string(0, c, label, header_fmt)
+            sheet.set_column(c, c, min(max(8, len(label) * 2 + 2), 30), text_fmt)
         for r, row in enumerate(members, start=1):
             for c, fld in enumerate(EXPORT_FIELDS):
                 value = row[fld]
@@ -138,8 +172,13 @@ def write_xlsx(rows: list[dict[str, Any]], out: Path, title: str = "") -> None:
                 else:
                     sheet.write_string(r, c, str(value), text_fmt if fld in ("id_number", "phone")
                                        else None)
+            more = row.get(EXTRAS)
+            if more:
+                for c, header in enumerate(extras, start=first):
+                    if more.get(header):
+                        sheet.write_string(r, c, more[header], text_fmt)
         sheet.freeze_panes(1, 0)
-        sheet.autofilter(0, 0, max(len(members), 1), len(EXPORT_FIELDS) - 1)
+        sheet.autofilter(0, 0, max(len(members), 1), first + len(extras) - 1)
         if title:
             sheet.set_header(f"&C{title}")
     book.close()
