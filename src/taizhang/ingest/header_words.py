@@ -79,19 +79,31 @@ NOUNS: tuple[tuple[tuple[str, ...], str], ...] = (
 _BRACKETS_RE = re.compile(r"\(.*?\)|\[.*?\]|【.*?】")
 
 
+def _any_of(words: tuple[str, ...]) -> re.Pattern[str]:
+    """One regex for "contains any of these words": a sheet may have 100,000
+    headers, and one search in C beats a Python loop over the words."""
+    return re.compile("|".join(re.escape(w) for w in words))
+
+
+_NOT_OWN_RE = _any_of(QUALIFIERS + NOT_A_VALUE)
+_DATE_WORD_RE = re.compile(f"(?:{'|'.join(DATE_WORDS)})$|时间|日期")
+_DATE_TOPIC_RES = tuple((_any_of(topics), fld) for topics, fld in DATE_TOPICS)
+_NOUN_RES = tuple((_any_of(words), fld) for words, fld in NOUNS)
+
+
 @lru_cache(maxsize=4096)
 def field_from_words(header: str) -> str | None:
     """The canonical field a header's words name, or None (not placed)."""
     key = _BRACKETS_RE.sub("", normalize_header(header)) or normalize_header(header)
     if not key or len(key) > 24:  # a sentence, not a header
         return None
-    if any(q in key for q in QUALIFIERS) or any(w in key for w in NOT_A_VALUE):
+    if _NOT_OWN_RE.search(key):
         return None
-    if key.endswith(DATE_WORDS) or any(w in key for w in ("时间", "日期")):
-        for topics, fld in DATE_TOPICS:
-            if any(t in key for t in topics):
+    if _DATE_WORD_RE.search(key):
+        for topics, fld in _DATE_TOPIC_RES:
+            if topics.search(key):
                 return fld or None
-    for words, fld in NOUNS:
-        if any(w in key for w in words):
+    for words, fld in _NOUN_RES:
+        if words.search(key):
             return fld
     return None

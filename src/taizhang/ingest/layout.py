@@ -82,11 +82,14 @@ class SheetLayout:
 
     @property
     def unknown_columns(self) -> list[str]:
+        """Headers of the columns nothing places (a field's second column too),
+        once each, in order. Linear: a sheet may have 100,000 columns."""
+        first = self.by_field()
         seen = set()
         unknown = []
         for col in self.columns:
             recognised = col.field or col.test_number or col.temp_date
-            duplicate = col.field and self.by_field()[col.field] is not col
+            duplicate = col.field and first[col.field] is not col
             if (not recognised or duplicate) and col.header and col.header not in seen:
                 seen.add(col.header)
                 unknown.append(col.header)
@@ -354,6 +357,7 @@ def _data_rows(grid: list[list[Any]], first: int, columns: Sequence[Column], tex
     合计 rows, notes blocks (注意：1、…, `_is_note`) and repeated header rows
     are not data."""
     header_keys = [normalize_header(c.header) for c in columns]
+    header_set = set(header_keys)  # membership per row: a set, the sheet may be 100,000 wide
     rows = []
     for r in range(first, len(grid)):
         raw_row = grid[r]
@@ -375,7 +379,7 @@ def _data_rows(grid: list[list[Any]], first: int, columns: Sequence[Column], tex
         elif lead == "footer":
             if not any(_ID_LIKE_RE.match(t) for t in texts(r) if t):
                 continue  # 填表人/审核人 footers, also when spread over label and value cells
-        elif normalize_header(first_value) in header_keys and \
+        elif normalize_header(first_value) in header_set and \
                 [normalize_header(t) for t in texts(r)[: len(header_keys)]] == header_keys:
             continue  # the header repeated (tables pasted one under another)
         rows.append(r)
