@@ -205,3 +205,32 @@ def test_a_notes_row_naming_the_header_is_not_the_header() -> None:
     # the neighbour: a header whose first cell is 说明 (an alias of remarks) is still a header
     layout = detect_layout([["说明", "姓名", "身份证号"], ["无", "张三", "330681199001011234"]])  # type: ignore[arg-type]
     assert layout is not None and layout.header_start == 0
+
+
+def test_a_field_the_kind_does_not_read_is_kept_as_written() -> None:
+    """年龄 on a roster and 家庭住址 on a temperature sheet are understood but not
+    read by that kind of sheet: their cells travel with the person, like an
+    unknown column's, never dropped."""
+    [roster] = validator().validate_file(OFFICES / "roster_without_dates.xlsx").sheets
+    assert "年龄" in roster.unknown_columns
+    assert [e.values.get("年龄") for e in roster.extras] == ["35"] * 5
+    [temps] = validator().validate_file(OFFICES / "abnormal_temperature_export.xlsx").sheets
+    assert [e.values for e in temps.extras] == [{"家庭住址": "桃源村"}] * 3
+
+
+def test_cells_never_overrule_a_header_that_said_what_it_is(tmp_path: Path) -> None:
+    """目的地联系人电话 is full of mobiles, and a temperature sheet has no phone
+    column: still not the person's phone (it is someone else's); a column
+    headed `列1` full of mobiles is read from its cells."""
+    from conftest import make_id
+
+    rows = ["姓名,身份证号,日期,时段,体温,目的地联系人电话",
+            *(f"人员{i},{make_id(seq=f'{i}{i}5')},2022-02-07,上午,36.{i},1390571000{i}" for i in range(1, 5))]
+    path = tmp_path / "体温.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    [sheet] = describe_columns([path], validator()).sheets
+    assert sheet.columns[-1] == {"column": "目的地联系人电话", "field": None, "source": None}
+    generic = tmp_path / "体温2.csv"
+    generic.write_text("\n".join([rows[0].replace("目的地联系人电话", "列1"), *rows[1:]]) + "\n", encoding="utf-8")
+    [sheet] = describe_columns([generic], validator()).sheets
+    assert sheet.columns[-1] == {"column": "列1", "field": "phone", "source": "cells"}

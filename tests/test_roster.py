@@ -250,3 +250,17 @@ def test_merge_values_keeps_the_first_assumed_date_and_gives_way_to_a_real_one()
     alone: dict[str, Any] = {}
     merge_values(alone, {"name": "吴海燕", ASSUMED: "2022-02-03"})
     assert alone["registration_date"] == "2022-02-03"
+
+
+def test_undoing_the_first_roster_leaves_the_next_one_s_date(tmp_path: Path) -> None:
+    """Undo recomputes values by the same rule as the import: with the 02-01
+    roster undone, 吴海燕 is on the 02-03 roster's date (the first remaining
+    file that named her), not dateless and gone from the lists."""
+    db = tmp_path / "t.db"
+    imported(db, "2022-02-01", roster(tmp_path / "新桥社区花名册0201.xlsx", WU_ROW))
+    imported(db, "2022-02-03", roster(tmp_path / "新桥社区花名册0203.xlsx", WU_ROW, ZHENG_ROW))
+    assert value(person(db, WU), "registration_date") == "2022-02-01"
+    assert cli(db, "2022-02-07", "undo", "1").exit_code == 0
+    wu = person(db, WU)
+    assert value(wu, "registration_date") == "2022-02-03"
+    assert schedule(wu) == ("2022-02-03", ["2022-02-03", "2022-02-09", "2022-02-16"], "2022-02-17")

@@ -125,13 +125,24 @@ def field_from_cells(values: list[Any]) -> str | None:
     return None
 
 
+# A header that says nothing about its column: blank, `列1`, `Unnamed: 0`,
+# `Column3`, `字段2`, a bare number. A header with words (目的地联系人电话,
+# 备用信息) said what it is, even when nothing placed it: its cells never
+# overrule it (someone else's phone is full of mobiles).
+_GENERIC_HEADER_RE = re.compile(r"^(?:列|字段|栏|column|col|unnamed|field|f)?[\s:：_\-#.]*\d*$", re.IGNORECASE)
+
+
+def says_nothing(header: str) -> bool:
+    return bool(_GENERIC_HEADER_RE.match(header.strip()))
+
+
 def place_by_cells(grid: list[list[Any]], layout: SheetLayout) -> None:
     """Columns nothing else placed (a blank header, `列1`) are read from their
     cells, each once: a field only one column may take, and only when no
     other column of the sheet has it already."""
     taken = {c.field for c in layout.columns if c.field}
     for col in layout.columns:
-        if col.field or col.test_number or col.temp_date is not None:
+        if col.field or col.test_number or col.temp_date is not None or not says_nothing(col.header):
             continue
         index = col.index
         values = distinct_values(row[index] for r in layout.data_rows

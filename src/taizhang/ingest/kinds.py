@@ -19,6 +19,27 @@ from taizhang.ingest.headers import REGISTRATION, TEMPERATURES, TESTS
 if TYPE_CHECKING:
     from taizhang.ingest.layout import Column, SheetLayout
 
+_WHO = frozenset({"seq", "name", "id_number", "phone", "village"})
+# The fields each kind of sheet reads; a column of another field on it (年龄 on a
+# registration list, 现住址 on a test list) is kept as it is, like an unknown one.
+USED_FIELDS = {
+    REGISTRATION: _WHO | {"sex", "address", "origin", "risk_level", "category", "departure_date",
+                          "arrival_date", "registration_date", "transport", "trip_no", "workplace",
+                          "has_negative_proof", "health_code", "regime", "control_start", "status",
+                          "status_date", "guardian", "doctor", "remarks"},
+    TESTS: _WHO | {"sample_date", "result", "sample_site"},
+    TEMPERATURES: _WHO | {"date", "slot", "temperature"},
+}
+
+
+def used_fields(kind: str | None, fields: set[str]) -> frozenset[str]:
+    """The fields a sheet of `kind` with these fields reads: a registration list
+    reads a result with its own sample date as a test record (not one alone)."""
+    used = USED_FIELDS.get(kind or "", frozenset())
+    if kind == REGISTRATION and {"result", "sample_date"} <= fields:
+        used = used | {"result", "sample_date"}
+    return used
+
 # Fields only a registration list has (who came back, from where, when, under
 # which control): their presence makes a sheet a registration list, even when
 # it also carries test or temperature columns (read as records).

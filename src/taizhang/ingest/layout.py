@@ -18,15 +18,17 @@ from typing import Any
 from taizhang.ingest.cell_kinds import place_by_cells
 from taizhang.ingest.header_words import field_from_words
 from taizhang.ingest.headers import (
+    REGISTRATION,
     SLOT_WORDS,
     T2S,
+    TEMPERATURES,
     embedded_test_number,
     header_date,
     header_slot,
     lookup_field,
     normalize_header,
 )
-from taizhang.ingest.kinds import detect_kind, settle_dates
+from taizhang.ingest.kinds import detect_kind, settle_dates, used_fields
 from taizhang.ingest.values import DateResult, clean_text
 
 _FOOTER_RE = re.compile(r"^(填表人|填报人|审核人|制表人|统计人|负责人|联系电话|填表日期|填报日期|"
@@ -80,20 +82,23 @@ class SheetLayout:
                 found[col.field] = col
         return found
 
+    def kept_columns(self) -> list[Column]:
+        """The columns whose cells nothing reads, kept with the person as written
+        (SPEC §2): no field, a field's second column, a field this kind of sheet
+        does not use, test columns outside a registration list, dated
+        temperature columns outside a temperature sheet. Linear: a sheet may
+        have 100,000 columns."""
+        first = self.by_field()
+        used = used_fields(self.kind, set(first))
+        return [c for c in self.columns if c.header and not (
+            (c.field and first[c.field] is c and c.field in used)
+            or (c.test_number and self.kind == REGISTRATION)
+            or (c.temp_date is not None and self.kind == TEMPERATURES))]
+
     @property
     def unknown_columns(self) -> list[str]:
-        """Headers of the columns nothing places (a field's second column too),
-        once each, in order. Linear: a sheet may have 100,000 columns."""
-        first = self.by_field()
-        seen = set()
-        unknown = []
-        for col in self.columns:
-            recognised = col.field or col.test_number or col.temp_date
-            duplicate = col.field and first[col.field] is not col
-            if (not recognised or duplicate) and col.header and col.header not in seen:
-                seen.add(col.header)
-                unknown.append(col.header)
-        return unknown
+        """Headers of `kept_columns`, once each, in order."""
+        return list(dict.fromkeys(c.header for c in self.kept_columns()))
 
 
 def fill_merged(grid: list[list[Any]], merged: Sequence[tuple[tuple[int, int], tuple[int, int]]]

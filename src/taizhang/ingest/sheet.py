@@ -211,13 +211,12 @@ class SheetValidator:
         """What reads a row's cells under `layout.unknown_columns` (kept with the person,
         SPEC §2) into `result.extras`, returning them; None for a sheet without any (nearly
         all): no cost per row. Two columns of one header are told apart by position."""
-        unknown, cols = set(self.result.unknown_columns), self.cols
         picked: list[tuple[int, str]] = []  # (index, header); a field's 2nd column counts
-        for col in self.layout.columns:
-            if (col.header in unknown and not col.test_number and col.temp_date is None
-                    and not (col.field and cols.get(col.field) is col)):
-                taken = any(key == col.header for _, key in picked)
-                picked.append((col.index, f"{col.header}（第{col.index + 1}列）" if taken else col.header))
+        taken: set[str] = set()
+        for col in self.layout.kept_columns():
+            picked.append((col.index, f"{col.header}（第{col.index + 1}列）" if col.header in taken
+                           else col.header))
+            taken.add(col.header)
         if not picked:
             return None
         grid, found = self.grid, self.result.extras

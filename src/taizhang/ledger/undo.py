@@ -34,6 +34,7 @@ from typing import Any
 from taizhang.errors import TaizhangError, UsageError
 from taizhang.ingest.validation import PERSON_FIELDS
 from taizhang.ledger.extras import undo_extras
+from taizhang.ledger.roster import merge_values
 from taizhang.ledger.snapshot import ledger_version, refresh_snapshot
 from taizhang.ledger.store import Store
 from taizhang.ledger.versions import next_version
@@ -245,7 +246,7 @@ def _merged(rows: list[Any]) -> tuple[tuple[Any, ...], int, int]:
         merged: dict[str, Any] = {}
         for batch, _, _, _, vals, _ in parsed:
             if batch <= upto:
-                merged.update(vals)
+                merge_values(merged, vals)  # as merge does: an assumed 登记日期 never wins
         now = tuple(merged.get(f) for f in PERSON_FIELDS)
         if now != values:
             updated, values = upto, now
