@@ -8,6 +8,7 @@ file's folder. The policy file is read here and checked by
 
 from __future__ import annotations
 
+import re
 import sys
 from dataclasses import dataclass, field
 from importlib import resources
@@ -52,11 +53,14 @@ def load_config(path: Path | None) -> Config:
             raise UsageError(f"找不到配置文件{path}：请检查--config，或先运行 taizhang init")
         return Config()
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+        source = path.read_text(encoding="utf-8-sig")
+        data = tomllib.loads(source)
     except (OSError, UnicodeDecodeError) as exc:
         raise UsageError(f"无法读取配置文件{path}：{exc}") from None
     except tomllib.TOMLDecodeError as exc:
-        raise UsageError(f"配置文件{path}格式错误：{exc}（注意中文要用英文双引号括起来）") from None
+        raise _toml_error(path, source, exc) from None
+    if (escaped := _escaped_path(path, source)) is not None:
+        raise escaped
     township = data.get("township", "")
     villages = data.get("villages", [])
     if not isinstance(township, str):
@@ -86,6 +90,44 @@ def load_config(path: Path | None) -> Config:
     return Config(township.strip(), [v.strip() for v in villages if v.strip()], paths, path, text,
                   {str(k): v for k, v in columns.items()},
                   {str(f): {str(k): str(v) for k, v in table.items()} for f, table in values.items()})
+
+
+# a top-level `key = "value"` line, the value as written between double quotes
+_BASIC_STRING = re.compile(r'^\s*([A-Za-z_]+)\s*=\s*"([^"]*)"')
+
+
+def _windows_path_hint(path: Path, number: int, line: str, value: str) -> UsageError:
+    """A Windows path in double quotes, where `\\t`, `\\n`… are escapes."""
+    return UsageError(f"配置文件{path}第{number}行 {line.strip()}：Windows路径请用单引号 '{value}' "
+                      f"或正斜杠 \"{value.replace(chr(92), '/')}\"（双引号中的 \\ 有特殊含义）")
+
+
+def _toml_error(path: Path, source: str, exc: Exception) -> UsageError:
+    """The TOML error in Chinese, naming the line; a backslash in a double-quoted
+    string (a Windows path) gets the fix for it."""
+    found = re.search(r"at line (\d+)", str(exc))
+    number = int(found.group(1)) if found else 0
+    lines = source.splitlines()
+    line = lines[number - 1] if 0 < number <= len(lines) else ""
+    where = f"第{number}行 {line.strip()}" if line.strip() else (f"第{number}行" if number else "")
+    if (match := _BASIC_STRING.match(line)) and "\\" in match.group(2):
+        if match.group(1) in PATH_KEYS or re.match(r"[A-Za-z]:\\|\\\\", match.group(2)):
+            return _windows_path_hint(path, number, line, match.group(2))
+        return UsageError(f"配置文件{path}{where}：双引号中的 \\ 有特殊含义：请写成 \\\\，或改用单引号")
+    return UsageError(f"配置文件{path}{where}：格式错误（{exc}）：请对照 taizhang init 生成的配置改正；"
+                      "文字（包括中文）要用英文双引号括起来，如 township = \"青石镇\"")
+
+
+def _escaped_path(path: Path, source: str) -> UsageError | None:
+    """A path key whose double-quoted value holds an escape other than `\\\\`:
+    "D:\\taizhang\\new" is valid TOML, but a tab and a line break, not a path."""
+    for number, line in enumerate(source.splitlines(), 1):
+        if line.lstrip().startswith("["):
+            break  # the path keys are top-level, before any table
+        match = _BASIC_STRING.match(line)
+        if match and match.group(1) in PATH_KEYS and "\\" in match.group(2).replace("\\\\", ""):
+            return _windows_path_hint(path, number, line, match.group(2))
+    return None
 
 
 def default_policy_text() -> str:

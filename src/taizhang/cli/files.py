@@ -29,7 +29,7 @@ from taizhang.cli.common import (
 )
 from taizhang.ingest.understanding import describe_columns
 from taizhang.ingest.validation import validate_paths
-from taizhang.jobs.workspace import init_workspace
+from taizhang.jobs.workspace import init_workspace, packaged_templates, split_villages
 from taizhang.outputs.terminal import render_columns, render_import, render_validation
 
 # ---------------------------------------------------------------- validate
@@ -89,15 +89,33 @@ def columns(
 def init(
     directory: Annotated[Path, typer.Argument(help="工作目录（默认当前目录）")] = Path("."),
     township: Annotated[str, typer.Option("--township", help="乡镇名称")] = "青石镇",
-    villages: Annotated[str, typer.Option("--villages", help="村（社区）名单，用逗号分隔")] = "",
+    villages: Annotated[str | None, typer.Option(
+        "--villages", help="村（社区）名单，用顿号、逗号、分号或空格分隔")] = None,
+    all_templates: Annotated[bool, typer.Option(
+        "--templates", help="把全部内置模板复制到 templates/ 以便修改")] = False,
+    template: Annotated[list[str] | None, typer.Option(
+        "--template", metavar="文件名",
+        help="只复制这一个内置模板（可重复），如 --template notice_test.txt.j2")] = None,
 ) -> None:
-    """创建工作目录：taizhang.toml、inbox/out文件夹、可编辑的政策文件和模板。"""
-    names = [v.strip() for v in villages.replace("，", ",").split(",") if v.strip()]
-    created = init_workspace(directory, township, names)
+    """创建工作目录：taizhang.toml、inbox/out/templates文件夹、可编辑的政策文件；
+    模板只在指定 --templates 或 --template 时复制。已有文件不会被覆盖。"""
+    names = split_villages(villages) if villages is not None else []
+    wanted = packaged_templates() if all_templates else list(template or [])
+    created = init_workspace(directory, township, names, wanted)
     for path in created:
         out.print(f"已创建 {path}", highlight=False, markup=False)
     if not created:
         out.print("工作目录已存在，未覆盖任何文件。")
+    if villages is not None and (directory / "taizhang.toml") not in created:
+        err.print("提示：taizhang.toml 已存在，--villages 没有写入：请直接修改其中的 villages",
+                  highlight=False, markup=False)
+    if villages is None and (directory / "taizhang.toml") in created:
+        err.print("提示：没有指定村名单：请在 taizhang.toml 的 villages 中填写本镇的村（社区），"
+                  "或重新运行 taizhang init --villages \"平阳村、东溪村\"（先删除 taizhang.toml）",
+                  highlight=False, markup=False)
+    if all_templates:
+        err.print("提示：templates/ 中的模板优先于内置模板：只保留要修改的，其余请删除，"
+                  "以便升级 taizhang 后用上内置模板的修正", highlight=False, markup=False)
 
 
 # ---------------------------------------------------------------- import
@@ -119,6 +137,7 @@ def import_(
     from rich.progress import Progress
 
     from taizhang.ingest.files import find_input_files
+    from taizhang.jobs.progress import ProgressLines
     from taizhang.ledger.importer import import_paths
     from taizhang.ledger.store import Store
 
@@ -126,12 +145,15 @@ def import_(
     validator = make_validator(kind, village, encoding)
     files, _ = find_input_files(paths)
     show = err.is_terminal and len(files) > 3  # a bar only when there is something to wait for
+    # not on a terminal (cron, a redirect): a line every tenth of the files, on stderr
+    lines = None if err.is_terminal else ProgressLines(
+        len(files), lambda line: err.print(line, highlight=False, markup=False))
     with Store(state.workspace_db(), create=True) as store:
         with Progress(console=err, transient=True, disable=not show) as bar:
             task = bar.add_task("导入中", total=len(files))
             report = import_paths(store, paths, validator, state.as_of,
-                                  progress=lambda name: bar.update(
-                                      task, advance=1, description=Path(name).name), jobs=jobs)
+                                  progress=lines or (lambda name: bar.update(
+                                      task, advance=1, description=Path(name).name)), jobs=jobs)
     print_notes(report.notes)
     for failed in report.failed:
         err.print(f"[red]导入失败：[/red]{escape(failed.path)}：{escape(failed.error or '')}", highlight=False)

@@ -16,8 +16,10 @@ from pathlib import Path
 
 from taizhang.config import Config
 from taizhang.errors import TaizhangError, UsageError
+from taizhang.ingest.files import find_input_files
 from taizhang.ingest.validation import Validator
 from taizhang.jobs.lock import daily_lock, file_logger
+from taizhang.jobs.progress import ProgressLines
 from taizhang.ledger.importer import import_paths
 from taizhang.ledger.store import Store
 from taizhang.outputs.daily_data import gather
@@ -84,7 +86,8 @@ def _run(config: Config, db_path: Path, policy: Policy, day: date, inbox: Path, 
     with Store(db_path, create=True) as store:
         if inbox.exists():
             _backup(store, day, log, result)
-            report = import_paths(store, [inbox], validator, day)
+            report = import_paths(store, [inbox], validator, day,
+                                  progress=ProgressLines(len(find_input_files([inbox])[0]), log.info))
         else:
             report = None
             log.warning("inbox 文件夹 %s 不存在，今天没有导入", inbox)
