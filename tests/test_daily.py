@@ -170,7 +170,8 @@ def test_notices_html(workspace: Path, kind: str, names: list[str]) -> None:
         assert name in html
     assert html.count('<section class="notice">') == len(names)
     assert all(ident not in html for ident in IDS.values())
-    expected_title = {"isolation": "居家隔离医学观察告知书", "test": "核酸检测通知",
+    # 张三 starts in 居家健康监测 (the default regime): the 告知书 is worded for that phase
+    expected_title = {"isolation": "居家健康监测告知书", "test": "核酸检测通知",
                       "release": "解除居家隔离医学观察通知书"}[kind]
     assert f"<h1>{expected_title}</h1>" in html
     if kind == "release":

@@ -26,7 +26,12 @@ from taizhang.cli.common import (
     print_json,
     state,
 )
-from taizhang.outputs.terminal import render_due_lists, render_person, render_policy
+from taizhang.outputs.terminal import (
+    render_candidates,
+    render_due_lists,
+    render_person,
+    render_policy,
+)
 
 # ---------------------------------------------------------------- person
 
@@ -34,24 +39,51 @@ from taizhang.outputs.terminal import render_due_lists, render_person, render_po
 @app.command()
 @handle_errors
 def person(
-    id_number: Annotated[str, typer.Argument(help="身份证号")],
+    query: Annotated[str, typer.Argument(
+        help="身份证号（完整的，或从名单复制的打码号码）、姓名，或电话号码后4位以上")],
     on: Annotated[str | None, typer.Option("--date", help="计算日历的日期（默认 --as-of 或今天）")] = None,
+    village: Annotated[str | None, typer.Option("--village", help="只在这个村（社区）里找（重名时用）")] = None,
     fmt: FormatTableJson = "table",
     no_mask: NoMask = False,
 ) -> None:
-    """查看一个人：合并记录及每个值的来源、管控日历（每天的阶段、应检与实检、解除日期或受阻原因）。"""
-    from taizhang.ledger.people import load_people
-    from taizhang.ledger.person_view import person_view
+    """查看一个人：合并记录及每个值的来源、管控日历（每天的阶段、应检与实检、解除日期或受阻原因）。
+    找到多人时列出候选人（退出码1）。"""
+    from taizhang.errors import TaizhangError
+    from taizhang.ledger.people import load_person
+    from taizhang.ledger.person_view import find_people, not_found_message, person_view, query_shown
     from taizhang.ledger.store import Store
     from taizhang.policy.arrays import LedgerArrays
     from taizhang.policy.calendar import calendar
 
     check_choice(fmt, ("table", "json"), "--format")
     day = parse_date_option(on, "--date") or state.as_of
+    check_village(village)
+    mask = masker(no_mask)
     with Store(state.db_path()) as store:
-        view = person_view(store, id_number, masker(no_mask))
-        data = next((d for d in load_people(store, day, registered_only=False)
-                     if d.person["_id"] == view["_id"]), None)
+        found = [r for r in find_people(store, query) if village is None or r["village"] == village]
+        order = {v: i for i, v in enumerate(state.config.villages)}  # villages as configured
+        found.sort(key=lambda r: (order.get(r["village"], len(order)), r["village"] or "", r["id"]))
+        if not found:
+            where = f"（在{village}）" if village else ""
+            raise TaizhangError(not_found_message(query, mask is not None) + where)
+        if len(found) == 1:
+            view = person_view(store, found[0], mask)
+            data = load_person(store, found[0]["id"], day)
+    if len(found) > 1:
+        candidates = [{"id_number": mask("id_number", r["id_number"]) if mask and r["id_number"]
+                       else r["id_number"], "name": r["name"], "village": r["village"]}
+                      for r in found]
+        if fmt == "json":
+            print_json({"candidates": candidates})
+        else:
+            render_candidates(out, [{**c, "phone": mask("phone", r["phone"]) if mask and r["phone"]
+                                     else r["phone"], "arrival_date": r["arrival_date"],
+                                     "registration_date": r["registration_date"]}
+                                    for c, r in zip(candidates, found, strict=True)])
+        err.print(f"有{len(found)}人与“{query_shown(query, mask is not None)}”相符：请用完整身份证号查询"
+                  "（加 --no-mask 显示完整号码），或用电话号码后4位以上，或加 --village 指定村（社区）",
+                  highlight=False, markup=False)
+        raise typer.Exit(1)
     view.pop("_id")
     view["calendar"] = (calendar(LedgerArrays.from_people([data]), 0, day, state.policy)
                         if data is not None else None)
@@ -184,17 +216,36 @@ def notice(
     out_dir: Annotated[Path, typer.Option("--out", help="输出文件夹")] = Path("."),
     no_mask: NoMask = False,
 ) -> None:
-    """生成通知：当天开始管控者的告知书、当天应检者的核酸通知、当天应解除者的解除通知书。"""
+    """生成通知：当天开始管控者的告知书（措辞随其开始的阶段）、当天应检者的核酸通知、当天应解除者的解除通知书。
+    没有需要发放的人时不生成文件。"""
+    from taizhang.errors import TaizhangError
+    from taizhang.ledger.person_view import find_by_id, query_shown
     from taizhang.ledger.store import Store
     from taizhang.outputs.daily_data import gather
     from taizhang.outputs.notices import NOTICE_KINDS, notice_people, write_notices
+    from taizhang.outputs.templating import load_labels
 
     check_choice(kind, NOTICE_KINDS, "KIND")
     check_choice(fmt, ("html", "docx"), "--format")
     day = parse_date_option(on, "--date") or state.as_of
+    title = load_labels(_templates_dir())["notices"][kind]
+    when = f"今日（{day.isoformat()}）" if day == state.as_of else day.isoformat()
     with Store(state.db_path()) as store:
         data = gather(store, day, state.policy, state.config, trend_days=1)
         people = notice_people(store, data, kind, state.policy, id_number, masker(no_mask))
+        known = find_by_id(store, id_number) if id_number and not people else []
+    if id_number and not people:
+        shown = query_shown(id_number, not no_mask)
+        if not known:
+            raise TaizhangError(f"台账中没有身份证号为{shown}的人员：请核对号码，或先导入该村的表格")
+        who = "、".join(f"{r['name'] or ''}，{r['village'] or '村名未知'}" for r in known)
+        why = {"isolation": "管控不是从这一天开始", "test": "这一天没有应检的核酸",
+               "release": "这一天不是解除日期"}[kind]
+        raise TaizhangError(f"{shown}（{who}）{when}不需要发放{title}（{why}），未写入任何文件："
+                            f"请核对 --date，或用 taizhang person {shown} --date {day.isoformat()} 查看其管控日历")
+    if not people:
+        err.print(f"{when}没有需要发放的{title}，未生成文件。", highlight=False, markup=False)
+        return
     out_dir.mkdir(parents=True, exist_ok=True)
     written = write_notices(people, kind, data, fmt, out_dir, _templates_dir(), {})
     err.print(f"{len(people)} 人，已写入 " + "、".join(str(p) for p in written), highlight=False, markup=False)

@@ -11,12 +11,13 @@ from __future__ import annotations
 import json
 import os
 import re
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from taizhang.errors import TaizhangError
 from taizhang.ledger.store import Store
 from taizhang.outputs.daily_data import DailyData, Mask
 from taizhang.outputs.daily_report import text_context, write_text
@@ -33,8 +34,10 @@ NOTICE_KINDS = ("isolation", "test", "release")
 
 def notice_people(store: Store, data: DailyData, kind: str, policy: Policy,
                   id_number: str | None, mask: Mask) -> list[dict[str, Any]]:
-    """The people a notice of `kind` is for on the day, with what the template needs."""
-    from taizhang.ingest.ids import clean_id_text
+    """The people a notice of `kind` is for on the day, with what the template
+    needs; with `id_number` (full, or masked as the lists print it) only that
+    person's, none when they are not due."""
+    from taizhang.ledger.person_view import id_matcher
 
     t = data.date
     arrays = data.arrays
@@ -57,10 +60,14 @@ def notice_people(store: Store, data: DailyData, kind: str, policy: Policy,
             if found:
                 selected.append((_owner(arrays, found, e, list_name, t, policy, own), e))
     if id_number:
-        wanted = clean_id_text(id_number)
-        selected = [(i, e) for i, e in selected if text["id_number"][i] == wanted]
+        wanted = id_matcher(id_number)
+        selected = [(i, e) for i, e in selected if wanted(text["id_number"][i])]
+        matched = {text["id_number"][i] for i, _ in selected}
+        if len(matched) > 1:  # a masked ID that fits more than one of the people due
+            raise TaizhangError(f"有{len(matched)}人的身份证号与“{id_number.strip()}”相符："
+                                "请用完整身份证号（--no-mask 的名单上可见）")
     extra = _notice_fields(store, arrays, [i for i, _ in selected])
-    return [_notice_context(arrays, i, entry, extra.get(i, {}), policy, t, mask)
+    return [_notice_context(arrays, i, entry, extra.get(i, {}), policy, t, mask, kind)
             for i, entry in selected]
 
 
@@ -100,15 +107,45 @@ def _notice_fields(store: Store, arrays: LedgerArrays, positions: list[int]
     return found
 
 
-def _notice_context(arrays: LedgerArrays, i: int, entry: dict[str, Any], extra: dict[str, Any],
-                    policy: Policy, t: date, mask: Mask) -> dict[str, Any]:
-    from datetime import timedelta
+def _phase_plan(phases: tuple[tuple[str, int], ...], base: date, start: date,
+                policy: Policy) -> list[dict[str, Any]]:
+    """The regime's phases from `start` on, with their dates: the first one cut
+    to `start` when 填平补齐 dropped its early days."""
+    plan = []
+    first = base
+    for name, days in phases:
+        last = first + timedelta(days=days - 1)
+        if last >= start:
+            begin = max(first, start)
+            plan.append({"name": name, "days": (last - begin).days + 1, "start": begin.isoformat(),
+                         "end": last.isoformat(), "temperature": name in policy.temperature_phases})
+        first = last + timedelta(days=1)
+    return plan
 
+
+def _phase_on(phases: tuple[tuple[str, int], ...], base: date, on: date) -> str:
+    """The phase of date `on`; past day N the last phase (a blocked release stays in it)."""
+    day = (on - base).days + 1
+    for name, days in phases:
+        if day <= days:
+            return name
+        day -= days
+    return phases[-1][0]
+
+
+def _notice_context(arrays: LedgerArrays, i: int, entry: dict[str, Any], extra: dict[str, Any],
+                    policy: Policy, t: date, mask: Mask, kind: str) -> dict[str, Any]:
     ident = arrays.text["id_number"][i]
     cal = calendar(arrays, i, t, policy)
     release = entry.get("release_date")
     end = date.fromisoformat(release or cal["planned_release_date"])
     start = date.fromisoformat(cal["control_start"])
+    phases = policy.regimes[cal["regime"]].phases
+    base = date.fromisoformat(cal["base_date"])
+    # the phase the notice is about: the one control starts in, the one of the
+    # test day, the last one served before release
+    about = {"isolation": start, "test": t, "release": end - timedelta(days=1)}[kind]
+    phase = _phase_on(phases, base, max(about, base))
     return {
         "name": arrays.text["name"][i], "village": arrays.text["village"][i],
         "id_number": mask("id_number", ident) if mask else ident,
@@ -116,9 +153,12 @@ def _notice_context(arrays: LedgerArrays, i: int, entry: dict[str, Any], extra: 
         "guardian": extra.get("guardian", ""), "doctor": extra.get("doctor", ""),
         "arrival_date": extra.get("arrival_date", ""),
         "regime_name": cal["regime_name"],
-        "phases": [list(phase) for phase in policy.regimes[cal["regime"]].phases],
+        "phases": [list(item) for item in phases],
+        "phase": phase, "temperature": phase in policy.temperature_phases,
+        "temperature_slots": list(policy.temperature_slots),
+        "phase_plan": _phase_plan(phases, base, start, policy),
         "test_days": [s["day"] for s in cal["tests"]],
-        "start": cal["control_start"],
+        "base_date": cal["base_date"], "start": cal["control_start"],
         "last_day": (end - timedelta(days=1)).isoformat(),
         "planned_release": cal["planned_release_date"],
         "release_date": release or "", "days_served": (end - start).days,
@@ -186,7 +226,10 @@ def xml_text(text: str) -> str:
 def write_notices(people: list[dict[str, Any]], kind: str, data: DailyData, fmt: str,
                   out_dir: Path, templates: Path | None, extras: dict[str, Any]) -> list[Path]:
     """One printable html with page breaks, or one .docx per person: as many
-    files as people, never one over another (`unique_filename`)."""
+    files as people, never one over another (`unique_filename`). Nobody, no
+    file: an earlier file of the day is left as it was."""
+    if not people:
+        return []
     texts = render_notices(people, kind, data, templates, extras)
     day = data.date.isoformat()
     words = load_labels(templates)["notices"]
@@ -194,8 +237,7 @@ def write_notices(people: list[dict[str, Any]], kind: str, data: DailyData, fmt:
     if fmt == "html":
         env = environment(templates)
         target = out_dir / safe_filename(f"{title}_{day}.html")
-        write_text(target, render(env, "notices.html.j2", notices=texts,
-                                  title=f"{title}（{day}）", empty=words["none"]))
+        write_text(target, render(env, "notices.html.j2", notices=texts, title=f"{title}（{day}）"))
         return [target]
     from docx import Document
     from docx.enum.text import WD_ALIGN_PARAGRAPH

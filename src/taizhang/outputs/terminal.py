@@ -126,6 +126,17 @@ def render_person(out: Console, view: dict[str, Any], templates: Path | None) ->
     render_problems_dicts(out, view["problems"])
 
 
+def render_candidates(out: Console, people: list[dict[str, Any]]) -> None:
+    """The people a `person` query matched, with what tells namesakes apart."""
+    table = Table(title=f"找到{len(people)}人，请选择其一")
+    for header in ("姓名", "身份证号", "村（社区）", "联系电话", "返乡日期", "登记日期"):
+        table.add_column(header)
+    for p in people:
+        table.add_row(*(e(p[k] or "") for k in ("name", "id_number", "village", "phone",
+                                                "arrival_date", "registration_date")))
+    out.print(table)
+
+
 def render_calendar(out: Console, cal: dict[str, Any] | None, templates: Path | None) -> None:
     """A person's calendar: regime, tests with their records, release or why blocked, phases."""
     from taizhang.outputs.due_lists import reason_label
@@ -144,11 +155,11 @@ def render_calendar(out: Console, cal: dict[str, Any] | None, templates: Path | 
     table = Table(title="核酸安排")
     for header in ("第几天", "应检日期", "实际采样", "结果", "影响解除"):
         table.add_column(header)
-    labels = {"negative": "阴性", "positive": "阳性", "pending": "待出"}
+    results = {"negative": "阴性", "positive": "阳性", "pending": "待出"}
     for t in cal["tests"]:
         rec = t["record"] or {}
         table.add_row(str(t["day"]), t["due_date"], rec.get("sample_date", "未采样"),
-                      labels.get(rec.get("result", ""), ""), "是" if t["blocks_release"] else "否")
+                      results.get(rec.get("result", ""), ""), "是" if t["blocks_release"] else "否")
     out.print(table)
     for t in cal["dropped_tests"]:
         out.print(f"第{t['day']}天（{t['due_date']}）早于到达，填平补齐不再要求", highlight=False)
