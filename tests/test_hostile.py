@@ -231,12 +231,12 @@ def test_full_disk_gives_a_clear_message(tmp_path: Path, monkeypatch: pytest.Mon
     def full(*args, **kwargs):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-    monkeypatch.setattr("taizhang.outputs.daily_report.os.replace", full)
-    monkeypatch.setattr("taizhang.jobs.daily.write_text", full)
+    monkeypatch.setattr("taizhang.outputs.atomic.os.replace", full)
     result = runner.invoke(app, ["--as-of", "2022-02-08", "daily"])
     assert result.exit_code == 1
-    assert "请检查磁盘空间和文件夹权限" in result.output
+    assert "磁盘已满" in result.output and "请清理磁盘空间" in result.output
     assert "Traceback" not in result.output
+    assert not [p for p in (root / "out").rglob("*") if ".tmp-" in p.name]  # no debris
 
 
 def test_unwritable_output_folder_gives_a_clear_message(tmp_path: Path, monkeypatch) -> None:

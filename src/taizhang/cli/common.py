@@ -25,9 +25,11 @@ from rich.console import Console
 from rich.markup import escape
 
 from taizhang import __version__
-from taizhang.config import Config, load_config, load_policy
+from taizhang.cli import streams
+from taizhang.config import DEFAULT_CONFIG, Config, load_config, load_policy
 from taizhang.errors import TaizhangError, UsageError
 from taizhang.ingest.headers import KINDS
+from taizhang.ingest.regular import require_regular
 from taizhang.ingest.validation import Validator
 from taizhang.ingest.values import parse_date
 from taizhang.policy.model import Policy
@@ -63,6 +65,7 @@ class State:
     @property
     def config(self) -> Config:
         if self._config is None:
+            require_regular(self.config_path or DEFAULT_CONFIG, "配置文件", "--config路径")
             self._config = load_config(self.config_path)
         return self._config
 
@@ -88,6 +91,8 @@ class State:
     def policy(self) -> Policy:
         if self._policy is None:
             path = self.policy_path or self.config.paths.get("policy")
+            if path is not None:
+                require_regular(path, "政策文件", "--policy路径或taizhang.toml中的policy")
             self._policy = load_policy(path)
         return self._policy
 
@@ -114,22 +119,40 @@ OPTION_YEARS = (1900, 2199)
 
 
 def handle_errors(func: F) -> F:
-    """Turn library failures into one line and an exit code; hide tracebacks."""
+    """Turn library failures into one line and an exit code; hide tracebacks.
+    The command's output is flushed here, so a full or closed stdout is
+    reported (or, for a closed pipe, ends quietly) instead of failing at exit."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        streams.open_closed_streams()
         try:
-            return func(*args, **kwargs)
+            try:
+                result = func(*args, **kwargs)
+            except (typer.Exit, typer.Abort):
+                sys.stdout.flush()
+                raise
+            sys.stdout.flush()
+            return result
         except (typer.Exit, typer.Abort):
             raise
         except TaizhangError as exc:
+            streams.settle_stdout()
             err.print(f"[red]错误：[/red]{escape(exc.message)}", highlight=False)
             raise typer.Exit(exc.exit_code) from None
         except KeyboardInterrupt:
             err.print("已中断。")
             raise typer.Exit(130) from None
+        except OSError as exc:
+            if (message := streams.os_failure_message(exc)) is not None:
+                err.print(f"[red]错误：[/red]{escape(message)}", highlight=False)
+            raise typer.Exit(1) from None
         except Exception as exc:
-            if state.debug:
+            streams.settle_stdout()
+            fault = streams.ledger_fault(exc, state.db_path)
+            if fault is not None:
+                err.print(f"[red]错误：[/red]{escape(fault)}", highlight=False)
+            elif state.debug:
                 err.print("".join(traceback.format_exception(exc)), markup=False,
                           highlight=False)
             else:
@@ -242,13 +265,9 @@ DateOpt = Annotated[str | None, typer.Option("--date", help="日期（默认 --a
 
 def _write_text(path: Path, text: str, encoding: str = "utf-8") -> None:
     """Write through a temporary file and rename, so readers never see half a file."""
-    import os
+    from taizhang.outputs.atomic import write_text
 
-    from taizhang.outputs.export import _atomic_target
-
-    tmp = _atomic_target(path)
-    tmp.write_bytes(text.encode(encoding))
-    os.replace(tmp, path)
+    write_text(path, text, encoding)
 
 
 

@@ -28,6 +28,7 @@ from taizhang.errors import FileReadError
 from taizhang.ingest.extent import MAX_CELLS, check_xlsx_extent
 from taizhang.ingest.html import read_html
 from taizhang.ingest.own import csv_output, html_output, xlsx_output
+from taizhang.ingest.regular import skip_special
 from taizhang.ingest.text import decode_text, parse_csv
 
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".et", ".csv", ".txt")
@@ -81,7 +82,7 @@ def find_input_files(paths: list[Path]) -> tuple[list[Path], list[str]]:
                 if child.name.startswith(".") or child.name.lower() == "readme.txt":
                     continue
                 files.append(child)
-        else:
+        elif not skip_special(path, notes):  # a FIFO or device would block the read forever
             files.append(path)
     return files, notes
 

@@ -18,12 +18,14 @@ from taizhang.config import Config
 from taizhang.errors import TaizhangError, UsageError
 from taizhang.ingest.files import find_input_files
 from taizhang.ingest.validation import Validator
-from taizhang.jobs.lock import daily_lock, file_logger
+from taizhang.jobs.lock import daily_lock, file_logger, log_failure
 from taizhang.jobs.progress import ProgressLines
+from taizhang.ledger.faults import ledger_error
 from taizhang.ledger.importer import import_paths
 from taizhang.ledger.store import Store
+from taizhang.outputs.atomic import os_error_reason, write_text
 from taizhang.outputs.daily_data import gather
-from taizhang.outputs.daily_report import REPORT_FORMATS, write_report, write_text
+from taizhang.outputs.daily_report import REPORT_FORMATS, write_report
 from taizhang.outputs.due_lists import lists_csv, mask_lists, write_lists_xlsx
 from taizhang.outputs.notices import NOTICE_KINDS, notice_people, write_notices
 from taizhang.outputs.templating import load_labels
@@ -53,22 +55,37 @@ def run_daily(config: Config, db_path: Path, policy: Policy, day: date, wait: fl
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise TaizhangError(f"无法创建输出文件夹{out_dir}（{exc.strerror}）：请检查磁盘空间和权限") from None
+        reason, advice = os_error_reason(exc)
+        raise TaizhangError(f"无法创建输出文件夹{out_dir}（{reason}）：{advice}") from None
     with daily_lock(out_root, wait):
         for stale in out_dir.glob(".*.tmp-*"):  # left by a run that was killed mid-write
-            stale.unlink(missing_ok=True)
-        with file_logger(out_root / "taizhang.log") as log:
+            try:
+                stale.unlink(missing_ok=True)
+            except OSError:
+                pass  # a folder that cannot be written fails below, with its message
+        log_path = out_root / "taizhang.log"
+        with file_logger(log_path) as log:
             log.info("开始 daily %s，数据库 %s", day.isoformat(), db_path)
             try:
                 result = _run(config, db_path, policy, day, inbox, out_dir, log)
             except TaizhangError as exc:
                 log.error("失败：%s", exc.message)
                 raise
-            except OSError as exc:
-                log.error("写入失败：%s", exc.strerror)
+            except OSError as exc:  # what the writers did not already turn into a message
+                reason, advice = os_error_reason(exc)
+                log.error("写入失败：%s", reason)
                 raise TaizhangError(
-                    f"写入{out_dir}失败（{exc.strerror}）：请检查磁盘空间和文件夹权限") from None
+                    f"写入{exc.filename or out_dir}失败（{reason}）：{advice}") from None
+            except sqlite3.Error as exc:
+                fault = ledger_error(exc, db_path)
+                if fault is None:
+                    raise
+                log.error("失败：%s", fault.message)
+                raise fault from None
             log.info("结束 daily %s：%s", day.isoformat(), "成功" if result.ok else "有文件导入失败或备份失败")
+            if (lost := log_failure(log, log_path)) is not None:
+                result.summary.append(lost)
+                result.ok = False
     return result
 
 

@@ -96,7 +96,7 @@ def write_batch(store: Store, result: FileResult, path: Path, sha256: str, size:
     villages = {s.village for s in result.sheets if s.village}
     kinds = {s.kind for s in result.sheets if s.kind}
     identity = file_identity(path)
-    with store.transaction() as db:
+    with store.transaction(again="导入", undone="本文件未导入") as db:
         cache.check(db)
         cur = db.execute(
             "INSERT INTO batches(path, sha256, size, as_of, village, kind, imported_at, notes, "

@@ -268,6 +268,19 @@ def rekey_namesakes(db: sqlite3.Connection) -> None:
            WHERE key >= 'np:' AND key < 'np;' AND substr(key, -1) = '|'""")
 
 
+def read_version(db: sqlite3.Connection, path: Path) -> int | None:
+    """The ledger's structure version from `meta`, None when it has none (a
+    new ledger); a version that is not a number is a damaged ledger."""
+    row = db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+    if row is None:
+        return None
+    text = str(row[0]).strip()
+    if not (text.isascii() and text.isdigit() and 1 <= int(text) < 10**6):  # versions start at 1
+        raise TaizhangError(f"台账数据库{path}的结构版本“{str(row[0])[:40]}”无法识别：文件可能已损坏，"
+                            f"请用备份恢复（{path.parent / 'backups'}文件夹）")
+    return int(text)
+
+
 def migrate(db: sqlite3.Connection, path: Path) -> None:
     """Create the missing tables and bring a ledger of an older version up to
     SCHEMA_VERSION, inside the caller's transaction; refuse one written by a
@@ -275,8 +288,8 @@ def migrate(db: sqlite3.Connection, path: Path) -> None:
     for statement in _SCHEMA.split(";"):
         if statement.strip():
             db.execute(statement)
-    row = db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
-    version = int(row[0]) if row else SCHEMA_VERSION
+    found = read_version(db, path)
+    version = SCHEMA_VERSION if found is None else found
     if version > SCHEMA_VERSION:
         raise TaizhangError(
             f"台账数据库{path}由更新版本的taizhang创建（结构版本{version}，本程序支持"

@@ -165,7 +165,10 @@ def _save_snapshot(store: Store, snap: dict[str, Any]) -> None:
             np.savez(fh, **snap)
         os.replace(tmp, path)
     except OSError:
-        tmp.unlink(missing_ok=True)
+        try:
+            tmp.unlink(missing_ok=True)
+        except OSError:  # a read-only medium refuses even removing what is not there
+            pass
 
 
 def refresh_snapshot(store: Store, since: str | None = None, affected: set[int] | None = None

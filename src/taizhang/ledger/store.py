@@ -6,7 +6,14 @@ a second writer waits instead of corrupting (TECH_NOTES "Store").
 
 This module opens it: pragmas, transactions, refusing a file that is not a
 ledger or is of a newer taizhang, and the small queries on it. The tables are
-in `schema`; merging a validated file in is `merge`.
+in `schema`; merging a validated file in is `merge`; what SQLite's refusals
+(full disk, read-only file) mean for the clerk is `faults`.
+
+Nothing is written to a file before it is known to be a ledger (a `meta`
+table with `schema_version`) or a new, empty database: another program's
+SQLite file given as --db is refused as it was found, not switched to WAL
+first. A ledger that cannot be written (read-only file or medium) still
+serves the commands that only read it, when it needs no upgrade.
 """
 
 from __future__ import annotations
@@ -21,7 +28,16 @@ from pathlib import Path
 from typing import Any
 
 from taizhang.errors import TaizhangError, UsageError
-from taizhang.ledger.schema import migrate
+from taizhang.ingest.regular import require_regular
+from taizhang.ledger.faults import (
+    CANTOPEN,
+    READONLY,
+    LedgerReadOnly,
+    ledger_error,
+    read_only_error,
+    sqlite_code,
+)
+from taizhang.ledger.schema import _SCHEMA, SCHEMA_VERSION, migrate, read_version
 
 
 def file_sha256(path: Path) -> str:
@@ -39,6 +55,12 @@ def create_private_file(path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
     os.close(fd)
+
+
+def _connect(target: str, timeout: float, uri: bool = False) -> sqlite3.Connection:
+    db = sqlite3.connect(target, timeout=timeout, isolation_level=None, uri=uri)
+    db.row_factory = sqlite3.Row
+    return db
 
 
 class LedgerMissing(UsageError):
@@ -59,22 +81,104 @@ class Store:
         or a --db the user named) may make a new one: a command started in the
         wrong folder must not report on an empty ledger it just made."""
         self.path = path
+        self.read_only = False
+        require_regular(path, "台账数据库", "--db路径")
         if not create and not path.exists():
             raise LedgerMissing(path)
-        create_private_file(path)
         try:
-            self.db = sqlite3.connect(path, timeout=timeout, isolation_level=None)
+            create_private_file(path)
+        except OSError as exc:
+            raise TaizhangError(f"无法创建台账数据库{path}（{exc.strerror or exc}）：请检查文件夹的权限和"
+                                "磁盘空间，或用--db指定别的位置") from None
+        try:
+            self.db = _connect(str(path), timeout)
         except sqlite3.Error as exc:
-            raise TaizhangError(f"无法打开台账数据库{path}：{exc}") from None
-        self.db.row_factory = sqlite3.Row
+            self.db = self._reopen_immutable(exc, timeout)
         try:
-            self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.execute("PRAGMA synchronous=NORMAL")
-            self.db.execute("PRAGMA foreign_keys=ON")
-            self._migrate()
-        except sqlite3.DatabaseError as exc:
+            self._open(create, timeout)
+        except BaseException:
             self.db.close()
-            raise TaizhangError(f"{path}不是可用的台账数据库（{exc}）：请检查--db路径") from None
+            raise
+
+    def _open(self, create: bool, timeout: float) -> None:
+        version = self._first_look(create, timeout)
+        if not self.read_only:
+            try:
+                self.db.execute("PRAGMA journal_mode=WAL")
+                self.db.execute("PRAGMA synchronous=NORMAL")
+                self.db.execute("PRAGMA foreign_keys=ON")
+                self._migrate()
+                return
+            except LedgerReadOnly:
+                pass
+            except sqlite3.DatabaseError as exc:
+                if sqlite_code(exc) != READONLY:
+                    raise self._open_error(exc) from None
+        self._serve_read_only(version)
+
+    def _first_look(self, create: bool, timeout: float) -> int | None:
+        try:
+            return self._check_ledger(create)
+        except sqlite3.DatabaseError as exc:
+            if self.read_only:
+                raise self._open_error(exc) from None
+            self.db.close()
+            self.db = self._reopen_immutable(exc, timeout)
+        try:
+            return self._check_ledger(create)
+        except sqlite3.DatabaseError as exc:
+            raise self._open_error(exc) from None
+
+    def _check_ledger(self, create: bool) -> int | None:
+        """The ledger's structure version (None for a new, empty database),
+        asked before anything is written; another program's database is refused."""
+        tables = {r[0] for r in self.db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        if not tables:
+            if create:
+                return None
+            raise UsageError(f"台账数据库{self.path}是空的（没有任何表，不是taizhang写入的台账）："
+                             "请检查--db路径；还没有台账时请先运行 taizhang import")
+        version = read_version(self.db, self.path) if "meta" in tables else None
+        if version is None:
+            raise UsageError(f"{self.path}不是taizhang的台账数据库（是别的程序的SQLite数据库，未作任何更改）："
+                             "请检查--db路径")
+        return version
+
+    def _reopen_immutable(self, exc: sqlite3.Error, timeout: float) -> sqlite3.Connection:
+        """A ledger SQLite cannot open (`exc`) because it is on a read-only
+        medium, where the WAL's -shm file cannot be made, opened as immutable;
+        safe only when no WAL content waits beside it. Otherwise `exc`'s message."""
+        wal = Path(f"{self.path}-wal")
+        if sqlite_code(exc) not in (CANTOPEN, READONLY) or (wal.exists() and wal.stat().st_size):
+            raise self._open_error(exc) from None
+        try:
+            db = _connect(f"{self.path.resolve().as_uri()}?immutable=1", timeout, uri=True)
+        except sqlite3.Error:
+            raise self._open_error(exc) from None
+        self.read_only = True
+        return db
+
+    def _serve_read_only(self, version: int | None) -> None:
+        """Go on reading a ledger that cannot be written, if it is current;
+        tables this version added since the file was written are empty ones
+        of the connection's own (TEMP), so queries on them find nothing."""
+        if version != SCHEMA_VERSION:
+            what = "新台账" if version is None else f"结构版本{version}"
+            raise LedgerReadOnly(
+                f"台账数据库{self.path}是只读的（文件设了只读属性，或在只读的磁盘、光盘上），而本程序需要写入"
+                f"（{what}，本程序的结构版本是{SCHEMA_VERSION}）：请取消只读属性，或把它复制到本机可写的"
+                "文件夹后用--db指定")
+        self.read_only = True
+        present = {r[0] for r in self.db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        for statement in _SCHEMA.split(";"):
+            words = statement.split()
+            if words[:5] == ["CREATE", "TABLE", "IF", "NOT", "EXISTS"] and words[5].split("(")[0] not in present:
+                self.db.execute(statement.replace("CREATE TABLE", "CREATE TEMP TABLE", 1))
+        self.db.execute("PRAGMA query_only=1")
+
+    def _open_error(self, exc: sqlite3.Error) -> TaizhangError:
+        return ledger_error(exc, self.path) or TaizhangError(
+            f"{self.path}不是可用的台账数据库（{exc}）：请检查--db路径")
 
     def close(self) -> None:
         self.db.close()
@@ -86,26 +190,35 @@ class Store:
         self.close()
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """BEGIN IMMEDIATE … COMMIT; any exception rolls everything back."""
+    def transaction(self, again: str = "运行", undone: str = "这一步的更改没有写入台账"
+                    ) -> Iterator[sqlite3.Connection]:
+        """BEGIN IMMEDIATE … COMMIT; any exception rolls everything back. A
+        full disk, a read-only file or a second writer that does not finish
+        become a `TaizhangError` saying to `again` (运行, 导入) once fixed and
+        that `undone` (本文件未导入) — never the failed rollback of a
+        transaction SQLite already rolled back."""
+        if self.read_only:
+            raise read_only_error(self.path, undone)
         try:
             self.db.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as exc:
-            if "locked" in str(exc) or "busy" in str(exc):
-                raise TaizhangError(
-                    f"台账数据库{self.path}正被另一个taizhang进程写入，等待超时：请等它结束后再运行"
-                ) from None
-            raise
+        except sqlite3.Error as exc:
+            raise ledger_error(exc, self.path, again, undone) or exc from None
         try:
             yield self.db
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
-        else:
             self.db.execute("COMMIT")
+        except BaseException as exc:
+            if self.db.in_transaction:
+                try:
+                    self.db.execute("ROLLBACK")
+                except sqlite3.Error:
+                    pass  # SQLite rolled it back itself; the cause is what matters
+            mapped = ledger_error(exc, self.path, again, undone)
+            if mapped is None:
+                raise
+            raise mapped from None
 
     def _migrate(self) -> None:
-        with self.transaction() as db:
+        with self.transaction(again="运行", undone="台账未作任何更改") as db:
             migrate(db, self.path)
 
     # ------------------------------------------------------------------ queries

@@ -8,14 +8,14 @@ an office can override one file at a time.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 from taizhang.config import Config
 from taizhang.ingest.own import mark_html
+from taizhang.outputs.atomic import atomic_write, write_text
 from taizhang.outputs.daily_data import DailyData, Mask
-from taizhang.outputs.export import _atomic_target, mark_workbook
+from taizhang.outputs.export import mark_workbook
 from taizhang.outputs.report_numbers import UNKNOWN_VILLAGE
 from taizhang.outputs.templating import environment, render
 
@@ -60,13 +60,17 @@ def render_report(data: DailyData, fmt: str, mask: Mask, templates: Path | None)
 
 def write_report_xlsx(data: DailyData, out: Path, templates: Path | None) -> None:
     """The per-village table for upstream submission, and the trend with a chart."""
+    with atomic_write(out) as tmp:
+        _report_xlsx(data, tmp, templates)
+
+
+def _report_xlsx(data: DailyData, tmp: Path, templates: Path | None) -> None:
     import xlsxwriter
 
     env = environment(templates)
     labels = env.globals["labels"]
     columns = labels["report_columns"]
     words = labels["report"]
-    tmp = _atomic_target(out)
     book = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False, "strings_to_urls": False})
     mark_workbook(book, "daily_report")
     title_fmt = book.add_format({"bold": True, "font_size": 14, "align": "center"})
@@ -130,13 +134,6 @@ def write_report_xlsx(data: DailyData, out: Path, templates: Path | None) -> Non
         chart.set_size({"width": 760, "height": 320})
         chart_sheet.insert_chart(1, len(series["phases"]) + 3, chart)
     book.close()
-    os.replace(tmp, out)
-
-
-def write_text(path: Path, text: str, encoding: str = "utf-8") -> None:
-    tmp = _atomic_target(path)
-    tmp.write_bytes(text.encode(encoding))
-    os.replace(tmp, path)
 
 
 def write_report(data: DailyData, fmt: str, out_dir: Path, mask: Mask,

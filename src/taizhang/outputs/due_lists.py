@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -19,7 +18,8 @@ from typing import Any
 
 from taizhang.ledger.snapshot import add_unregistered_fevers, load_arrays, unregistered_fevers
 from taizhang.ledger.store import Store
-from taizhang.outputs.export import _atomic_target, mark_workbook, neutralise
+from taizhang.outputs.atomic import atomic_write
+from taizhang.outputs.export import mark_workbook, neutralise
 from taizhang.policy.due import due_lists
 from taizhang.policy.model import Policy
 
@@ -95,10 +95,15 @@ def lists_csv(lists: dict[str, Any], regimes: dict[str, str], labels: dict[str, 
 def write_lists_xlsx(lists: dict[str, Any], out: Path, title: str, regimes: dict[str, str],
                      labels: dict[str, Any]) -> None:
     """One sheet per list, rows grouped by village, ready to hand to village doctors."""
+    with atomic_write(out) as tmp:
+        _lists_xlsx(lists, tmp, title, regimes, labels)
+
+
+def _lists_xlsx(lists: dict[str, Any], tmp: Path, title: str, regimes: dict[str, str],
+                labels: dict[str, Any]) -> None:
     import xlsxwriter
 
     words = labels["list_columns"]
-    tmp = _atomic_target(out)
     book = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False, "strings_to_urls": False,
                                           "strings_to_numbers": False})
     mark_workbook(book, "due_lists")
@@ -129,4 +134,3 @@ def write_lists_xlsx(lists: dict[str, Any], out: Path, title: str, regimes: dict
             sheet.write_string(row, 0, words["none"])
         sheet.freeze_panes(3, 0)
     book.close()
-    os.replace(tmp, out)

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import re
 from collections.abc import Callable, Iterable
 from datetime import date
@@ -30,7 +29,8 @@ from typing import Any
 from taizhang.ingest.own import xlsx_properties
 from taizhang.ingest.records import COLUMN_LABELS, DATE_FIELDS, PERSON_FIELDS
 from taizhang.ledger.extras import current_extras, mask_text
-from taizhang.ledger.store import Store, create_private_file, iter_persons
+from taizhang.ledger.store import Store, iter_persons
+from taizhang.outputs.atomic import atomic_write, write_bytes
 
 EXPORT_FIELDS = tuple(f for f in COLUMN_LABELS if f in PERSON_FIELDS)
 ALL_SHEET = "全镇"
@@ -86,15 +86,6 @@ def mark_workbook(book: Any, kind: str) -> None:
     book.set_custom_property(name, value)
 
 
-def _atomic_target(out: Path) -> Path:
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
-    if tmp.exists():
-        tmp.unlink()
-    create_private_file(tmp)
-    return tmp
-
-
 def write_csv(rows: Iterable[dict[str, Any]], out: Path | None) -> str | None:
     """CSV in utf-8-sig (what Excel opens correctly); returns the text when `out` is None."""
     buffer = io.StringIO(newline="")
@@ -108,9 +99,7 @@ def write_csv(rows: Iterable[dict[str, Any]], out: Path | None) -> str | None:
     text = buffer.getvalue()
     if out is None:
         return text
-    tmp = _atomic_target(out)
-    tmp.write_bytes(text.encode("utf-8-sig"))
-    os.replace(tmp, out)
+    write_bytes(out, text.encode("utf-8-sig"))
     return None
 
 
@@ -134,9 +123,13 @@ def _sheet_name(name: str, used: set[str]) -> str:
 
 def write_xlsx(rows: list[dict[str, Any]], out: Path, title: str = "") -> None:
     """全镇 first, then one sheet per village; frozen header, widths, autofilter."""
+    with atomic_write(out) as tmp:
+        _export_xlsx(rows, tmp, title)
+
+
+def _export_xlsx(rows: list[dict[str, Any]], tmp: Path, title: str) -> None:
     import xlsxwriter
 
-    tmp = _atomic_target(out)
     book = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False, "strings_to_urls": False,
                                           "strings_to_numbers": False})
     mark_workbook(book, "export")
@@ -182,7 +175,6 @@ def write_xlsx(rows: list[dict[str, Any]], out: Path, title: str = "") -> None:
         if title:
             sheet.set_header(f"&C{title}")
     book.close()
-    os.replace(tmp, out)
 
 
 def _as_datetime(value: date) -> Any:

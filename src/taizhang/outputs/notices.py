@@ -9,7 +9,6 @@ person's regime and dates comes from their calendar; the wording is in
 from __future__ import annotations
 
 import json
-import os
 import re
 from datetime import date, timedelta
 from pathlib import Path
@@ -19,9 +18,10 @@ import numpy as np
 
 from taizhang.errors import TaizhangError
 from taizhang.ledger.store import Store
+from taizhang.outputs.atomic import atomic_write, write_text
 from taizhang.outputs.daily_data import DailyData, Mask
-from taizhang.outputs.daily_report import text_context, write_text
-from taizhang.outputs.export import _atomic_target, neutralise
+from taizhang.outputs.daily_report import text_context
+from taizhang.outputs.export import neutralise
 from taizhang.outputs.templating import environment, load_labels, render
 from taizhang.policy.arrays import LedgerArrays
 from taizhang.policy.calendar import calendar, later_tests
@@ -260,8 +260,7 @@ def write_notices(people: list[dict[str, Any]], kind: str, data: DailyData, fmt:
                 para.alignment = WD_ALIGN_PARAGRAPH.RIGHT
         target = out_dir / unique_filename(f"{title}_{day}_{person['village']}_{person['name']}",
                                            ".docx", taken)
-        tmp = _atomic_target(target)
-        doc.save(str(tmp))
-        os.replace(tmp, target)
+        with atomic_write(target) as tmp:
+            doc.save(str(tmp))
         written.append(target)
     return written
