@@ -563,3 +563,23 @@ def test_a_read_only_ledger_file_really(ledger: Path) -> None:
         ledger.chmod(0o600)
     clean(result.output)
     assert result.exit_code == 0, result.output
+
+
+def test_doctor_names_a_damaged_schema_version(tmp_path: Path) -> None:
+    """doctor reads the version itself (read-only): "abc" is a finding, not an internal error."""
+    import sqlite3
+
+    from typer.testing import CliRunner
+
+    from taizhang.cli import app
+    from taizhang.ledger.store import Store
+
+    db = tmp_path / "taizhang.db"
+    Store(db, create=True).close()
+    con = sqlite3.connect(db)
+    con.execute("UPDATE meta SET value='abc' WHERE key='schema_version'")
+    con.commit()
+    con.close()
+    result = CliRunner().invoke(app, ["--db", str(db), "doctor"])
+    assert result.exit_code == 1, result.output
+    assert "无法识别" in result.output and "内部错误" not in result.output

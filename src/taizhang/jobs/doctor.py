@@ -135,7 +135,12 @@ def _database_checks(db: Path) -> list[Check]:
         checks.append(Check(False, f"台账数据库 {db}", f"完整性检查未通过（{result}）：请从备份恢复"))
     else:
         checks.append(Check(True, f"台账数据库 {db}：完整，{people}人"))
-    version = int(row[0]) if row else 0
+    try:
+        version = int(row[0]) if row else 0
+    except ValueError:  # as `ledger.schema.read_version` says it
+        checks.append(Check(False, "数据库版本", f"结构版本“{row[0]}”无法识别：文件可能已损坏，"
+                            f"请用备份恢复（{db.parent / 'backups'}文件夹）"))
+        return checks
     if version > SCHEMA_VERSION:
         checks.append(Check(False, "数据库版本", f"由更新版本的 taizhang 创建（{version}）：请升级 taizhang"))
     elif version < SCHEMA_VERSION:
