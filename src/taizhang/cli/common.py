@@ -23,6 +23,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.text import Text
 
 from taizhang import __version__
 from taizhang.cli import streams
@@ -33,7 +34,7 @@ from taizhang.ingest.regular import require_regular
 from taizhang.ingest.validation import Validator
 from taizhang.ingest.values import parse_date
 from taizhang.policy.model import Policy
-from taizhang.privacy import mask_field
+from taizhang.privacy import mask_text, mask_tree, mask_value
 
 app = typer.Typer(
     name="taizhang",
@@ -44,8 +45,19 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
+
+class MaskingConsole(Console):
+    """A console that masks every string it is given (`mask_text`) unless the
+    command runs with `--no-mask`: messages, notes, file names, table cells
+    and titles all pass through `render_str` before rich lays them out, so an
+    ID folded across two lines of a narrow column is masked too."""
+
+    def render_str(self, text: str, **kwargs: Any) -> Text:
+        return super().render_str(mask_text(text) if state.mask else text, **kwargs)
+
+
+out = MaskingConsole(soft_wrap=True)
+err = MaskingConsole(stderr=True, soft_wrap=True)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -59,6 +71,7 @@ class State:
     policy_path: Path | None = None
     as_of: date = field(default_factory=date.today)
     debug: bool = False
+    mask: bool = True  # False only under a command's --no-mask (`show_all`)
     _config: Config | None = None
     _policy: Policy | None = None
 
@@ -188,6 +201,7 @@ def main_options(
     state.config_path = config
     state.policy_path = policy
     state.debug = debug
+    state.mask = True
     state._config = None
     state._policy = None
     try:
@@ -200,7 +214,17 @@ def main_options(
 # ---------------------------------------------------------------- shared options
 
 FormatTableJson = Annotated[str, typer.Option("--format", help="输出格式：table 或 json")]
-NoMask = Annotated[bool, typer.Option("--no-mask", help="显示完整身份证号和电话（默认打码）")]
+
+
+def show_all(no_mask: bool) -> bool:
+    """`--no-mask`, read before the command runs: everything the command then
+    prints (JSON, tables, messages) is masked unless it was given."""
+    state.mask = not no_mask
+    return no_mask
+
+
+NoMask = Annotated[bool, typer.Option("--no-mask", help="显示完整身份证号和电话（默认打码）",
+                                      callback=show_all)]
 KindOpt = Annotated[str | None, typer.Option("--kind",
                                              help="表格类型：registration、tests、temperatures")]
 VillageOpt = Annotated[str | None, typer.Option("--village", help="所属村（社区），优先于表格中的信息")]
@@ -247,12 +271,25 @@ def make_validator(kind: str | None, village: str | None, encoding: str | None) 
 
 
 def masker(no_mask: bool) -> Callable[[str, str], str] | None:
-    return None if no_mask else mask_field
+    """The mask the outputs apply: every ID number and phone in every field
+    (`mask_value`), or None under `--no-mask`."""
+    return None if no_mask else mask_value
+
+
+def shown(text: str) -> str:
+    """Text printed outside the consoles and the JSON printer (a progress
+    bar's file name), masked unless `--no-mask`."""
+    return mask_text(text) if state.mask else text
 
 
 def print_json(data: Any) -> None:
-    """JSON to stdout, UTF-8, Chinese unescaped."""
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+    """JSON to stdout, UTF-8, Chinese unescaped; every string in it masked
+    (`mask_tree`: ID and phone fields by their rule, any other text for the
+    IDs and phones in it) unless `--no-mask`."""
+    if state.mask:
+        data = mask_tree(data)
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2,
+                                default=lambda o: shown(str(o))) + "\n")
     sys.stdout.flush()
 
 

@@ -25,6 +25,7 @@ from taizhang.cli.common import (
     out,
     print_json,
     print_notes,
+    shown,
     state,
 )
 from taizhang.ingest.understanding import describe_columns
@@ -153,7 +154,7 @@ def import_(
             task = bar.add_task("导入中", total=len(files))
             report = import_paths(store, paths, validator, state.as_of,
                                   progress=lines or (lambda name: bar.update(
-                                      task, advance=1, description=Path(name).name)), jobs=jobs)
+                                      task, advance=1, description=shown(Path(name).name))), jobs=jobs)
     print_notes(report.notes)
     for failed in report.failed:
         err.print(f"[red]导入失败：[/red]{escape(failed.path)}：{escape(failed.error or '')}", highlight=False)

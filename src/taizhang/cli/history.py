@@ -13,6 +13,7 @@ import typer
 
 from taizhang.cli.common import (
     FormatTableJson,
+    NoMask,
     app,
     check_choice,
     handle_errors,
@@ -27,8 +28,9 @@ from taizhang.outputs.terminal import render_batches, render_undo
 
 @app.command()
 @handle_errors
-def batches(fmt: FormatTableJson = "table") -> None:
-    """列出导入批次：每次导入的每个文件一个批次号（文件、数据日期、导入时间、数据行、是否已撤销）。"""
+def batches(fmt: FormatTableJson = "table", no_mask: NoMask = False) -> None:
+    """列出导入批次：每次导入的每个文件一个批次号（文件、数据日期、导入时间、数据行、是否已撤销）。
+    文件名中的身份证号和电话默认打码。"""
     from taizhang.ledger.store import Store
     from taizhang.ledger.undo import list_batches
 

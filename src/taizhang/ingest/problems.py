@@ -184,11 +184,16 @@ class Problem:
 
 def problem_dicts(problems: list[Problem], mask: Callable[[str, str], str] | None
                   ) -> list[dict[str, Any]]:
-    """Problems as JSON objects, the value masked when it is personal data."""
+    """Problems as JSON objects. With a `mask` (`privacy.mask_value`), every
+    text in them is masked: the value by its field, and the path, sheet,
+    column and message for whatever ID or phone they quote (an ID typed into
+    日期, a phone in a file name)."""
     items = []
     for p in problems:
         item = p.to_dict()
         if mask is not None:
+            for key in ("path", "sheet", "column", "message"):
+                item[key] = mask(key, item[key])
             item["value"] = mask(p.field, p.value)
         items.append(item)
     return items

@@ -30,7 +30,7 @@ from taizhang.outputs.due_lists import lists_csv, mask_lists, write_lists_xlsx
 from taizhang.outputs.notices import NOTICE_KINDS, notice_people, write_notices
 from taizhang.outputs.templating import load_labels
 from taizhang.policy.model import Policy
-from taizhang.privacy import mask_field
+from taizhang.privacy import LOG_FILTER, mask_field, mask_value
 
 
 @dataclass(slots=True)
@@ -65,6 +65,7 @@ def run_daily(config: Config, db_path: Path, policy: Policy, day: date, wait: fl
                 pass  # a folder that cannot be written fails below, with its message
         log_path = out_root / "taizhang.log"
         with file_logger(log_path) as log:
+            log.addFilter(LOG_FILTER)  # every record masked and on one line, whatever its values
             log.info("开始 daily %s，数据库 %s", day.isoformat(), db_path)
             try:
                 result = _run(config, db_path, policy, day, inbox, out_dir, log)
@@ -129,7 +130,7 @@ def _run(config: Config, db_path: Path, policy: Policy, day: date, inbox: Path, 
                 result.summary.append(f"导入失败：{o.path}：{o.error}")
             result.ok = result.ok and report.ok
         data = gather(store, day, policy, config)
-        lists = mask_lists(data.lists, mask_field)
+        lists = mask_lists(data.lists, mask_value)
         regimes = {k: r.name for k, r in policy.regimes.items()}
         stamp = day.isoformat()
         target = out_dir / f"今日名单_{stamp}.xlsx"
@@ -145,9 +146,9 @@ def _run(config: Config, db_path: Path, policy: Policy, day: date, inbox: Path, 
         write_text(target, json.dumps(lists, ensure_ascii=False, indent=2) + "\n")
         result.outputs.append(target)
         for fmt in REPORT_FORMATS:
-            result.outputs.append(write_report(data, fmt, out_dir, mask_field, templates))
+            result.outputs.append(write_report(data, fmt, out_dir, mask_value, templates))
         for kind in NOTICE_KINDS:
-            people = notice_people(store, data, kind, policy, None, mask_field)
+            people = notice_people(store, data, kind, policy, None, mask_value)
             result.outputs.extend(write_notices(people, kind, data, "html", out_dir, templates, {}))
     for path in result.outputs:
         log.info("输出 %s", path)

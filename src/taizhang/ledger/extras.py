@@ -14,56 +14,20 @@ JSON, with batch, sheet and row — and reads them back for `export` and
   undoing the newer version gives them back (`undo_extras`).
 - Such a column may hold anybody's ID number or phone (代理人身份证,
   目的地联系人电话): whatever its header, every value is masked in output
-  unless the user asked for `--no-mask` (`mask_text`).
+  unless the user asked for `--no-mask` (`privacy.mask_text`, imported here
+  for the callers that read extras).
 """
 
 from __future__ import annotations
 
 import json
-import re
 import sqlite3
-import unicodedata
 from collections.abc import Callable
 from operator import itemgetter
 from typing import Any
 
 from taizhang.ingest.records import FileResult
-from taizhang.privacy import mask_id, mask_phone
-
-# ID numbers and phones in free text. In order: an ID (18 digits, the last may
-# be X, optionally grouped 6-8-4), a mobile written with +86/86 or grouped
-# 3-4-4, a landline with its area code set apart, any other run of 7 or more
-# digits (a landline, a damaged ID, a number written without separators).
-_NUMBER_RE = re.compile(
-    r"(?<!\d)\d{6}[ -]?\d{8}[ -]?\d{3}[\dXx](?!\d)"
-    r"|(?<!\d)(?:\+?86[ -]?)?1[3-9]\d(?:[ -]?\d{4}){2}(?!\d)"
-    r"|(?<!\d)(?:0\d{2,3}[ -]|[(（]0\d{2,3}[)）] ?)\d{7,8}(?!\d)"
-    r"|(?<!\d)\d{7,}(?!\d)"
-)
-_DATE_DIGITS_RE = re.compile(r"(19|20)\d\d(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])")
-
-
-def _masked_number(m: re.Match[str]) -> str:
-    text = m[0]
-    digits = re.sub(r"[^\dXx]", "", text)
-    if len(digits) == 8 and text.isdigit() and _DATE_DIGITS_RE.fullmatch(digits):
-        return text  # 20220129 is a date
-    if len(digits) >= 15:
-        return mask_id(digits)
-    if len(digits) == 13 and digits.startswith("861"):  # +86 13812345678
-        return "+86 " + mask_phone(digits[2:])
-    return mask_phone(digits)
-
-
-def mask_text(text: str) -> str:
-    """Free text with every ID number and phone in it masked as taizhang masks
-    them (`330681********1234`, `138****5678`); other text as it was. Full-width
-    digits count (NFKC)."""
-    if not text or not any(c.isdigit() for c in text):
-        return text
-    plain = text if text.isascii() else unicodedata.normalize("NFKC", text)
-    masked = _NUMBER_RE.sub(_masked_number, plain)
-    return text if masked == plain else masked
+from taizhang.privacy import mask_text
 
 
 def write_extras(db: sqlite3.Connection, batch: int, result: FileResult, ids: dict[str, int],

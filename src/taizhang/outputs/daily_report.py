@@ -8,6 +8,7 @@ an office can override one file at a time.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -15,21 +16,24 @@ from taizhang.config import Config
 from taizhang.ingest.own import mark_html
 from taizhang.outputs.atomic import atomic_write, write_text
 from taizhang.outputs.daily_data import DailyData, Mask
-from taizhang.outputs.export import mark_workbook
+from taizhang.outputs.export import mark_workbook, sheet_name
 from taizhang.outputs.report_numbers import UNKNOWN_VILLAGE
 from taizhang.outputs.templating import environment, render
+from taizhang.privacy import mask_tree
 
 REPORT_FORMATS = ("text", "md", "html", "xlsx", "json")
 REPORT_SUFFIX = {"text": "txt", "md": "md", "html": "html", "xlsx": "xlsx", "json": "json"}
 
 
-def _masked_exceptions(data: DailyData, mask: Mask) -> dict[str, Any]:
+def masked(data: DailyData, mask: Mask) -> DailyData:
+    """The day as the report shows it: every string of its numbers, trend and
+    exceptions (names, IDs, village and file names) through `mask(field, text)`
+    — data, not the rendered page, so the markup and the office's own words
+    (contact_phone) stay as written. Done once per report, in every format."""
     if mask is None:
-        return data.exceptions
-    return {key: ([{**e, "id_number": mask("id_number", e["id_number"])} if "id_number" in e
-                   else e for e in value] if isinstance(value, list) and value
-                  and isinstance(value[0], dict) else value)
-            for key, value in data.exceptions.items()}
+        return data
+    return replace(data, report=mask_tree(data.report, mask), trend=mask_tree(data.trend, mask),
+                   exceptions=mask_tree(data.exceptions, mask))
 
 
 def text_context(config: Config) -> dict[str, str]:
@@ -40,16 +44,21 @@ def text_context(config: Config) -> dict[str, str]:
 
 
 def report_context(data: DailyData, mask: Mask) -> dict[str, Any]:
-    return {"report": data.report, "trend": data.trend,
-            "exceptions": _masked_exceptions(data, mask), **text_context(data.config)}
+    data = masked(data, mask)
+    return {"report": data.report, "trend": data.trend, "exceptions": data.exceptions,
+            **text_context(data.config)}
 
 
 def render_report(data: DailyData, fmt: str, mask: Mask, templates: Path | None) -> str | bytes:
     """The report in one format: text for stdout or a file, bytes for xlsx."""
+    return _render(masked(data, mask), fmt, templates)
+
+
+def _render(data: DailyData, fmt: str, templates: Path | None) -> str:
     if fmt == "json":
         return json.dumps(data.report, ensure_ascii=False, indent=2) + "\n"
     env = environment(templates)
-    context = report_context(data, mask)
+    context = report_context(data, None)
     if fmt in ("text", "md"):
         suffix = {"text": "txt", "md": "md"}[fmt]
         return render(env, f"daily_report.{suffix}.j2", **context)
@@ -79,7 +88,7 @@ def _report_xlsx(data: DailyData, tmp: Path, templates: Path | None) -> None:
     cell = book.add_format({"border": 1, "align": "center"})
     bold = book.add_format({"border": 1, "align": "center", "bold": True})
     report = data.report
-    sheet = book.add_worksheet(words["sheet_villages"])
+    sheet = book.add_worksheet(sheet_name(book, words["sheet_villages"], "villages"))
     key = ("unsubmitted_title" if not report["totals"]["submitted"]
            else "zero_title" if report["zero_report"] else "title")
     title = words.get(key, words["title"]).format(
@@ -112,7 +121,7 @@ def _report_xlsx(data: DailyData, tmp: Path, templates: Path | None) -> None:
         sheet.write(last, c, value, bold)
     sheet.freeze_panes(2, 1)
     series = data.trend
-    chart_sheet = book.add_worksheet(words["sheet_trend"])
+    chart_sheet = book.add_worksheet(sheet_name(book, words["sheet_trend"], "trend"))
     chart_sheet.write_string(0, 0, words["trend_date"], head)
     for c, phase in enumerate(series["phases"], start=1):
         chart_sheet.write_string(0, c, phase, head)
@@ -139,8 +148,9 @@ def _report_xlsx(data: DailyData, tmp: Path, templates: Path | None) -> None:
 def write_report(data: DailyData, fmt: str, out_dir: Path, mask: Mask,
                  templates: Path | None) -> Path:
     target = out_dir / f"日报告_{data.date.isoformat()}.{REPORT_SUFFIX[fmt]}"
+    data = masked(data, mask)
     if fmt == "xlsx":
         write_report_xlsx(data, target, templates)
     else:
-        write_text(target, str(render_report(data, fmt, mask, templates)))
+        write_text(target, _render(data, fmt, templates))
     return target

@@ -19,9 +19,10 @@ from typing import Any
 from taizhang.ledger.snapshot import add_unregistered_fevers, load_arrays, unregistered_fevers
 from taizhang.ledger.store import Store
 from taizhang.outputs.atomic import atomic_write
-from taizhang.outputs.export import mark_workbook, neutralise
+from taizhang.outputs.export import mark_workbook, neutralise, sheet_name
 from taizhang.policy.due import due_lists
 from taizhang.policy.model import Policy
+from taizhang.privacy import mask_tree
 
 LIST_KEYS = ("tests_due", "tests_overdue", "releases_due", "releases_blocked",
              "temperature_missing", "fever")
@@ -54,12 +55,12 @@ def reason_label(reason: str, labels: dict[str, Any]) -> str:
 
 
 def mask_lists(lists: dict[str, Any], mask: Callable[[str, str], str] | None) -> dict[str, Any]:
+    """The lists as every format shows them: each string of each entry through
+    `mask(field, text)` (`privacy.mask_value`: the ID as an ID, an ID typed
+    into 姓名 or a phone in a village name as free text); None leaves them."""
     if mask is None:
         return lists
-    masked: dict[str, Any] = {"date": lists["date"]}
-    for key in LIST_KEYS:
-        masked[key] = [{**e, "id_number": mask("id_number", e["id_number"])} for e in lists[key]]
-    return masked
+    return {"date": lists["date"], **{key: mask_tree(lists[key], mask) for key in LIST_KEYS}}
 
 
 def cell_text(field: str, value: Any, regimes: dict[str, str], labels: dict[str, Any]) -> str:
@@ -112,7 +113,7 @@ def _lists_xlsx(lists: dict[str, Any], tmp: Path, title: str, regimes: dict[str,
     group_fmt = book.add_format({"bold": True, "bg_color": "#F2F2F2"})
     for key in LIST_KEYS:
         label = labels["lists"][key]
-        sheet = book.add_worksheet(label)
+        sheet = book.add_worksheet(sheet_name(book, label, key))  # labels.toml may say anything
         fields = LIST_FIELDS[key]
         sheet.write_string(0, 0, f"{title} {label}（{lists['date']}）", title_fmt)
         for c, fld in enumerate(fields):

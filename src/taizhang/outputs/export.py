@@ -34,6 +34,7 @@ from taizhang.outputs.atomic import atomic_write, write_bytes
 
 EXPORT_FIELDS = tuple(f for f in COLUMN_LABELS if f in PERSON_FIELDS)
 ALL_SHEET = "全镇"
+UNKNOWN_SHEET = "村名未知"  # the people with no village, as the report counts them
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 EXTRAS = "extras"  # a row's key for its unknown columns' cells: {header: value}
 
@@ -43,6 +44,7 @@ class ExportRows(list[dict[str, Any]]):
     the headers of the unknown columns, in the order the ledger first saw them."""
 
     extra_headers: list[str]
+    masked = False  # the headers are shown masked too (a phone in a header)
 
 
 def neutralise(text: str) -> str:
@@ -53,6 +55,7 @@ def neutralise(text: str) -> str:
 def export_rows(store: Store, mask: Callable[[str, str], str] | None) -> ExportRows:
     rows = ExportRows()
     rows.extra_headers, extras = current_extras(store.db)
+    rows.masked = mask is not None
     for person in iter_persons(store):
         row: dict[str, Any] = {}
         for fld in EXPORT_FIELDS:
@@ -75,7 +78,8 @@ def _extra_labels(rows: Iterable[dict[str, Any]]) -> tuple[list[str], list[str]]
     second 联系电话 column)."""
     headers = list(getattr(rows, "extra_headers", ()))
     taken = set(COLUMN_LABELS.values())
-    return headers, [f"{h}（另列）" if h in taken else h for h in headers]
+    labels = [f"{h}（另列）" if h in taken else h for h in headers]
+    return headers, [mask_text(label) for label in labels] if getattr(rows, "masked", False) else labels
 
 
 def mark_workbook(book: Any, kind: str) -> None:
@@ -111,13 +115,38 @@ def _csv_cell(value: Any) -> str:
     return neutralise(str(value))
 
 
-def _sheet_name(name: str, used: set[str]) -> str:
-    base = re.sub(r"[\[\]:*?/\\]", "_", name)[:31] or "未知"
-    candidate, n = base, 2
-    while candidate in used:
-        candidate = f"{base[:28]}_{n}"
+# Characters Excel refuses in a sheet name, and controls (which the XML cannot hold)
+_SHEET_BAD_RE = re.compile(r"[\[\]:*?/\\\x00-\x1f\x7f]")
+SHEET_UNITS = 31  # Excel's limit, in UTF-16 code units
+
+
+def _fit_units(text: str, units: int) -> str:
+    """`text` cut to at most `units` UTF-16 code units (an emoji takes two)."""
+    if len(text) <= units // 2 or len(text.encode("utf-16-le")) // 2 <= units:
+        return text
+    out, used = [], 0
+    for char in text:
+        used += 2 if ord(char) > 0xFFFF else 1
+        if used > units:
+            break
+        out.append(char)
+    return "".join(out)
+
+
+def sheet_name(book: Any, name: str, fallback: str = UNKNOWN_SHEET) -> str:
+    """A name Excel accepts for a new sheet of `book` named after `name` (a
+    village, an office's label): forbidden characters as `_`, no apostrophe
+    at either end, at most 31 UTF-16 units, never History (Excel's own); and
+    unique with case ignored, as Excel compares: a clash is numbered `全镇(2)`,
+    `abc(3)`, cut so that the number fits. Deterministic: the same names in
+    the same order give the same sheets."""
+    base = _fit_units(_SHEET_BAD_RE.sub("_", name).strip("'"), SHEET_UNITS).rstrip("'") or fallback
+    taken = {"history"} | {s.name.casefold() for s in book.worksheets()}
+    candidate, n = base, 1
+    while candidate.casefold() in taken:
         n += 1
-    used.add(candidate)
+        suffix = f"({n})"
+        candidate = _fit_units(base, SHEET_UNITS - len(suffix)).rstrip("'") + suffix
     return candidate
 
 
@@ -137,18 +166,17 @@ def _export_xlsx(rows: list[dict[str, Any]], tmp: Path, title: str) -> None:
                                   "text_wrap": True, "valign": "vcenter"})
     date_fmt = book.add_format({"num_format": "yyyy-mm-dd"})
     text_fmt = book.add_format({"num_format": "@"})
-    groups: dict[str, list[dict[str, Any]]] = {ALL_SHEET: rows}
+    groups: dict[str, list[dict[str, Any]]] = {}  # a village may be called 全镇 too
     for row in rows:
-        groups.setdefault(row.get("village") or "村名未知", []).append(row)
-    used: set[str] = set()
+        groups.setdefault(row.get("village") or UNKNOWN_SHEET, []).append(row)
     widths = {f: max(6, len(COLUMN_LABELS[f]) * 2 + 2) for f in EXPORT_FIELDS}
     widths.update({"id_number": 22, "phone": 14, "address": 24, "remarks": 24})
     for fld in DATE_FIELDS:
         widths[fld] = 12
     extras, labels = _extra_labels(rows)
     first = len(EXPORT_FIELDS)  # the unknown columns' cells follow, as text
-    for name, members in groups.items():
-        sheet = book.add_worksheet(_sheet_name(name, used))
+    for name, members in [(ALL_SHEET, rows), *groups.items()]:
+        sheet = book.add_worksheet(sheet_name(book, name))
         for c, fld in enumerate(EXPORT_FIELDS):
             sheet.write_string(0, c, COLUMN_LABELS[fld], header_fmt)
             sheet.set_column(c, c, widths[fld], text_fmt if fld in ("id_number", "phone") else None)

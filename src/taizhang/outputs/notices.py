@@ -28,6 +28,7 @@ from taizhang.policy.calendar import calendar, later_tests
 from taizhang.policy.due import due_lists
 from taizhang.policy.engine import Engine
 from taizhang.policy.model import Policy
+from taizhang.privacy import mask_tree
 
 NOTICE_KINDS = ("isolation", "test", "release")
 
@@ -146,7 +147,7 @@ def _notice_context(arrays: LedgerArrays, i: int, entry: dict[str, Any], extra: 
     # test day, the last one served before release
     about = {"isolation": start, "test": t, "release": end - timedelta(days=1)}[kind]
     phase = _phase_on(phases, base, max(about, base))
-    return {
+    context = {
         "name": arrays.text["name"][i], "village": arrays.text["village"][i],
         "id_number": mask("id_number", ident) if mask else ident,
         "address": extra.get("address", ""), "origin": extra.get("origin", ""),
@@ -166,6 +167,8 @@ def _notice_context(arrays: LedgerArrays, i: int, entry: dict[str, Any], extra: 
         "later_tests": later_tests(cal, t),
         "site": "",
     }
+    # every text of it, as the notice and its file name show it (a phone in 包保责任人)
+    return context if mask is None else mask_tree(context, mask)
 
 
 def render_notices(people: list[dict[str, Any]], kind: str, data: DailyData,
