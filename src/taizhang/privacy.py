@@ -203,7 +203,11 @@ class SafeLogFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         if not getattr(record, "taizhang_safe", False):
-            record.msg = one_line(mask_text(record.getMessage()))
+            try:
+                message = record.getMessage()
+            except (TypeError, ValueError):  # arguments that do not fit: logged, not raised
+                message = f"{record.msg} {record.args}"
+            record.msg = one_line(mask_text(message))
             record.args = ()
             record.taizhang_safe = True
         return True
