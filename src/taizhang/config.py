@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
-from taizhang.errors import UsageError
+from taizhang.errors import UsageError, os_error_line
 from taizhang.policy.model import Policy, parse_policy
 
 if sys.version_info >= (3, 11):
@@ -55,8 +55,10 @@ def load_config(path: Path | None) -> Config:
     try:
         source = path.read_text(encoding="utf-8-sig")
         data = tomllib.loads(source)
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"无法读取配置文件{path}：{exc}") from None
+    except OSError as exc:
+        raise UsageError(os_error_line(f"无法读取配置文件{path}", exc)) from None
+    except UnicodeDecodeError:
+        raise UsageError(f"无法读取配置文件{path}：不是UTF-8编码，请用记事本打开后另存为UTF-8") from None
     except tomllib.TOMLDecodeError as exc:
         raise _toml_error(path, source, exc) from None
     if (escaped := _escaped_path(path, source)) is not None:
@@ -142,5 +144,5 @@ def load_policy(path: Path | None = None) -> Policy:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except OSError as exc:
-        raise UsageError(f"无法读取政策文件{path}：{exc.strerror or exc}") from None
+        raise UsageError(os_error_line(f"无法读取政策文件{path}", exc)) from None
     return parse_policy(text, str(path))

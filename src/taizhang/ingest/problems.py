@@ -80,7 +80,7 @@ MESSAGES: dict[str, str] = {
         "第{row}行“{header}”是打码的号码（含*），不会作为联系电话保存：请向村里索取未打码的原始表格重新发送"),
     "phone_invalid": "第{row}行“{header}”不是有效的手机号（11位）或座机号：请核对号码",
     # dates
-    "date_invalid": "第{row}行“{header}”{error}：请改为2022-01-28这样的格式",
+    "date_invalid": "第{row}行“{header}”{error}",  # `error` ends with its own advice
     "date_invalid/no_sample_date": "第{row}行“{header}”没有采样日期：请写成“1.29阴”或“2022/1/29 阴性”",
     "date_future": "第{row}行“{header}”{value}晚于{as_of}：请核对年份和月份",
     "date_order": "第{row}行离开风险地日期（{departure}）晚于返乡日期（{arrival}）：请核对两个日期",

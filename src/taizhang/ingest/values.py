@@ -124,10 +124,11 @@ def _parse_date_number(value: float) -> DateResult:
         day = int(day_text)
         if len(day_text) == 1 and day * 10 <= 31:
             return DateResult(
-                error=f"数字{text}可能是{month_text}月{day}日或{month_text}月{day}0日"
+                error=f"数字{text}可能是{month_text}月{day}日或{month_text}月{day}0日：请把该列设为“文本”"
+                      f"格式后写成{DATE_EXAMPLE}这样的日期"
             )
         return _yearless(int(month_text), day)
-    return DateResult(error="不是日期")
+    return DateResult(error=f"不是日期：请改为{DATE_EXAMPLE}这样的格式")
 
 
 @lru_cache(maxsize=65536)
@@ -137,7 +138,7 @@ def _parse_date_text(text: str) -> DateResult:
     date_text, when = split_time(text)
     text = normalize_identifier(date_text).lstrip("'")
     if not text:
-        return DateResult(error="只有时间，没有日期") if when else DateResult()
+        return DateResult(error=f"只有时间，没有日期：请补上日期，如{DATE_EXAMPLE} 14:30") if when else DateResult()
     m = _FULL_RE.match(text) or _COMPACT_RE.match(text)
     if m:
         return _full(int(m[1]), int(m[2]), int(m[3]))
@@ -146,22 +147,41 @@ def _parse_date_text(text: str) -> DateResult:
         return _yearless(int(m[1]), int(m[2]))
     if _SERIAL_RE.match(text):
         return _parse_date_number(float(text))
-    return DateResult(error="无法识别的日期格式")
+    if _MONTH_RE.match(text):
+        return DateResult(error=f"只有年月（{text}），没有日：请写明是哪一天，如{DATE_EXAMPLE}")
+    return DateResult(error=f"无法识别的日期格式：请改为{DATE_EXAMPLE}这样的格式")
+
+
+# A date's problem says what is wrong and what to do (`DateResult.error`):
+# the format's example only when the format is the problem.
+DATE_EXAMPLE = "2022-01-28"
+_MONTH_RE = re.compile(r"^\d{4}\s*[-/.年]\s*\d{1,2}\s*月?$")
 
 
 def _full(year: int, month: int, day: int) -> DateResult:
     try:
         return DateResult(date(year, month, day))
     except (ValueError, OverflowError):
-        return DateResult(error=f"不存在的日期（{year}年{month}月{day}日）")
+        return DateResult(error=f"不存在的日期（{year}年{month}月{day}日）：{_no_such_day(month, day, year)}")
 
 
 def _yearless(month: int, day: int) -> DateResult:
     try:
         date(2000, month, day)  # a leap year admits 2月29日
     except (ValueError, OverflowError):
-        return DateResult(error=f"不存在的日期（{month}月{day}日）")
+        return DateResult(error=f"不存在的日期（{month}月{day}日）：{_no_such_day(month, day)}")
     return DateResult(month=month, day=day)
+
+
+def _no_such_day(month: int, day: int, year: int | None = None) -> str:
+    """The advice for a date the calendar does not have: its format is fine."""
+    if not 1 <= month <= 12:
+        return f"没有{month}月，请核对月份（年、月、日的顺序应为2022-01-28）"
+    if month == 2 and day == 29 and year is not None:
+        return f"{year}年不是闰年，2月只有28日，请核对日期"
+    if day == 0:
+        return "没有0日，请核对日期"
+    return f"{month}月没有{day}日，请核对日期"
 
 
 # A time of day after a date: "2022-01-25 14:30:00", "2022/1/25 14:30",

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from taizhang.errors import TaizhangError
+from taizhang.errors import TaizhangError, os_error_line, os_error_reason
 from taizhang.ledger.faults import (
     BUSY,
     CANTOPEN,
@@ -40,7 +40,7 @@ def daily_lock(folder: Path, wait: float) -> Iterator[None]:
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise _cannot_lock(path, exc.strerror or str(exc)) from None
+        raise _cannot_lock(path, os_error_reason(exc)[0]) from None
     try:
         lock = sqlite3.connect(path, timeout=wait, isolation_level=None)
     except sqlite3.Error as exc:
@@ -88,7 +88,7 @@ class _LogFile(logging.FileHandler):
 
         exc = sys.exc_info()[1]
         if self.failure is None:
-            self.failure = getattr(exc, "strerror", None) or str(exc)
+            self.failure = os_error_reason(exc)[0] if isinstance(exc, OSError) else str(exc)
 
 
 @contextmanager
@@ -103,8 +103,8 @@ def file_logger(path: Path) -> Iterator[logging.Logger]:
         create_private_file(path)
         handler = _LogFile(path, encoding="utf-8")
     except OSError as exc:
-        raise TaizhangError(f"无法写入日志文件{path}（{exc.strerror or exc}）：请检查文件夹{path.parent}"
-                            "是否可写、磁盘是否已满；本次没有运行") from None
+        raise TaizhangError(os_error_line(f"无法写入日志文件{path}", exc, reading=False)
+                            + "；本次没有运行") from None
     logger = logging.getLogger(f"taizhang.daily.{path.resolve()}")
     logger.setLevel(logging.INFO)
     logger.propagate = False

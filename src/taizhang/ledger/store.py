@@ -27,7 +27,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from taizhang.errors import TaizhangError, UsageError
+from taizhang.errors import TaizhangError, UsageError, os_error_line
 from taizhang.ingest.regular import require_regular
 from taizhang.ledger.faults import (
     CANTOPEN,
@@ -88,8 +88,8 @@ class Store:
         try:
             create_private_file(path)
         except OSError as exc:
-            raise TaizhangError(f"无法创建台账数据库{path}（{exc.strerror or exc}）：请检查文件夹的权限和"
-                                "磁盘空间，或用--db指定别的位置") from None
+            raise TaizhangError(os_error_line(f"无法创建台账数据库{path}", exc, reading=False)
+                                + "，或用--db指定别的位置") from None
         try:
             self.db = _connect(str(path), timeout)
         except sqlite3.Error as exc:
