@@ -78,31 +78,6 @@ def test_worker_processes_give_the_same_ledger(tmp_path: Path, inbox: Path,
     assert "conflict" in codes and "duplicate_row" in codes  # the cross-row checks ran in both
 
 
-def test_a_worker_that_dies_leaves_the_rest_to_this_process(
-        tmp_path: Path, inbox: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from concurrent.futures.process import BrokenProcessPool
-
-    alone = ledger(tmp_path / "one.db", 1, inbox)
-
-    class Broken:
-        def __init__(self, *args, **kwargs) -> None:
-            pass
-
-        def __enter__(self) -> Broken:
-            return self
-
-        def __exit__(self, *exc: object) -> None:
-            pass
-
-        def submit(self, *args, **kwargs):
-            raise BrokenProcessPool("a reader crashed")
-
-    monkeypatch.setattr(importer, "ProcessPoolExecutor", Broken)
-    monkeypatch.setattr(importer, "POOL_MIN_BYTES", 0)
-    monkeypatch.setattr(importer, "POOL_MIN_FILES", 2)
-    assert ledger(tmp_path / "two.db", 2, inbox) == alone
-
-
 def test_small_imports_stay_in_process(tmp_path: Path, inbox: Path,
                                       monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(importer, "_pooled", lambda *a: pytest.fail("pool started for 8 small files"))

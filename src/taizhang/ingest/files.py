@@ -129,7 +129,11 @@ def read_workbook(path: Path, encoding: str | None = None) -> RawWorkbook:
         if fmt == "html":
             if (output := html_output(text)) is not None:
                 return RawWorkbook(path, "html", [], notes, used, output)
-            sheets = [RawSheet(name, grid, merged) for name, grid, merged in read_html(text)]
+            try:
+                tables = read_html(text)
+            except ValueError as exc:  # spans out of proportion to the cells present
+                raise FileReadError(str(path), str(exc)) from None
+            sheets = [RawSheet(name, grid, merged) for name, grid, merged in tables]
             book = RawWorkbook(path, "html", sheets, encoding=used)
         else:
             try:
@@ -203,8 +207,8 @@ def _read_excel(path: Path, fmt: str) -> RawWorkbook:
                     f"{MAX_CELLS:,}个单元格的上限，可能是损坏文件；请删除多余的空行空列后另存",
                 )
             grid = sheet.to_python(skip_empty_area=False)
-            merged = [tuple(map(tuple, m)) for m in (sheet.merged_cell_ranges or [])]
-            sheets.append(RawSheet(meta.name, grid, merged))  # type: ignore[arg-type]
+            merged = _clip_merged(grid, sheet.merged_cell_ranges or [], name, meta.name)
+            sheets.append(RawSheet(meta.name, grid, merged))
     except PasswordError:
         raise FileReadError(name, "文件设置了密码保护，请取消密码后另存再发送") from None
     except (CalamineError, ValueError) as exc:
@@ -212,6 +216,27 @@ def _read_excel(path: Path, fmt: str) -> RawWorkbook:
     finally:
         workbook.close()
     return RawWorkbook(path, "xls" if fmt == "ole" else "xlsx", sheets, notes)
+
+
+def _clip_merged(grid: list[list[Any]], ranges: list[Any], name: str, sheet: str) -> list[Merged]:
+    """Merged ranges cut to the cells the sheet has (a range may reach
+    XFD1048576 over a sheet of ten rows); refused when they cover the sheet
+    more than twice over, which Excel never writes (merged ranges do not
+    overlap) and which would make filling them cost minutes."""
+    height, width = len(grid), max((len(row) for row in grid), default=0)
+    merged: list[Merged] = []
+    covered = 0
+    for (r1, c1), (r2, c2) in ranges:
+        r2, c2 = min(r2, height - 1), min(c2, width - 1)
+        if r1 > r2 or c1 > c2:
+            continue
+        merged.append(((r1, c1), (r2, c2)))
+        covered += (r2 - r1 + 1) * (c2 - c1 + 1)
+    if covered > 2 * height * width + 10_000:
+        raise FileReadError(
+            name, f"工作表“{sheet}”的{len(merged):,}个合并单元格区域互相重叠，共覆盖{covered:,}个单元格"
+            f"（表格只有{height * width:,}个），可能是损坏或恶意文件；请在Excel中取消合并单元格后另存再发送")
+    return merged
 
 
 def _is_encrypted_ooxml(path: Path) -> bool:

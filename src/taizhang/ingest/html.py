@@ -2,6 +2,12 @@
 
 Every `<table>` becomes a sheet; `colspan`/`rowspan` become merged ranges, so
 a two-row header with group cells reads like the same header in Excel.
+
+Spans are laid out as a browser does, and bounded by the cells actually
+present (issue 15): a `rowspan` ends at the table's last row, a `colspan` is
+at most 1000 (the browser's limit), and a table whose spans would make a grid
+far bigger than its cells (a few KB of `rowspan=1000 colspan=1000`) is
+refused with a message before anything that size is allocated.
 """
 
 from __future__ import annotations
@@ -13,27 +19,32 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from taizhang.ingest.files import Merged
 
+MAX_GRID_CELLS = 20_000_000  # as extent.MAX_CELLS: the most positions a table may span
+SPAN_RATIO = 50  # a grid bigger than this many positions per cell present …
+SPAN_FREE_CELLS = 1_000_000  # … and bigger than this is a span bomb
+MAX_COLSPAN = 1000  # browsers ignore a larger colspan
+
+Cell = tuple[str, int, int]  # text, rowspan, colspan
+
 
 class _TableParser(HTMLParser):
-    """Collects <table> cells with colspan/rowspan turned into merged ranges."""
+    """Collects the cells of each top-level <table>, row by row, with their spans."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
-        self.tables: list[tuple[list[list[Any]], list[Merged]]] = []
-        self._grid: list[list[Any]] | None = None
-        self._merged: list[Merged] = []
+        self.tables: list[list[list[Cell]]] = []
+        self._rows: list[list[Cell]] | None = None
         self._cell: list[str] | None = None
         self._span = (1, 1)
-        self._taken: set[tuple[int, int]] = set()
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "table" and self._grid is None:
-            self._grid, self._merged, self._taken = [], [], set()
-        elif self._grid is not None and tag == "tr":
-            self._grid.append([])
-        elif self._grid is not None and tag in ("td", "th"):
+        if tag == "table" and self._rows is None:
+            self._rows = []
+        elif self._rows is not None and tag == "tr":
+            self._rows.append([])
+        elif self._rows is not None and tag in ("td", "th"):
             a = dict(attrs)
-            self._span = (_int(a.get("rowspan")), _int(a.get("colspan")))
+            self._span = (_int(a.get("rowspan"), 65534), _int(a.get("colspan"), MAX_COLSPAN))
             self._cell = []
         elif self._cell is not None and tag == "br":
             self._cell.append("\n")
@@ -43,64 +54,83 @@ class _TableParser(HTMLParser):
             self._cell.append(data)
 
     def handle_endtag(self, tag: str) -> None:
-        if self._grid is None:
+        if self._rows is None:
             return
         if tag in ("td", "th") and self._cell is not None:
-            self._place(re.sub(r"[ \t\r\f\v]+", " ", "".join(self._cell)).strip())
+            text = re.sub(r"[ \t\r\f\v]+", " ", "".join(self._cell)).strip()
+            if not self._rows:
+                self._rows.append([])
+            self._rows[-1].append((text, *self._span))
             self._cell = None
         elif tag == "table":
-            width = max((len(r) for r in self._grid), default=0)
-            grid = [r + [""] * (width - len(r)) for r in self._grid]
-            self.tables.append((grid, self._merged))
-            self._grid = None
-
-    def _place(self, text: str) -> None:
-        assert self._grid is not None
-        if not self._grid:
-            self._grid.append([])
-        r = len(self._grid) - 1
-        row = self._grid[r]
-        c = 0
-        while (r, c) in self._taken or (c < len(row) and row[c] is not None):
-            c += 1
-        rows, cols = self._span
-        for dr in range(rows):
-            for dc in range(cols):
-                self._taken.add((r + dr, c + dc))
-        while len(row) <= c + cols - 1:
-            row.append(None)
-        row[c] = text
-        for dc in range(1, cols):
-            row[c + dc] = ""
-        if rows > 1 or cols > 1:
-            self._merged.append(((r, c), (r + rows - 1, c + cols - 1)))
-        # cells spanned from above are filled when their rows are reached
-        for dr in range(1, rows):
-            while len(self._grid) <= r + dr:
-                self._grid.append([])
-            below = self._grid[r + dr]
-            while len(below) <= c + cols - 1:
-                below.append(None)
-            for dc in range(cols):
-                below[c + dc] = ""
+            self.tables.append(self._rows)
+            self._rows = None
 
 
-def _int(value: str | None) -> int:
+def _int(value: str | None, most: int) -> int:
     try:
-        return max(1, min(int(value or 1), 1000))
+        return max(1, min(int(value or 1), most))
     except ValueError:
         return 1
 
 
+def _lay_out(rows: list[list[Cell]]) -> tuple[list[list[Any]], list[Merged]]:
+    """The grid and merged ranges of a table's cells, placed as a browser
+    places them: each cell in the first column of its row not covered by a
+    rowspan from above. Raises ValueError (a message for the clerk) when the
+    spans would make a grid out of proportion to the cells present."""
+    height = len(rows)
+    present = sum(len(r) for r in rows)
+    free: list[int] = []  # per column: the first row not covered by a span from above
+    placed: list[list[tuple[int, str]]] = []
+    merged: list[Merged] = []
+    work = 0
+    for r, cells in enumerate(rows):
+        line: list[tuple[int, str]] = []
+        c = 0
+        for text, rowspan, colspan in cells:
+            while c < len(free) and free[c] > r:
+                c += 1
+            rowspan = min(rowspan, height - r)  # a rowspan ends with the table
+            line.append((c, text))
+            if rowspan > 1 or colspan > 1:
+                merged.append(((r, c), (r + rowspan - 1, c + colspan - 1)))
+            if len(free) < c + colspan:
+                free.extend([0] * (c + colspan - len(free)))
+            free[c:c + colspan] = [max(f, r + rowspan) for f in free[c:c + colspan]]
+            c += colspan
+            work += colspan
+            _check_size(height, len(free), work, present)
+        placed.append(line)
+    width = len(free)
+    _check_size(height, width, height * width, present)
+    grid: list[list[Any]] = []
+    for line in placed:
+        row: list[Any] = [""] * width
+        for c, text in line:
+            row[c] = text
+        grid.append(row)
+    return grid, merged
+
+
+def _check_size(height: int, width: int, work: int, present: int) -> None:
+    area = max(height * width, work)
+    if area > MAX_GRID_CELLS or (area > SPAN_FREE_CELLS and area > SPAN_RATIO * present):
+        raise ValueError(
+            f"网页表格的合并单元格（rowspan/colspan）展开后有{area:,}个以上单元格，而表格中只有{present:,}"
+            "个单元格，可能是损坏或恶意文件；请在原系统中重新导出，或用Excel打开后另存为.xlsx再发送")
+
+
 def read_html(text: str) -> list[tuple[str, list[list[Any]], list[Merged]]]:
     """The tables of a page with at least two rows, as (sheet name, grid, merged
-    ranges); a table is named by its place on the page (表1, 表2…)."""
+    ranges); a table is named by its place on the page (表1, 表2…). Raises
+    ValueError with a message when a table's spans are out of proportion."""
     parser = _TableParser()
     parser.feed(text)
     parser.close()
     sheets = []
-    for i, (grid, merged) in enumerate(parser.tables, start=1):
-        clean = [["" if v is None else v for v in row] for row in grid]
-        if len(clean) >= 2:
-            sheets.append((f"表{i}", clean, merged))
+    for i, rows in enumerate(parser.tables, start=1):
+        if len(rows) >= 2:
+            grid, merged = _lay_out(rows)
+            sheets.append((f"表{i}", grid, merged))
     return sheets

@@ -107,6 +107,7 @@ def fill_merged(grid: list[list[Any]], merged: Sequence[tuple[tuple[int, int], t
 
     A merged 村 cell over twenty data rows means the village of all twenty,
     and a date merged over 上午/下午 labels both columns.
+    Ranges are cut to the grid and filled a row slice at a time.
     """
     for (r1, c1), (r2, c2) in merged:
         if r1 >= len(grid):
@@ -114,8 +115,9 @@ def fill_merged(grid: list[list[Any]], merged: Sequence[tuple[tuple[int, int], t
         value = grid[r1][c1] if c1 < len(grid[r1]) else None
         for r in range(r1, min(r2, len(grid) - 1) + 1):
             row = grid[r]
-            for c in range(c1, min(c2, len(row) - 1) + 1):
-                row[c] = value
+            end = min(c2, len(row) - 1) + 1
+            if end > c1:
+                row[c1:end] = [value] * (end - c1)
 
 
 def _row_texts(row: Sequence[Any]) -> list[str]:

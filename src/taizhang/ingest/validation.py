@@ -15,6 +15,7 @@ between files of one run (`cross_check`).
 from __future__ import annotations
 
 import copy
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -235,6 +236,34 @@ class ValidationReport:
 
 def validate_paths(paths: list[Path], validator: Validator) -> ValidationReport:
     """Validate files and folders (searched recursively); one bad file never
-    stops the others."""
+    stops the others. Every file but a small CSV is read by a worker process
+    under a memory and a time limit (`sandbox`), so a file that would exhaust
+    or crash the reader fails alone, with a message; results are checked for
+    conflicts here, in file order, as when reading them one by one."""
+    from taizhang.ingest.sandbox import ReaderPool, reads_inline
+    from taizhang.ingest.sandbox_worker import use_validator, validate_file
+
     files, notes = find_input_files(paths)
-    return ValidationReport([validator.validate_file(p) for p in files], notes)
+    sizes = []
+    for path in files:
+        try:
+            sizes.append(path.stat().st_size)
+        except OSError:
+            sizes.append(0)  # the reader says why, in this process
+    inline = [reads_inline(p, size) for p, size in zip(files, sizes, strict=True)]
+    outside = [(p, str(p), size) for p, size, here in zip(files, sizes, inline, strict=True)
+               if not here]
+    if not outside:
+        return ValidationReport([validator.validate_file(p) for p in files], notes)
+    results: list[FileResult] = []
+    processes = min(os.cpu_count() or 1, 4) if len(outside) >= 4 else 1
+    with ReaderPool(validate_file, use_validator, (validator.for_worker(),), processes) as pool:
+        read = pool.read(outside)
+        for path, here in zip(files, inline, strict=True):
+            if here:
+                results.append(validator.validate_file(path))
+                continue
+            result = next(read)
+            validator.cross_check(result)
+            results.append(result)
+    return ValidationReport(results, notes)

@@ -8,12 +8,8 @@ a file is all in or all out. A file whose sha256 is already in the ledger is
 from __future__ import annotations
 
 import gc
-import multiprocessing
 import os
-from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -21,6 +17,7 @@ from typing import Any
 
 from taizhang.errors import TaizhangError
 from taizhang.ingest.files import find_input_files
+from taizhang.ingest.sandbox import ReaderPool, reads_inline
 from taizhang.ingest.validation import ERROR, FileResult, Problem, Validator, problem_dicts
 from taizhang.ledger.merge import BatchOutcome, PersonCache, write_batch
 from taizhang.ledger.store import Store, file_sha256
@@ -82,8 +79,11 @@ class ImportReport:
         }
 
 
-# A pool of reader processes pays off only for a big import: each costs about
-# half a second to start (a new interpreter on Windows and with `spawn`).
+# Every file that could hurt the reader is read in a worker process under a
+# memory and a time limit (ingest/sandbox.py, issue 15). Several workers pay
+# off only for a big import: each costs about 0.3 s to start (a new
+# interpreter and the reader's imports, with `spawn` as on Windows); a small
+# import uses one, and reads a small CSV in this process.
 POOL_MIN_BYTES = 4 << 20
 POOL_MIN_FILES = 4
 
@@ -209,8 +209,24 @@ def retraction_note(outcome: BatchOutcome) -> str:
 
 
 def _inline(todo: list[_Todo], validator: Validator) -> Iterator[tuple[_Todo, FileResult]]:
-    for item in todo:
-        yield item, validator.validate_file(item.path, item.name)
+    """Files in order, for a small import: a small CSV is read here, every
+    other file by one worker process (a file that crashes or exhausts it
+    fails alone, see `ReaderPool`), which reads ahead while this one merges."""
+    outside = [item for item in todo if not reads_inline(item.path, item.size)]
+    if not outside:
+        for item in todo:
+            yield item, validator.validate_file(item.path, item.name)
+        return
+    pooled = {id(item) for item in outside}
+    with ReaderPool(_validate_in_worker, _start_worker, (validator.for_worker(),)) as pool:
+        results = pool.read((item.path, item.name, item.size) for item in outside)
+        for item in todo:
+            if id(item) not in pooled:
+                yield item, validator.validate_file(item.path, item.name)
+                continue
+            result = next(results)
+            validator.cross_check(result)
+            yield item, result
 
 
 # the worker process's validator, set once by `_start_worker`
@@ -243,24 +259,10 @@ def _pooled(todo: list[_Todo], validator: Validator, jobs: int
     files per worker are waiting, so memory stays that of a few files. The
     conflict check runs here, file by file, against everything seen before.
 
-    If a worker dies (a file that crashes the reader outright), the remaining
-    files are read in this process, as without a pool."""
-    worker = validator.for_worker()
-    context = multiprocessing.get_context("spawn")  # the same on Linux and Windows
-    pending: deque[tuple[_Todo, Future[FileResult]]] = deque()
-    queue = deque(todo)
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_start_worker,
-                             initargs=(worker,)) as pool:
-        try:
-            while queue or pending:
-                while queue and len(pending) < 2 * jobs:
-                    future = pool.submit(_validate_in_worker, queue[0].path, queue[0].name)
-                    pending.append((queue.popleft(), future))
-                item, future = pending[0]
-                result = future.result()
-                pending.popleft()
-                validator.cross_check(result)
-                yield item, result
-        except BrokenProcessPool:
-            queue.extendleft(reversed([item for item, _ in pending]))
-    yield from _inline(list(queue), validator)
+    A worker that dies, runs out of memory or time on a file is replaced,
+    and only that file fails (never read again in this process)."""
+    with ReaderPool(_validate_in_worker, _start_worker, (validator.for_worker(),), jobs) as pool:
+        results = pool.read((item.path, item.name, item.size) for item in todo)
+        for item, result in zip(todo, results, strict=True):
+            validator.cross_check(result)
+            yield item, result
