@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import copy
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -42,6 +43,11 @@ __all__ = [
     "SheetResult", "ValidationReport", "Validator", "find_village", "problem_dicts",
     "validate_paths",
 ]
+
+# A sheet of filling instructions (`taizhang template` writes one named 填表说明)
+# is no data: recognised by its name and skipped without a note, like an empty sheet.
+INSTRUCTIONS_SHEET = "填表说明"
+_INSTRUCTIONS_RE = re.compile(r"^(?:填表|填报|填写)(?:说明|须知)$")
 
 # the validator of each kind of sheet
 SHEET_VALIDATORS: dict[str, type[SheetValidator]] = {
@@ -113,8 +119,10 @@ class Validator:
 
     def validate_sheet(self, raw: RawSheet, display: str, path: Path) -> SheetResult | str | None:
         """A SheetResult, a note (str) explaining why the sheet was not read, or
-        None for an empty sheet."""
+        None for an empty sheet or a 填表说明 (instructions) sheet."""
         grid = raw.grid
+        if _INSTRUCTIONS_RE.match(re.sub(r"\s+", "", raw.name)):
+            return None
         if not any(not is_blank(v) for row in grid for v in row):
             return None
         if raw.merged:
