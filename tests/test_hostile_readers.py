@@ -224,7 +224,8 @@ def test_a_worker_does_not_outlive_a_killed_parent(tmp_path: Path) -> None:
                 list(pool.read([(Path({str(pidfile)!r}), "pid", 10)]))
     """)
     (tmp_path / "parent.py").write_text(script, encoding="utf-8")
-    parent = subprocess.Popen([sys.executable, str(tmp_path / "parent.py")], cwd=tmp_path)
+    env = {**os.environ, "TMPDIR": str(tmp_path)}  # what a killed parent leaves stays here
+    parent = subprocess.Popen([sys.executable, str(tmp_path / "parent.py")], cwd=tmp_path, env=env)
     deadline = time.monotonic() + 60
     try:
         while not pidfile.exists() or not pidfile.read_text():
