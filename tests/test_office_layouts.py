@@ -234,3 +234,20 @@ def test_cells_never_overrule_a_header_that_said_what_it_is(tmp_path: Path) -> N
     generic.write_text("\n".join([rows[0].replace("目的地联系人电话", "列1"), *rows[1:]]) + "\n", encoding="utf-8")
     [sheet] = describe_columns([generic], validator()).sheets
     assert sheet.columns[-1] == {"column": "列1", "field": "phone", "source": "cells"}
+
+
+def test_columns_skips_the_instructions_sheet(tmp_path: Path) -> None:
+    """A 填表说明 sheet (taizhang template writes one) is no data: columns, like
+    validate, does not list it."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.title = "登记表"
+    book.active.append(["姓名", "身份证号", "返乡日期"])
+    book.active.append(["张三", "330681199001011239", "2022-02-01"])
+    notes = book.create_sheet("填表说明")
+    notes.append(["列名", "怎么填"])
+    notes.append(["【姓名】", "填写本人姓名"])
+    path = tmp_path / "平阳村登记.xlsx"
+    book.save(path)
+    assert [s.sheet for s in describe_columns([path], validator()).sheets] == ["登记表"]

@@ -106,14 +106,16 @@ def describe_columns(paths: list[Path], validator: Validator) -> ColumnsReport:
         except FileReadError as exc:
             report.sheets.append(SheetColumns(name, None, None, error=exc.reason))
             continue
+        from taizhang.ingest.validation import is_instructions_sheet
+
         report.notes.extend(book.notes)
         if book.output is not None:
             report.notes.append(f"{path.name}：taizhang生成的文件，不是村里的数据，已跳过")
             continue
         for raw in book.sheets:
             grid = raw.grid
-            if not any(not is_blank(v) for row in grid for v in row):
-                continue
+            if is_instructions_sheet(raw.name) or not any(not is_blank(v) for row in grid for v in row):
+                continue  # as validate: a 填表说明 sheet is no data
             if raw.merged:
                 fill_merged(grid, raw.merged)
             layout = detect_layout(grid, raw.merged, kind=validator.kind,

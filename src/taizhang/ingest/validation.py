@@ -49,6 +49,11 @@ __all__ = [
 INSTRUCTIONS_SHEET = "填表说明"
 _INSTRUCTIONS_RE = re.compile(r"^(?:填表|填报|填写)(?:说明|须知)$")
 
+def is_instructions_sheet(name: str) -> bool:
+    """A 填表说明 sheet: how to fill the others, no data (read by no command)."""
+    return bool(_INSTRUCTIONS_RE.match(re.sub(r"\s+", "", name)))
+
+
 # the validator of each kind of sheet
 SHEET_VALIDATORS: dict[str, type[SheetValidator]] = {
     REGISTRATION: RegistrationSheet, TESTS: NucleicTestSheet, TEMPERATURES: TemperatureSheet,
@@ -121,7 +126,7 @@ class Validator:
         """A SheetResult, a note (str) explaining why the sheet was not read, or
         None for an empty sheet or a 填表说明 (instructions) sheet."""
         grid = raw.grid
-        if _INSTRUCTIONS_RE.match(re.sub(r"\s+", "", raw.name)):
+        if is_instructions_sheet(raw.name):
             return None
         if not any(not is_blank(v) for row in grid for v in row):
             return None
