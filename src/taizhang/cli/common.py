@@ -21,12 +21,13 @@ from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
-from rich.console import Console
+from rich.console import Console, ConsoleDimensions
 from rich.markup import escape
 from rich.text import Text
 
 from taizhang import __version__
 from taizhang.cli import streams
+from taizhang.cli.chinese import ChineseGroup
 from taizhang.config import DEFAULT_CONFIG, Config, load_config, load_policy
 from taizhang.errors import TaizhangError, UsageError
 from taizhang.ingest.headers import KINDS
@@ -43,6 +44,8 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
     add_completion=False,
     rich_markup_mode=None,
+    cls=ChineseGroup,  # help pages and usage errors in Chinese (cli/chinese.py)
+    context_settings={"help_option_names": ["--help", "-h"]},
 )
 
 
@@ -54,6 +57,27 @@ class MaskingConsole(Console):
 
     def render_str(self, text: str, **kwargs: Any) -> Text:
         return super().render_str(mask_text(text) if state.mask else text, **kwargs)
+
+    @property
+    def size(self) -> ConsoleDimensions:
+        """A terminal's own width; anything else (`> 名单.txt`, a pipe, cron's
+        mail) is written WHOLE_WIDTH wide, so a table prints every value
+        whole — an 18-digit ID, a file name, a date — in one line per row,
+        however long, instead of being cut with "…" at 80 columns."""
+        size = super().size
+        if self._width is None and not self.is_terminal:
+            return ConsoleDimensions(WHOLE_WIDTH, size.height)
+        return size
+
+    @size.setter
+    def size(self, new_size: tuple[int, int]) -> None:
+        self._width, self._height = new_size
+
+
+# Wide enough that no table a command prints is ever cut: rich sizes a table
+# to its content, so a short table stays short; only a rule or a panel would
+# stretch to this width, and the command line prints none.
+WHOLE_WIDTH = 10_000
 
 
 out = MaskingConsole(soft_wrap=True)
@@ -119,7 +143,11 @@ def parse_date_option(value: str | None, option: str) -> date | None:
         return None
     parsed = parse_date(value)
     if parsed.value is None:
-        raise UsageError(f"{option} 的日期“{value}”无法识别：请写成2022-02-08")
+        # the reader's own advice: 2022-02-30 "2月没有30日", not "请写成…"
+        why = parsed.error or f"没有年份：请写成{date.today().year}-{parsed.month:02d}-{parsed.day:02d}这样的日期"
+        if not parsed.error and not parsed.yearless:
+            why = "无法识别的日期格式：请写成2022-02-08这样的日期"
+        raise UsageError(f"{option} 的日期“{value}”{why}")
     if not OPTION_YEARS[0] <= parsed.value.year <= OPTION_YEARS[1]:
         raise UsageError(f"{option} 的日期“{value}”不在{OPTION_YEARS[0]}—{OPTION_YEARS[1]}年之间：请检查年份，"
                          "如2022-02-08")
@@ -138,7 +166,7 @@ def handle_errors(func: F) -> F:
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        streams.open_closed_streams()
+        streams.configure_streams()
         try:
             try:
                 result = func(*args, **kwargs)
@@ -185,18 +213,20 @@ def version_callback(value: bool) -> None:
 
 @app.callback()
 def main_options(
-    db: Annotated[Path | None, typer.Option("--db", envvar="TAIZHANG_DB",
+    db: Annotated[Path | None, typer.Option("--db", envvar="TAIZHANG_DB", metavar="文件",
                                             help="台账数据库文件（默认 ./taizhang.db）")] = None,
-    config: Annotated[Path | None, typer.Option("--config",
+    config: Annotated[Path | None, typer.Option("--config", metavar="文件",
                                                 help="配置文件（默认 ./taizhang.toml）")] = None,
-    policy: Annotated[Path | None, typer.Option("--policy", help="政策文件（管控方案）")] = None,
-    as_of: Annotated[str | None, typer.Option("--as-of",
-                                              help="判断日期是否“晚于今天”所用的日期，默认今天")] = None,
+    policy: Annotated[Path | None, typer.Option("--policy", metavar="文件",
+                                                help="政策文件（管控方案）")] = None,
+    as_of: Annotated[str | None, typer.Option(
+        "--as-of", metavar="日期",
+        help="把哪一天当作“今天”，如2022-02-08（默认今天）")] = None,
     debug: Annotated[bool, typer.Option("--debug", help="出错时显示程序调用栈（不含数据）")] = False,
     version: Annotated[bool, typer.Option("--version", callback=version_callback,
                                           is_eager=True, help="显示版本")] = False,
 ) -> None:
-    """Global options come before the command name."""
+    """Global options come before the command name: taizhang --as-of 2022-02-08 due-today."""
     state.db = db
     state.config_path = config
     state.policy_path = policy
@@ -213,7 +243,7 @@ def main_options(
 
 # ---------------------------------------------------------------- shared options
 
-FormatTableJson = Annotated[str, typer.Option("--format", help="输出格式：table 或 json")]
+FormatTableJson = Annotated[str, typer.Option("--format", metavar="格式", help="输出格式：table 或 json")]
 
 
 def show_all(no_mask: bool) -> bool:
@@ -225,12 +255,14 @@ def show_all(no_mask: bool) -> bool:
 
 NoMask = Annotated[bool, typer.Option("--no-mask", help="显示完整身份证号和电话（默认打码）",
                                       callback=show_all)]
-KindOpt = Annotated[str | None, typer.Option("--kind",
+KindOpt = Annotated[str | None, typer.Option("--kind", metavar="类型",
                                              help="表格类型：registration、tests、temperatures")]
-VillageOpt = Annotated[str | None, typer.Option("--village", help="所属村（社区），优先于表格中的信息")]
-EncodingOpt = Annotated[str | None, typer.Option("--encoding",
+VillageOpt = Annotated[str | None, typer.Option("--village", metavar="村名",
+                                                help="所属村（社区），优先于表格中的信息")]
+EncodingOpt = Annotated[str | None, typer.Option("--encoding", metavar="编码",
                                                  help="CSV编码（默认自动识别UTF-8/GBK）")]
-Paths = Annotated[list[Path], typer.Argument(help="文件或文件夹（文件夹会递归查找）")]
+Paths = Annotated[list[Path], typer.Argument(metavar="文件或文件夹...",
+                                             help="要读取的表格，可写多个；文件夹会递归查找")]
 
 
 def check_choice(value: str | None, choices: tuple[str, ...], option: str) -> None:
@@ -288,8 +320,8 @@ def print_json(data: Any) -> None:
     IDs and phones in it) unless `--no-mask`."""
     if state.mask:
         data = mask_tree(data)
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2,
-                                default=lambda o: shown(str(o))) + "\n")
+    sys.stdout.write(streams.fit_json(json.dumps(data, ensure_ascii=False, indent=2,
+                                                 default=lambda o: shown(str(o))) + "\n"))
     sys.stdout.flush()
 
 
@@ -297,7 +329,41 @@ def print_notes(notes: list[str]) -> None:
     for note in notes:
         err.print(f"[yellow]提示：[/yellow]{escape(note)}", highlight=False)
 
-DateOpt = Annotated[str | None, typer.Option("--date", help="日期（默认 --as-of 或今天）")]
+DateOpt = Annotated[str | None, typer.Option("--date", metavar="日期",
+                                             help="哪一天，如2022-02-08（默认 --as-of 或今天）")]
+
+
+# ---------------------------------------------------------------- --out
+
+# `--out` has one meaning per command, checked before any work: a FILE for
+# due-today, export and template (the file written), a FOLDER for
+# daily-report and notice (which name their files by date and person).
+FILE_SUFFIXES = (".html", ".htm", ".md", ".txt", ".xlsx", ".xls", ".csv", ".json", ".docx", ".pdf")
+
+
+def check_out_file(path: Path | None, example: str) -> None:
+    """`--out` must name a file: not a folder, not a name without an extension."""
+    if path is None:
+        return
+    if path.is_dir() or str(path).endswith(("/", "\\")):
+        raise UsageError(f"--out 应为文件名，如 {example}，而“{path}”是一个文件夹：要写到这个文件夹里，"
+                         f"请写 --out {path / example}")
+    if not path.suffix:
+        raise UsageError(f"--out 应为文件名，如 {example}，而“{path}”没有扩展名：请写完整的文件名"
+                         f"（要写到文件夹“{path}”里，请写 --out {path / example}）")
+
+
+def check_out_dir(path: Path | None, example: str) -> None:
+    """`--out` must name a folder (one that exists, or one to be created):
+    not an existing file, not a name that looks like a file."""
+    if path is None:
+        return
+    if path.exists() and not path.is_dir():
+        raise UsageError(f"--out 应为文件夹（文件名由taizhang生成，如 {example}），而“{path}”是一个文件："
+                         "请写一个文件夹，如 --out out")
+    if not path.exists() and path.suffix.lower() in FILE_SUFFIXES:
+        raise UsageError(f"--out 应为文件夹（文件名由taizhang生成，如 {example}），而“{path}”像是文件名，"
+                         f"不会新建名为“{path.name}”的文件夹：请写一个文件夹，如 --out {path.parent / 'out'}")
 
 
 def _write_text(path: Path, text: str, encoding: str = "utf-8") -> None:

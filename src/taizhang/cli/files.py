@@ -18,6 +18,7 @@ from taizhang.cli.common import (
     VillageOpt,
     app,
     check_choice,
+    check_out_file,
     err,
     handle_errors,
     make_validator,
@@ -88,10 +89,10 @@ def columns(
 @app.command()
 @handle_errors
 def init(
-    directory: Annotated[Path, typer.Argument(help="工作目录（默认当前目录）")] = Path("."),
-    township: Annotated[str, typer.Option("--township", help="乡镇名称")] = "青石镇",
+    directory: Annotated[Path, typer.Argument(metavar="文件夹", help="工作目录（默认当前目录）")] = Path("."),
+    township: Annotated[str, typer.Option("--township", metavar="乡镇名", help="乡镇名称")] = "青石镇",
     villages: Annotated[str | None, typer.Option(
-        "--villages", help="村（社区）名单，用顿号、逗号、分号或空格分隔")] = None,
+        "--villages", metavar="村名单", help="村（社区）名单，用顿号、逗号、分号或空格分隔")] = None,
     all_templates: Annotated[bool, typer.Option(
         "--templates", help="把全部内置模板复制到 templates/ 以便修改")] = False,
     template: Annotated[list[str] | None, typer.Option(
@@ -132,7 +133,8 @@ def import_(
     village: VillageOpt = None,
     encoding: EncodingOpt = None,
     jobs: Annotated[int | None, typer.Option(
-        "--jobs", min=1, help="读取表格的进程数（默认为CPU核数，最多4；数据量小时不另开进程）")] = None,
+        "--jobs", min=1, metavar="进程数",
+        help="读取表格的进程数（默认为CPU核数，最多4；数据量小时不另开进程）")] = None,
 ) -> None:
     """导入表格到台账：校验、合并，同一文件重复导入不会重复计数。有文件失败时退出码为1。"""
     from rich.progress import Progress
@@ -172,8 +174,10 @@ def import_(
 @app.command()
 @handle_errors
 def export(
-    fmt: Annotated[str, typer.Option("--format", help="xlsx 或 csv")] = "xlsx",
-    out_file: Annotated[Path | None, typer.Option("--out", help="输出文件（csv不指定则输出到屏幕）")] = None,
+    fmt: Annotated[str, typer.Option("--format", metavar="格式", help="xlsx 或 csv")] = "xlsx",
+    out_file: Annotated[Path | None, typer.Option(
+        "--out", metavar="文件", help="写入这个文件（文件名，如 汇总台账.xlsx；csv不指定则输出到屏幕，"
+        "xlsx默认 汇总台账_日期.xlsx）")] = None,
     no_mask: NoMask = False,
 ) -> None:
     """导出汇总台账：每村一个工作表加“全镇”，身份证号和电话默认打码。"""
@@ -181,6 +185,7 @@ def export(
     from taizhang.outputs.export import export_rows, write_csv, write_xlsx
 
     check_choice(fmt, ("xlsx", "csv"), "--format")
+    check_out_file(out_file, f"汇总台账.{fmt}")
     with Store(state.db_path()) as store:
         rows = export_rows(store, masker(no_mask))
     if fmt == "csv":

@@ -49,7 +49,7 @@ def batches(fmt: FormatTableJson = "table", no_mask: NoMask = False) -> None:
 @app.command()
 @handle_errors
 def undo(
-    numbers: Annotated[list[str], typer.Argument(metavar="BATCH...",
+    numbers: Annotated[list[str], typer.Argument(metavar="批次号...",
                                                  help="批次号（taizhang batches 列出），可写多个")],
 ) -> None:
     """撤销导入：把批次的记录和数值从台账中去掉，如同从未导入（批次保留并标为已撤销）。已撤销的批次再撤销只提示，退出码0。"""

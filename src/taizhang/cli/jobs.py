@@ -24,7 +24,7 @@ from taizhang.cli.common import (
 @handle_errors
 def daily(
     on: DateOpt = None,
-    wait: Annotated[float, typer.Option("--wait", help="另一个daily正在运行时最多等待的秒数")] = 600.0,
+    wait: Annotated[float, typer.Option("--wait", metavar="秒数", help="另一个daily正在运行时最多等待的秒数")] = 600.0,
 ) -> None:
     """每日定时任务：导入inbox，输出今日名单、日报告（各种格式）和通知到 out/日期/，记录日志。"""
     from taizhang.jobs.daily import run_daily
@@ -40,8 +40,10 @@ def daily(
 @app.command()
 @handle_errors
 def demo(
-    directory: Annotated[Path | None, typer.Option("--dir", help="演示工作目录（默认临时目录）")] = None,
-    on: Annotated[str, typer.Option("--date", help="演示日期（样例数据在2022年春节前后）")] = "2022-02-08",
+    directory: Annotated[Path | None, typer.Option("--dir", metavar="文件夹",
+                                                   help="演示工作目录（默认临时目录）")] = None,
+    on: Annotated[str, typer.Option("--date", metavar="日期",
+                                    help="演示日期（样例数据在2022年春节前后）")] = "2022-02-08",
 ) -> None:
     """演示：用内置样例数据建立临时工作目录，运行一次每日任务，显示输出在哪里。"""
     from taizhang.jobs.demo import run_demo

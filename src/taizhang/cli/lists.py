@@ -17,6 +17,8 @@ from taizhang.cli.common import (
     _write_text,
     app,
     check_choice,
+    check_out_dir,
+    check_out_file,
     check_village,
     err,
     handle_errors,
@@ -26,6 +28,7 @@ from taizhang.cli.common import (
     print_json,
     state,
 )
+from taizhang.errors import UsageError
 from taizhang.outputs.terminal import (
     render_candidates,
     render_due_lists,
@@ -40,9 +43,12 @@ from taizhang.outputs.terminal import (
 @handle_errors
 def person(
     query: Annotated[str, typer.Argument(
+        metavar="身份证号或姓名",
         help="身份证号（完整的，或从名单复制的打码号码）、姓名，或电话号码后4位以上")],
-    on: Annotated[str | None, typer.Option("--date", help="计算日历的日期（默认 --as-of 或今天）")] = None,
-    village: Annotated[str | None, typer.Option("--village", help="只在这个村（社区）里找（重名时用）")] = None,
+    on: Annotated[str | None, typer.Option("--date", metavar="日期",
+                                           help="计算日历的日期，如2022-02-08（默认 --as-of 或今天）")] = None,
+    village: Annotated[str | None, typer.Option("--village", metavar="村名",
+                                                help="只在这个村（社区）里找（重名时用）")] = None,
     fmt: FormatTableJson = "table",
     no_mask: NoMask = False,
 ) -> None:
@@ -104,9 +110,11 @@ def person(
 @handle_errors
 def due_today(
     on: DateOpt = None,
-    village: Annotated[str | None, typer.Option("--village", help="只列出这个村（社区）")] = None,
-    fmt: Annotated[str, typer.Option("--format", help="table、json、csv 或 xlsx")] = "table",
-    out_file: Annotated[Path | None, typer.Option("--out", help="输出文件")] = None,
+    village: Annotated[str | None, typer.Option("--village", metavar="村名", help="只列出这个村（社区）")] = None,
+    fmt: Annotated[str, typer.Option("--format", metavar="格式", help="table、json、csv 或 xlsx")] = "table",
+    out_file: Annotated[Path | None, typer.Option(
+        "--out", metavar="文件", help="写入这个文件（文件名，如 今日名单.xlsx；json、csv不指定则输出到屏幕，"
+        "xlsx默认 今日名单_日期.xlsx）")] = None,
     no_mask: NoMask = False,
 ) -> None:
     """今日名单：应检、逾期未检、应解除、解除受阻、体温缺报、发热，按村分组。"""
@@ -120,6 +128,9 @@ def due_today(
     from taizhang.outputs.templating import load_labels
 
     check_choice(fmt, ("table", "json", "csv", "xlsx"), "--format")
+    if fmt == "table" and out_file is not None:
+        raise UsageError("--format table 只显示在屏幕上，不写文件：要写入 --out 文件，请加 --format xlsx、csv 或 json")
+    check_out_file(out_file, f"今日名单.{fmt}")
     day = parse_date_option(on, "--date") or state.as_of
     policy = state.policy
     check_village(village)
@@ -181,9 +192,11 @@ def policy_show(fmt: FormatTableJson = "table") -> None:
 @handle_errors
 def daily_report(
     on: DateOpt = None,
-    out_dir: Annotated[Path | None,
-                       typer.Option("--out", help="输出文件夹（不指定时 text/md/json 输出到屏幕）")] = None,
-    fmt: Annotated[str, typer.Option("--format", help="text、md、html、xlsx 或 json")] = "text",
+    out_dir: Annotated[Path | None, typer.Option(
+        "--out", metavar="文件夹",
+        help="写入这个文件夹，文件名为 日报告_日期.格式"
+             "（不指定时 text/md/json 输出到屏幕，html/xlsx写入当前文件夹）")] = None,
+    fmt: Annotated[str, typer.Option("--format", metavar="格式", help="text、md、html、xlsx 或 json")] = "text",
     no_mask: NoMask = False,
 ) -> None:
     """日报告/零报告：全镇和各村的在管、解除、检测、阳性、发热、失联情况及需处理事项。"""
@@ -192,6 +205,7 @@ def daily_report(
     from taizhang.outputs.daily_report import REPORT_FORMATS, render_report, write_report
 
     check_choice(fmt, REPORT_FORMATS, "--format")
+    check_out_dir(out_dir, f"日报告_2022-02-08.{fmt}")
     day = parse_date_option(on, "--date") or state.as_of
     with Store(state.db_path()) as store:
         data = gather(store, day, state.policy, state.config)
@@ -209,11 +223,15 @@ def daily_report(
 @handle_errors
 def notice(
     kind: Annotated[str, typer.Argument(
+        metavar="种类",
         help="isolation（居家隔离告知书）、test（核酸检测通知）、release（解除通知书）")],
     on: DateOpt = None,
-    id_number: Annotated[str | None, typer.Option("--id", help="只给这个身份证号的人")] = None,
-    fmt: Annotated[str, typer.Option("--format", help="html（一个可打印文件）或 docx（每人一个）")] = "html",
-    out_dir: Annotated[Path, typer.Option("--out", help="输出文件夹")] = Path("."),
+    id_number: Annotated[str | None, typer.Option("--id", metavar="身份证号", help="只给这个身份证号的人")] = None,
+    fmt: Annotated[str, typer.Option("--format", metavar="格式",
+                                     help="html（一个可打印文件）或 docx（每人一个）")] = "html",
+    out_dir: Annotated[Path, typer.Option(
+        "--out", metavar="文件夹",
+        help="写入这个文件夹（不存在则新建；文件名由taizhang按种类、日期和姓名生成）")] = Path("."),
     no_mask: NoMask = False,
 ) -> None:
     """生成通知：当天开始管控者的告知书（措辞随其开始的阶段）、当天应检者的核酸通知、当天应解除者的解除通知书。
@@ -225,8 +243,9 @@ def notice(
     from taizhang.outputs.notices import NOTICE_KINDS, notice_people, write_notices
     from taizhang.outputs.templating import load_labels
 
-    check_choice(kind, NOTICE_KINDS, "KIND")
+    check_choice(kind, NOTICE_KINDS, "种类")
     check_choice(fmt, ("html", "docx"), "--format")
+    check_out_dir(out_dir, f"通知.{fmt}")
     day = parse_date_option(on, "--date") or state.as_of
     title = load_labels(_templates_dir())["notices"][kind]
     when = f"今日（{day.isoformat()}）" if day == state.as_of else day.isoformat()

@@ -6,6 +6,13 @@ A closed pipe (`taizhang export --format csv | head -1` once head has gone)
 ends quietly; a full disk behind `>` is one line on stderr; a stream closed
 before the start (`>&-` in a cron line) swallows what is printed, and the
 command still does its work.
+
+No character ends a command (`configure_streams`, at start-up): a stream
+that is not a terminal (`> 名单.txt`, a pipe, Task Scheduler's log) is
+written in UTF-8 whatever the console's code page, without a BOM; a
+terminal keeps its encoding (a GBK console shows GBK, not mojibake) and a
+name it cannot show (王䶮, 𠮷野) prints as "?" there; JSON on such a
+terminal keeps the character as a \\u escape instead (`fit_json`).
 """
 
 from __future__ import annotations
@@ -27,6 +34,60 @@ def open_closed_streams() -> None:
         sys.stdout = open(os.devnull, "w", encoding="utf-8")
     if sys.stderr is None:
         sys.stderr = open(os.devnull, "w", encoding="utf-8")
+
+
+def configure_streams() -> None:
+    """Make stdout and stderr unable to fail on a character: UTF-8 (no BOM)
+    when the stream is a file or a pipe, the terminal's own encoding with
+    `errors="replace"` when it is a terminal. Why no BOM: a redirect is often
+    appended to (`>>` under cron: a BOM in the middle of the file), piped on
+    (JSON must not start with one) or read by a script; Notepad, WPS and
+    VS Code open BOM-less UTF-8 as UTF-8. A stream that cannot be
+    reconfigured (not a text file) is left as it is."""
+    open_closed_streams()
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is None:
+            continue
+        try:
+            if is_terminal(stream):
+                reconfigure(errors="replace")
+            else:
+                reconfigure(encoding="utf-8", errors="replace")
+        except (OSError, ValueError, LookupError):  # closed, or a stream that refuses
+            pass
+
+
+def is_terminal(stream: object) -> bool:
+    try:
+        return bool(stream.isatty())  # type: ignore[attr-defined]
+    except (AttributeError, OSError, ValueError):
+        return False
+
+
+def fit_json(text: str) -> str:
+    """JSON for stdout: as it is when stdout can encode every character (a
+    file, a pipe, a UTF-8 terminal); on a terminal that cannot (a GBK
+    console), each character it cannot show becomes its JSON escape
+    (\\u4dee), so the JSON stays whole and valid."""
+    encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
+    try:
+        text.encode(encoding)
+        return text
+    except UnicodeEncodeError:
+        pass
+    except LookupError:
+        return text
+    import json
+
+    def fit(ch: str) -> str:
+        try:
+            ch.encode(encoding)
+            return ch
+        except UnicodeEncodeError:
+            return json.dumps(ch)[1:-1]
+
+    return "".join(fit(ch) if ord(ch) > 127 else ch for ch in text)
 
 
 def settle_stdout() -> None:

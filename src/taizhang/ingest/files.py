@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from taizhang.errors import FileReadError
+from taizhang.errors import FileReadError, os_error_text
 from taizhang.ingest.extent import MAX_CELLS, check_xlsx_extent
 from taizhang.ingest.html import read_html
 from taizhang.ingest.own import csv_output, html_output, xlsx_output
@@ -93,16 +93,8 @@ def read_workbook(path: Path, encoding: str | None = None) -> RawWorkbook:
         size = path.stat().st_size
         with path.open("rb") as fh:
             head = fh.read(8192)
-    except FileNotFoundError:
-        raise FileReadError(str(path), "文件不存在，请检查路径") from None
-    except IsADirectoryError:
-        raise FileReadError(str(path), "这是一个文件夹，不是文件") from None
-    except PermissionError:
-        raise FileReadError(
-            str(path), "文件被其他程序占用或没有读取权限，请关闭Excel/WPS后重试"
-        ) from None
-    except OSError as exc:
-        raise FileReadError(str(path), f"无法打开文件（{exc.strerror or exc}）") from None
+    except OSError as exc:  # missing, no permission, held open in Excel/WPS, a disk fault
+        raise FileReadError(str(path), os_error_text(exc)) from None
     if size == 0:
         raise FileReadError(str(path), "文件为空（0字节），请让村里重新发送")
 

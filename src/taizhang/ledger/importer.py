@@ -15,7 +15,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from taizhang.errors import TaizhangError
+from taizhang.errors import TaizhangError, os_error_line
 from taizhang.ingest.files import find_input_files
 from taizhang.ingest.sandbox import ReaderPool, reads_inline
 from taizhang.ingest.validation import ERROR, FileResult, Problem, Validator, problem_dicts
@@ -143,7 +143,7 @@ def import_paths(store: Store, paths: list[Path], validator: Validator, as_of: d
             stat = path.stat()  # before the hash: a change while hashing shows after the read
             sha = file_sha256(path)
         except OSError as exc:
-            outcomes.append(BatchOutcome(name, "failed", f"无法读取文件（{exc.strerror}）"))
+            outcomes.append(BatchOutcome(name, "failed", os_error_line("无法读取文件", exc)))
             if progress is not None:
                 progress(name)
             continue
