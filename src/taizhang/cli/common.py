@@ -58,20 +58,25 @@ class MaskingConsole(Console):
     def render_str(self, text: str, **kwargs: Any) -> Text:
         return super().render_str(mask_text(text) if state.mask else text, **kwargs)
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._given_width: int | None = kwargs.get("width")
+
     @property
     def size(self) -> ConsoleDimensions:
-        """A terminal's own width; anything else (`> 名单.txt`, a pipe, cron's
-        mail) is written WHOLE_WIDTH wide, so a table prints every value
-        whole — an 18-digit ID, a file name, a date — in one line per row,
-        however long, instead of being cut with "…" at 80 columns."""
+        """A terminal's own width (or COLUMNS); anything else (`> 名单.txt`, a
+        pipe, cron's mail) is written WHOLE_WIDTH wide, whatever COLUMNS
+        says, so a table prints every value whole — an 18-digit ID, a file
+        name, a date — one line per row, instead of cut with "…"."""
         size = super().size
-        if self._width is None and not self.is_terminal:
+        if self._given_width is None and not self.is_terminal:
             return ConsoleDimensions(WHOLE_WIDTH, size.height)
         return size
 
     @size.setter
     def size(self, new_size: tuple[int, int]) -> None:
         self._width, self._height = new_size
+        self._given_width = new_size[0]
 
 
 # Wide enough that no table a command prints is ever cut: rich sizes a table

@@ -28,6 +28,7 @@ from taizhang.cli.common import (
     print_json,
     state,
 )
+from taizhang.cli.streams import fit_json
 from taizhang.errors import UsageError
 from taizhang.outputs.terminal import (
     render_candidates,
@@ -144,7 +145,7 @@ def due_today(
         if out_file:
             _write_text(out_file, text)
         else:
-            sys.stdout.write(text)
+            sys.stdout.write(fit_json(text))
         return
     if fmt == "csv":
         text = lists_csv(lists, regimes, labels)
