@@ -4,8 +4,8 @@ Each command parses options, calls one library function and formats its
 result; nothing in the library imports this package. `common` holds the app,
 the global and shared options and error handling; the commands live in
 `files` (validate, init, import, export), `history` (batches, undo), `lists`
-(person, due-today, policy, daily-report, notice), `templates` (template)
-and `jobs` (daily, demo, doctor).
+(person, due-today, policy, daily-report, notice), `feedback` (feedback),
+`templates` (template) and `jobs` (daily, demo, doctor).
 """
 
 # ruff: noqa: I001
@@ -15,6 +15,7 @@ from __future__ import annotations
 from taizhang.cli import files  # noqa: F401
 from taizhang.cli import history  # noqa: F401
 from taizhang.cli import lists  # noqa: F401
+from taizhang.cli import feedback  # noqa: F401
 from taizhang.cli import templates  # noqa: F401
 from taizhang.cli import jobs  # noqa: F401
 from taizhang.cli.common import app

@@ -31,7 +31,8 @@ PROPERTY = "taizhang_output"  # the xlsx custom property naming the output
 AUTHOR = "taizhang"
 
 # each kind of output and its name for the clerk
-OUTPUT_LABELS: dict[str, str] = {"export": "汇总台账", "due_lists": "今日名单", "daily_report": "日报告"}
+OUTPUT_LABELS: dict[str, str] = {"export": "汇总台账", "due_lists": "今日名单", "daily_report": "日报告",
+                                 "feedback": "问题清单"}
 
 # the header rows of taizhang's CSVs: `outputs.export.write_csv` and
 # `outputs.due_lists.lists_csv` with the packaged labels (tests/test_masked.py

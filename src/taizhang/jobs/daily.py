@@ -30,7 +30,7 @@ from taizhang.outputs.due_lists import lists_csv, mask_lists, write_lists_xlsx
 from taizhang.outputs.notices import NOTICE_KINDS, notice_people, write_notices
 from taizhang.outputs.templating import load_labels
 from taizhang.policy.model import Policy
-from taizhang.privacy import LOG_FILTER, mask_field, mask_value
+from taizhang.privacy import LOG_FILTER, mask_field, mask_text, mask_value
 
 
 @dataclass(slots=True)
@@ -150,6 +150,7 @@ def _run(config: Config, db_path: Path, policy: Policy, day: date, inbox: Path, 
         for kind in NOTICE_KINDS:
             people = notice_people(store, data, kind, policy, None, mask_value)
             result.outputs.extend(write_notices(people, kind, data, "html", out_dir, templates, {}))
+        _feedback(store, config, day, out_dir, templates, log, result)
     for path in result.outputs:
         log.info("输出 %s", path)
     totals = data.report["totals"]
@@ -159,6 +160,34 @@ def _run(config: Config, db_path: Path, policy: Policy, day: date, inbox: Path, 
         f"发热 {totals['fever']}，未报送村 {totals['villages'] - totals['submitted']} 个")
     result.summary.append(f"输出文件夹：{out_dir}")
     return result
+
+
+def _feedback(store: Store, config: Config, day: date, out_dir: Path, templates: Path | None,
+              log: logging.Logger, result: DailyResult) -> None:
+    """What each village must fix, into `out/D/退回修改/` (`outputs.feedback`),
+    after the report: a failure here never costs the day's report, but the
+    run exits 1 so whoever watches the job sees it."""
+    from taizhang.ingest.headers import declared_columns
+    from taizhang.outputs.feedback import write_feedback
+
+    folder = out_dir / str(load_labels(templates)["feedback"]["folder"])
+    try:
+        written = write_feedback(store, day, folder, mask_value, None, templates,
+                                 declared_columns(config.columns), config.township or "taizhang")
+    except Exception as exc:  # any failure: logged, the run fails, the report stands
+        reason = exc.message if isinstance(exc, TaizhangError) else f"{type(exc).__name__}: {str(exc)[:200]}"
+        reason = mask_text(reason)
+        log.error("退回修改清单写入失败：%s", reason)
+        result.summary.append(f"退回修改清单写入失败（{reason}）：今天的名单和日报告已照常生成")
+        result.ok = False
+        return
+    for village in written:
+        result.outputs.extend(Path(f) for f in village.files)
+        for note in village.notes:
+            log.warning("退回修改 %s：%s", village.village, note)
+    if written:
+        result.summary.append(f"退回修改：{len(written)} 个村有待改问题（共 "
+                              f"{sum(v.problems for v in written)} 处），见 {folder}")
 
 
 def _backup(store: Store, day: date, log: logging.Logger, result: DailyResult) -> None:
