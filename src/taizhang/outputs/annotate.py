@@ -205,7 +205,8 @@ def _plain_xlsx(book: RawWorkbook, cells: dict[Cell, list[Any]], tmp: Path, mask
                for k, v in (("", ""), *FILLS.items())}
     stamp_fmt = xl.add_format({"num_format": "yyyy-mm-dd hh:mm"})
     for raw in book.sheets:
-        ws = xl.add_worksheet(sheet_name(xl, raw.name))
+        # a CSV's sheet is named after its file, which may hold an ID or phone
+        ws = xl.add_worksheet(sheet_name(xl, raw.name if mask is None else mask_text(raw.name)))
         width = max((len(r) for r in raw.grid), default=0)
         if width:
             ws.set_column(0, width - 1, 14)
