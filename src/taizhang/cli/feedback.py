@@ -14,6 +14,7 @@ from taizhang.cli.common import (
     _templates_dir,
     app,
     check_choice,
+    check_out_dir,
     check_village,
     err,
     handle_errors,
@@ -42,6 +43,7 @@ def feedback(
 
     check_choice(fmt, ("text", "json"), "--format")
     check_village(village)
+    check_out_dir(out_dir, "平阳村/平阳村_问题清单.xlsx")
     day = parse_date_option(on, "--date") or state.as_of
     config = state.config
     with Store(state.db_path()) as store:

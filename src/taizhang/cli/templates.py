@@ -11,6 +11,7 @@ from taizhang.cli.common import (
     _templates_dir,
     app,
     check_choice,
+    check_out_file,
     check_village,
     err,
     handle_errors,
@@ -42,6 +43,7 @@ def template(
 
     check_choice(kind, KINDS, "KIND")
     check_village(village)
+    check_out_file(out_file, "平阳村返乡人员登记表.xlsx")
     if kind != TEMPERATURES and (days is not None or on is not None):
         raise UsageError("--days 和 --date 只用于 temperatures（体温监测表）")
     start = parse_date_option(on, "--date") or state.as_of
