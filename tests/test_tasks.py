@@ -63,3 +63,33 @@ def test_every_entry_of_the_lists_is_someone_s_task(db: Path) -> None:
         groups = group_tasks(lists, responsible_people(store, "guardian"), labels)
     assert sum(len(d.tasks) for g in groups for d in g.duties.values()) == sum(
         len(lists[k]) for k in LIST_KEYS) == 5
+
+
+def test_due_today_by_guardian_and_doctor(db: Path) -> None:
+    import json
+
+    runner = CliRunner()
+    table = runner.invoke(app, ["--db", str(db), "due-today", "--date", "2022-02-07", "--by", "guardian"])
+    assert table.exit_code == 0, table.output
+    assert table.stdout.splitlines() == lines(db, "guardian")
+    data = json.loads(runner.invoke(app, ["--db", str(db), "due-today", "--date", "2022-02-07", "--by",
+                                          "doctor", "--format", "json"]).stdout)
+    assert (data["date"], data["by"]) == ("2022-02-07", "doctor")
+    assert [(g["village"], g["doctor"], [p["name"] for p in g["people"]]) for g in data["groups"]] == [
+        ("平阳村", "刘医生", ["李四", "王五"]), ("平阳村", None, ["赵六"])]
+    assert data["groups"][0]["people"][0]["id_number"] == LI[:6] + "********" + LI[-4:]  # masked
+    for bad in (["--by", "leader"], ["--by", "guardian", "--format", "csv"]):
+        result = runner.invoke(app, ["--db", str(db), "due-today", *bad])
+        assert result.exit_code == 2, result.output
+
+
+def test_daily_writes_the_tasks_for_wechat(tmp_path: Path, db: Path) -> None:
+    ws = tmp_path / "ws"
+    runner = CliRunner()
+    assert runner.invoke(app, ["init", str(ws), "--villages", "平阳村"]).exit_code == 0
+    (ws / "taizhang.db").write_bytes(db.read_bytes())
+    result = runner.invoke(app, ["--config", str(ws / "taizhang.toml"), "--db", str(ws / "taizhang.db"),
+                                 "daily", "--date", "2022-02-07"])
+    assert result.exit_code == 0, result.output
+    text = (ws / "out" / "2022-02-07" / "今日任务_2022-02-07.txt").read_text(encoding="utf-8")
+    assert lines(db, "guardian")[0] in text and "刘医生（村医）" in text and "未分配（包保）" in text

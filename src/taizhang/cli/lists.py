@@ -117,6 +117,9 @@ def due_today(
         "--out", metavar="文件", help="写入这个文件（文件名，如 今日名单.xlsx；json、csv不指定则输出到屏幕，"
         "xlsx默认 今日名单_日期.xlsx）")] = None,
     no_mask: NoMask = False,
+    by: Annotated[str | None, typer.Option(
+        "--by", metavar="负责人", help="guardian（包保责任人）或 doctor（村医）：按负责人列出每人今日任务，"
+        "一人一行，可直接发微信；没有负责人的列在“未分配”下")] = None,
 ) -> None:
     """今日名单：应检、逾期未检、应解除、解除受阻、体温缺报、发热，按村分组。"""
     from taizhang.ledger.store import Store
@@ -126,19 +129,35 @@ def due_today(
         mask_lists,
         write_lists_xlsx,
     )
+    from taizhang.outputs.tasks import ROLES, group_tasks, responsible_people, task_lines
     from taizhang.outputs.templating import load_labels
+    from taizhang.privacy import mask_text
 
     check_choice(fmt, ("table", "json", "csv", "xlsx"), "--format")
     if fmt == "table" and out_file is not None:
         raise UsageError("--format table 只显示在屏幕上，不写文件：要写入 --out 文件，请加 --format xlsx、csv 或 json")
     check_out_file(out_file, f"今日名单.{fmt}")
+    if by is not None:
+        check_choice(by, ROLES, "--by")
+        if fmt not in ("table", "json") or out_file is not None:
+            raise UsageError("--by 只用于 --format table 或 json（显示在屏幕上）")
     day = parse_date_option(on, "--date") or state.as_of
     policy = state.policy
     check_village(village)
     with Store(state.db_path()) as store:
-        lists = mask_lists(due_today(store, day, policy, village), masker(no_mask))
+        raw = due_today(store, day, policy, village)
+        lists = mask_lists(raw, masker(no_mask))
+        who = responsible_people(store, by) if by is not None else {}
     regimes = {k: r.name for k, r in policy.regimes.items()}
     labels = load_labels(_templates_dir())
+    if by is not None:  # grouped on the unmasked lists (IDs find the responsible person), then masked
+        groups = group_tasks(raw, who, labels)
+        if fmt == "json":
+            print_json({"date": raw["date"], "by": by, "groups": [g.to_dict(by) for g in groups]})
+        else:
+            for line in task_lines(groups, by, labels, None if no_mask else mask_text):
+                out.print(line, highlight=False, markup=False)
+        return
     title = state.config.township or "taizhang"
     if fmt == "json":
         text = json.dumps(lists, ensure_ascii=False, indent=2) + "\n"

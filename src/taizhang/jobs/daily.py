@@ -28,6 +28,7 @@ from taizhang.outputs.daily_data import gather
 from taizhang.outputs.daily_report import REPORT_FORMATS, write_report
 from taizhang.outputs.due_lists import lists_csv, mask_lists, write_lists_xlsx
 from taizhang.outputs.notices import NOTICE_KINDS, notice_people, write_notices
+from taizhang.outputs.tasks import ROLES, group_tasks, responsible_people, task_lines
 from taizhang.outputs.templating import load_labels
 from taizhang.policy.model import Policy
 from taizhang.privacy import LOG_FILTER, mask_field, mask_text, mask_value
@@ -150,6 +151,11 @@ def _run(config: Config, db_path: Path, policy: Policy, day: date, inbox: Path, 
         for kind in NOTICE_KINDS:
             people = notice_people(store, data, kind, policy, None, mask_value)
             result.outputs.extend(write_notices(people, kind, data, "html", out_dir, templates, {}))
+        target = out_dir / f"今日任务_{stamp}.txt"  # one WeChat line per 包保责任人 and 村医
+        write_text(target, "".join(
+            "\n".join(task_lines(group_tasks(data.lists, responsible_people(store, role), labels), role,
+                                  labels, mask_text)) + "\n\n" for role in ROLES))
+        result.outputs.append(target)
         _feedback(store, config, day, out_dir, templates, log, result)
     for path in result.outputs:
         log.info("输出 %s", path)
