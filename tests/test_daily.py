@@ -210,7 +210,7 @@ def test_daily_writes_everything_and_logs_without_ids(workspace: Path) -> None:
         "今日名单_2022-02-10.xlsx", "今日名单_2022-02-10.csv", "今日名单_2022-02-10.json",
         "日报告_2022-02-10.txt", "日报告_2022-02-10.md", "日报告_2022-02-10.html",
         "日报告_2022-02-10.xlsx", "日报告_2022-02-10.json", "居家隔离告知书_2022-02-10.html",
-        "核酸检测通知_2022-02-10.html", "解除居家隔离通知书_2022-02-10.html"])
+        "核酸检测通知_2022-02-10.html", "解除居家隔离通知书_2022-02-10.html", "今日任务_2022-02-10.txt"])
     everything = "".join(p.read_text(encoding="utf-8", errors="ignore") for p in out.glob("*")
                          if p.suffix in (".csv", ".json", ".txt", ".md", ".html"))
     log = (workspace / "out" / "taizhang.log").read_text(encoding="utf-8")
