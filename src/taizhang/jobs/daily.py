@@ -30,8 +30,9 @@ from taizhang.outputs.due_lists import lists_csv, mask_lists, write_lists_xlsx
 from taizhang.outputs.notices import NOTICE_KINDS, notice_people, write_notices
 from taizhang.outputs.tasks import ROLES, group_tasks, responsible_people, task_lines
 from taizhang.outputs.templating import load_labels
+from taizhang.outputs.unregistered import summary_line, unregistered_csv, unregistered_people
 from taizhang.policy.model import Policy
-from taizhang.privacy import LOG_FILTER, mask_field, mask_text, mask_value
+from taizhang.privacy import LOG_FILTER, mask_field, mask_text, mask_tree, mask_value
 
 
 @dataclass(slots=True)
@@ -156,6 +157,12 @@ def _run(config: Config, db_path: Path, policy: Policy, day: date, inbox: Path, 
             "\n".join(task_lines(group_tasks(data.lists, responsible_people(store, role), labels), role,
                                   labels, mask_text)) + "\n\n" for role in ROLES))
         result.outputs.append(target)
+        strays = unregistered_people(store, day)  # seen in tests or readings, never registered
+        if strays:
+            target = out_dir / f"未登记人员_{stamp}.csv"
+            write_text(target, unregistered_csv(mask_tree(strays, mask_value), labels), encoding="utf-8-sig")
+            result.outputs.append(target)
+            result.summary.append(mask_text(summary_line(strays, labels)))
         _feedback(store, config, day, out_dir, templates, log, result)
     for path in result.outputs:
         log.info("输出 %s", path)
