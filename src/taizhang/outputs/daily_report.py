@@ -19,10 +19,12 @@ from taizhang.outputs.daily_data import DailyData, Mask
 from taizhang.outputs.export import mark_workbook, sheet_name
 from taizhang.outputs.report_numbers import UNKNOWN_VILLAGE
 from taizhang.outputs.templating import environment, render
+from taizhang.outputs.xlsx_layout import Widths, page_setup, text_width
 from taizhang.privacy import mask_tree
 
 REPORT_FORMATS = ("text", "md", "html", "xlsx", "json")
 REPORT_SUFFIX = {"text": "txt", "md": "md", "html": "html", "xlsx": "xlsx", "json": "json"}
+HEADING_UNITS = 8  # a heading wider than this wraps onto a second line
 
 
 def masked(data: DailyData, mask: Mask) -> DailyData:
@@ -94,9 +96,9 @@ def _report_xlsx(data: DailyData, tmp: Path, templates: Path | None) -> None:
     title = words.get(key, words["title"]).format(
         township=report["township"], date=report["date"])
     sheet.merge_range(0, 0, 0, len(columns) - 1, title, title_fmt)
+    widths = Widths()
     for c, label in enumerate(columns.values()):
-        sheet.write_string(1, c, label, head)
-        sheet.set_column(c, c, 14 if c == 0 else 9)
+        sheet.write_string(1, c, label, head)  # wraps: a long heading takes two lines
 
     def values(row: dict[str, Any], total: bool) -> list[Any]:
         out = []
@@ -116,10 +118,17 @@ def _report_xlsx(data: DailyData, tmp: Path, templates: Path | None) -> None:
     for r, row in enumerate(report["villages"], start=2):
         for c, value in enumerate(values(row, False)):
             sheet.write(r, c, value, cell)
+            widths.see(c, value)
     last = 2 + len(report["villages"])
     for c, value in enumerate(values(report["totals"], True)):
         sheet.write(last, c, value, bold)
+        widths.see(c, value)
+    for c, label in enumerate(columns.values()):
+        sheet.set_column(c, c, widths.width(c, min(text_width(label), HEADING_UNITS) + 2))
+    sheet.set_row(0, 24)
+    sheet.set_row(1, 30)  # a heading wider than its column takes two lines
     sheet.freeze_panes(2, 1)
+    page_setup(sheet, title, (1, 1), sum(widths.width(c, 8) for c in range(len(columns))))
     series = data.trend
     chart_sheet = book.add_worksheet(sheet_name(book, words["sheet_trend"], "trend"))
     chart_sheet.write_string(0, 0, words["trend_date"], head)
@@ -132,6 +141,11 @@ def _report_xlsx(data: DailyData, tmp: Path, templates: Path | None) -> None:
             chart_sheet.write_number(r, c, series["series"][phase][r - 1])
         chart_sheet.write_number(r, len(series["phases"]) + 1, series["totals"][r - 1])
     chart_sheet.set_column(0, 0, 12)
+    for c, phase in enumerate(series["phases"], start=1):
+        chart_sheet.set_column(c, c, max(8, text_width(phase) + 2))
+    chart_sheet.set_column(len(series["phases"]) + 1, len(series["phases"]) + 1,
+                           text_width(words["trend_total"]) + 2)
+    page_setup(chart_sheet, f"{title} {words['sheet_trend']}", (0, 0), 200, landscape=True)
     if series["phases"]:
         chart = book.add_chart({"type": "column", "subtype": "stacked"})
         n = len(series["dates"])

@@ -20,6 +20,7 @@ from taizhang.ledger.snapshot import add_unregistered_fevers, load_arrays, unreg
 from taizhang.ledger.store import Store
 from taizhang.outputs.atomic import atomic_write
 from taizhang.outputs.export import mark_workbook, neutralise, sheet_name
+from taizhang.outputs.xlsx_layout import Widths, page_setup
 from taizhang.policy.due import due_lists
 from taizhang.policy.model import Policy
 from taizhang.privacy import mask_tree
@@ -115,10 +116,12 @@ def _lists_xlsx(lists: dict[str, Any], tmp: Path, title: str, regimes: dict[str,
         label = labels["lists"][key]
         sheet = book.add_worksheet(sheet_name(book, label, key))  # labels.toml may say anything
         fields = LIST_FIELDS[key]
-        sheet.write_string(0, 0, f"{title} {label}（{lists['date']}）", title_fmt)
+        heading = f"{title} {label}（{lists['date']}）"
+        sheet.write_string(0, 0, heading, title_fmt)
+        widths = Widths()
         for c, fld in enumerate(fields):
             sheet.write_string(2, c, words[fld], header_fmt)
-            sheet.set_column(c, c, 22 if fld in ("id_number", "reasons") else 12)
+            widths.see(c, words[fld])
         row = 3
         current = None
         for entry in lists[key]:
@@ -129,9 +132,14 @@ def _lists_xlsx(lists: dict[str, Any], tmp: Path, title: str, regimes: dict[str,
                                    + words["count"].format(n=count), group_fmt)
                 row += 1
             for c, fld in enumerate(fields):
-                sheet.write_string(row, c, cell_text(fld, entry.get(fld), regimes, labels))
+                text = cell_text(fld, entry.get(fld), regimes, labels)
+                sheet.write_string(row, c, text)
+                widths.see(c, text)
             row += 1
         if not lists[key]:
             sheet.write_string(row, 0, words["none"])
+        for c in range(len(fields)):
+            sheet.set_column(c, c, widths.width(c))
         sheet.freeze_panes(3, 0)
+        page_setup(sheet, heading, (2, 2), widths.total(len(fields)))
     book.close()

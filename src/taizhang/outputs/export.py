@@ -31,11 +31,13 @@ from taizhang.ingest.records import COLUMN_LABELS, DATE_FIELDS, PERSON_FIELDS
 from taizhang.ledger.extras import current_extras, mask_text
 from taizhang.ledger.store import Store, iter_persons
 from taizhang.outputs.atomic import atomic_write, write_bytes
+from taizhang.outputs.xlsx_layout import Widths, page_setup, text_width
 
 EXPORT_FIELDS = tuple(f for f in COLUMN_LABELS if f in PERSON_FIELDS)
 ALL_SHEET = "全镇"
 UNKNOWN_SHEET = "村名未知"  # the people with no village, as the report counts them
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_DATE_UNITS = 12  # yyyy-mm-dd
 EXTRAS = "extras"  # a row's key for its unknown columns' cells: {header: value}
 
 
@@ -169,20 +171,16 @@ def _export_xlsx(rows: list[dict[str, Any]], tmp: Path, title: str) -> None:
     groups: dict[str, list[dict[str, Any]]] = {}  # a village may be called 全镇 too
     for row in rows:
         groups.setdefault(row.get("village") or UNKNOWN_SHEET, []).append(row)
-    widths = {f: max(6, len(COLUMN_LABELS[f]) * 2 + 2) for f in EXPORT_FIELDS}
-    widths.update({"id_number": 22, "phone": 14, "address": 24, "remarks": 24})
-    for fld in DATE_FIELDS:
-        widths[fld] = 12
     extras, labels = _extra_labels(rows)
     first = len(EXPORT_FIELDS)  # the unknown columns' cells follow, as text
+    headings = [*(COLUMN_LABELS[f] for f in EXPORT_FIELDS), *labels]
     for name, members in [(ALL_SHEET, rows), *groups.items()]:
         sheet = book.add_worksheet(sheet_name(book, name))
+        widths = Widths(cap=30)  # per sheet: a village's own sheet is as wide as its values
         for c, fld in enumerate(EXPORT_FIELDS):
             sheet.write_string(0, c, COLUMN_LABELS[fld], header_fmt)
-            sheet.set_column(c, c, widths[fld], text_fmt if fld in ("id_number", "phone") else None)
         for c, label in enumerate(labels, start=first):
             sheet.write_string(0, c, label, header_fmt)
-            sheet.set_column(c, c, min(max(8, len(label) * 2 + 2), 30), text_fmt)
         for r, row in enumerate(members, start=1):
             for c, fld in enumerate(EXPORT_FIELDS):
                 value = row[fld]
@@ -193,15 +191,24 @@ def _export_xlsx(rows: list[dict[str, Any]], tmp: Path, title: str) -> None:
                 else:
                     sheet.write_string(r, c, str(value), text_fmt if fld in ("id_number", "phone")
                                        else None)
+                    widths.see(c, value)
             more = row.get(EXTRAS)
             if more:
                 for c, header in enumerate(extras, start=first):
                     if more.get(header):
                         sheet.write_string(r, c, more[header], text_fmt)
+                        widths.see(c, more[header])
+        total = 0
+        for c, heading in enumerate(headings):  # a heading wraps onto two lines at most
+            floor = _DATE_UNITS if c < first and EXPORT_FIELDS[c] in DATE_FIELDS else 0
+            width = widths.width(c, max(floor, (text_width(heading) + 1) // 2 + 2))
+            total += width
+            sheet.set_column(c, c, width, text_fmt if c >= first or EXPORT_FIELDS[c] in
+                             ("id_number", "phone") else None)
+        sheet.set_row(0, 30)  # a heading wider than its column takes two lines
         sheet.freeze_panes(1, 0)
         sheet.autofilter(0, 0, max(len(members), 1), first + len(extras) - 1)
-        if title:
-            sheet.set_header(f"&C{title}")
+        page_setup(sheet, f"{title} {name}".strip(), (0, 0), total, landscape=True)
     book.close()
 
 

@@ -244,13 +244,17 @@ def write_notices(people: list[dict[str, Any]], kind: str, data: DailyData, fmt:
         return [target]
     from docx import Document
     from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.shared import Pt
+    from docx.shared import Mm, Pt
 
     written: list[Path] = []
     taken: set[str] = set()
     for person, text in zip(people, texts, strict=True):
         lines = [line for line in text.strip().split("\n")]
         doc = Document()
+        for section in doc.sections:  # A4 with 公文 margins (GB/T 9704), not Word's US Letter
+            section.page_width, section.page_height = Mm(210), Mm(297)
+            section.top_margin, section.bottom_margin = Mm(37), Mm(35)
+            section.left_margin, section.right_margin = Mm(28), Mm(26)
         heading = doc.add_paragraph()
         heading.alignment = WD_ALIGN_PARAGRAPH.CENTER
         run = heading.add_run(xml_text(lines[0]))
