@@ -19,7 +19,9 @@ and sheet visibility too.
 from __future__ import annotations
 
 import codecs
+import csv
 import zipfile
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,11 +29,19 @@ from typing import Any
 from taizhang.errors import FileReadError, os_error_text
 from taizhang.ingest.extent import MAX_CELLS, check_xlsx_extent
 from taizhang.ingest.html import read_html
-from taizhang.ingest.own import csv_output, html_output, xlsx_output
+from taizhang.ingest.own import csv_output, html_output, skip_note, text_output, xlsx_output
 from taizhang.ingest.regular import skip_special
 from taizhang.ingest.text import decode_text, parse_csv
 
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".et", ".csv", ".txt")
+ARCHIVE_SUFFIXES = (".zip",)
+# never tables, also when named explicitly: documents, pictures, media, other archives
+NOT_TABLE_SUFFIXES = frozenset(
+    ".doc .docx .wps .pdf .ppt .pptx .jpg .jpeg .png .gif .bmp .webp .heic .tif .tiff .mp3 .mp4 "
+    ".amr .m4a .wav .avi .mov .rar .7z .gz .exe .lnk .ini .db .url .json .md".split())
+_SYSTEM_FILES = frozenset({"thumbs.db", "desktop.ini"})
+_TEXT_PROBE = 1 << 16  # a .txt is judged by its first 64 KB
+_TEXT_ROWS = 200
 
 Merged = tuple[tuple[int, int], tuple[int, int]]
 
@@ -63,28 +73,137 @@ _FORMAT_LABEL = {"xlsx": "Excel 2007+ (.xlsx)", "xls": "Excel 97-2003 (.xls)",
                  "csv": "CSV文本", "html": "网页表格(HTML)"}
 
 
-def find_input_files(paths: list[Path]) -> tuple[list[Path], list[str]]:
-    """Expand folders recursively into spreadsheet files, in a stable order.
+@dataclass(slots=True)
+class Inputs:
+    """What a folder holds: files to read, archives to open, and the rest."""
 
-    Excel's lock files (`~$name.xlsx`) and hidden files are skipped with a note;
-    a path that does not exist is an error the caller reports per path.
+    files: list[Path]  # spreadsheets and .zip archives (`is_archive`), in a stable order
+    skipped: list[tuple[Path, str]]  # not a table: the file and the note for the clerk
+    notes: list[str]
+
+
+def find_input_files(paths: list[Path]) -> tuple[list[Path], list[str]]:
+    """The spreadsheets to read (folders searched recursively), and notes.
+
+    Archives are opened by `import` only (`scan_inputs`, `archives`); files
+    that are no table are left out here."""
+    found = scan_inputs(paths)
+    return [p for p in found.files if not is_archive(p)], found.notes
+
+
+def scan_inputs(paths: list[Path]) -> Inputs:
+    """Expand folders recursively, in a stable order, deciding for each file
+    whether it is read, opened (a .zip) or skipped with a note (SPEC §2).
+
+    In a folder, a file is read by its extension (.txt only when its text is a
+    table, `text_note`); every other file — .docx, .pdf, pictures, Thumbs.db —
+    is listed once as skipped, never failed. A file named explicitly is
+    treated the same, except that one with an extension taizhang does not know
+    is read by its content (a village file may come without one). Excel's lock
+    files (`~$name.xlsx`) are a note; hidden files (`.name`) are passed over.
     """
-    files: list[Path] = []
-    notes: list[str] = []
+    found = Inputs([], [], [])
     for path in paths:
         if path.is_dir():
             for child in sorted(path.rglob("*")):
-                if not child.is_file() or child.suffix.lower() not in SPREADSHEET_SUFFIXES:
+                if not child.is_file() or child.name.startswith("."):
                     continue
                 if child.name.startswith("~$"):
-                    notes.append(f"{child}：Excel临时锁文件，已跳过")
+                    if child.suffix.lower() in SPREADSHEET_SUFFIXES:
+                        found.notes.append(f"{child}：Excel临时锁文件，已跳过")
                     continue
-                if child.name.startswith(".") or child.name.lower() == "readme.txt":
-                    continue
-                files.append(child)
-        elif not skip_special(path, notes):  # a FIFO or device would block the read forever
-            files.append(path)
-    return files, notes
+                _place(child, found, loose=True)
+        elif not skip_special(path, found.notes):  # a FIFO or device would block the read forever
+            _place(path, found, loose=False)
+    return found
+
+
+def is_archive(path: Path) -> bool:
+    return path.suffix.lower() in ARCHIVE_SUFFIXES
+
+
+def not_table_note(name: str) -> str:
+    return f"{name}：不是表格文件，已跳过"
+
+
+def _place(path: Path, found: Inputs, loose: bool) -> None:
+    suffix = path.suffix.lower()
+    if is_archive(path):
+        found.files.append(path)
+    elif suffix == ".txt":
+        if (note := text_note(path, path.name)) is None:
+            found.files.append(path)
+        else:
+            found.skipped.append((path, note))
+    elif suffix in SPREADSHEET_SUFFIXES or not (
+            loose or suffix in NOT_TABLE_SUFFIXES or path.name.lower() in _SYSTEM_FILES):
+        found.files.append(path)
+    elif suffix in (".htm", ".html") and (kind := _html_kind(path)) is not None:
+        found.skipped.append((path, skip_note(path.name, kind)))  # taizhang's own report
+    else:
+        found.skipped.append((path, not_table_note(path.name)))
+
+
+def _html_kind(path: Path) -> str | None:
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(8192)
+    except OSError:
+        return None
+    return html_output(_probe_text(head))
+
+
+def text_note(path: Path, name: str) -> str | None:
+    """None when a .txt file is a table (CSV saved as .txt, read as CSV);
+    otherwise why it is skipped: a text of sentences (说明.txt), an empty
+    file, taizhang's own text report, or binary data.
+
+    A table is a text whose rows, split by one delimiter (comma, tab,
+    semicolon or |), mostly have two or more cells, most of them as many as
+    the commonest row: a 填表说明 in sentences has none of that (Chinese
+    prose uses full-width ，；). A file that cannot be opened is left to the
+    reader, which says why."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(_TEXT_PROBE)
+    except OSError:
+        return None
+    if not head.strip():
+        return f"{name}：空白的文本文件，不是表格，已跳过"
+    fmt = sniff_format(head)
+    if fmt == "binary":
+        return not_table_note(name)
+    if fmt != "csv":
+        return None  # an Excel workbook or an HTML table named .txt: read by its content
+    if len(head) == _TEXT_PROBE:
+        head = head[:head.rfind(b"\n") + 1] or head  # no character cut in two
+    text = _probe_text(head)
+    if (kind := text_output(text)) is not None:
+        return skip_note(name, kind)
+    return None if _looks_tabular(text) else (
+        f"{name}：不是表格文件（是一段文字说明，没有按逗号或制表符分列的表格），已跳过")
+
+
+def _probe_text(data: bytes) -> str:
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16", errors="replace")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("gb18030", errors="replace")
+
+
+def _looks_tabular(text: str) -> bool:
+    lines = [line for line in text.splitlines() if line.strip()][:_TEXT_ROWS]
+    if not lines:
+        return False
+    for delimiter in (",", "\t", ";", "|"):
+        counts = Counter(len(row) for row in csv.reader(lines, delimiter=delimiter))
+        wide = [n for width, n in counts.items() if width >= 2]
+        # most rows split into two or more cells, and many of them into as many as the commonest
+        if sum(wide) * 2 > len(lines) and max(wide) * 5 >= len(lines) * 2:
+            return True
+    return False
 
 
 def read_workbook(path: Path, encoding: str | None = None) -> RawWorkbook:

@@ -16,6 +16,10 @@ that before anything else; such a file is skipped with a note, never imported.
   header with the packaged labels). A due list written with column names an
   office changed in its `labels.toml` is not recognised this way; its masked
   IDs still never key anyone (`id_masked`).
+- Text (the daily report as `日报告_D.txt`): nothing can be added without the
+  clerk seeing it, so it is recognised by its first line, the report's title
+  (`青石镇疫情防控日报告（2022年2月1日）`, or 零报告/未报送). It is no table
+  either, and would be skipped as prose; this gives the clearer note.
 """
 
 from __future__ import annotations
@@ -98,6 +102,18 @@ def xlsx_output(path: Path) -> str | None:
 def html_output(text: str) -> str | None:
     m = _HTML_MARK_RE.search(text[:8192])
     return m[1] if m else None
+
+
+# the title line of `daily_report.txt.j2` (and .md): the township, the kind of report, the date
+_TEXT_TITLE_RE = re.compile(r"^#*\s*\S{0,30}疫情防控(?:日报告|零报告|未报送)（[^（）]{4,20}）\s*$")
+
+
+def text_output(text: str) -> str | None:
+    """"daily_report" when the first non-blank line of a text is the daily report's title."""
+    for line in text.lstrip("\ufeff").splitlines()[:5]:
+        if line.strip():
+            return "daily_report" if _TEXT_TITLE_RE.match(line.strip()) else None
+    return None
 
 
 def csv_output(grid: list[list[Any]]) -> str | None:

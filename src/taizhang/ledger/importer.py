@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import gc
 import os
+import tempfile
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from taizhang.errors import TaizhangError, os_error_line
-from taizhang.ingest.files import find_input_files
+from taizhang.ingest.archives import Entry, expand
+from taizhang.ingest.files import scan_inputs
 from taizhang.ingest.sandbox import ReaderPool, reads_inline
 from taizhang.ingest.validation import ERROR, FileResult, Problem, Validator, problem_dicts
 from taizhang.ledger.merge import BatchOutcome, PersonCache, write_batch
@@ -96,6 +99,8 @@ class _Todo:
     sha: str
     size: int
     mtime_ns: int
+    identity: Path  # the file, or <zip>/<member> (`archives`)
+    zip_mtime: int | None = None  # a zip member's sighting time: the zip's
 
     def rewritten(self) -> str | None:
         """Why the file is not the bytes that were hashed any more, or None.
@@ -132,31 +137,65 @@ def import_paths(store: Store, paths: list[Path], validator: Validator, as_of: d
     """
     from taizhang.ledger.snapshot import ledger_version, refresh_snapshot
 
-    files, notes = find_input_files(paths)
-    report = ImportReport([], notes=notes)
+    found = scan_inputs(paths)
+    report = ImportReport([], notes=found.notes)
     version_before = ledger_version(store)
+    with ExitStack() as cleanup:
+        temp: list[Path] = []
+
+        def folder() -> Path:  # private (0700), removed on the way out, also on an error
+            if not temp:
+                temp.append(Path(cleanup.enter_context(tempfile.TemporaryDirectory(
+                    prefix="taizhang_zip_", ignore_cleanup_errors=True))))
+            return temp[0]
+
+        entries = expand(found.files, folder)
+        _import(store, entries, validator, as_of, progress, jobs, report)
+    report.outcomes.extend(BatchOutcome(str(path), "skipped", note=note)
+                           for path, note in found.skipped)
+    report.notes.extend(note for _, note in found.skipped)
+    imported = [o for o in report.outcomes if o.status == "imported"]
+    if imported:  # the day's lists and reports then start from an up-to-date snapshot
+        refresh_snapshot(store, version_before, set().union(*(o.affected for o in imported)))
+    return report
+
+
+def _import(store: Store, entries: list[Entry], validator: Validator, as_of: date,
+            progress: Callable[[str], None] | None, jobs: int | None, report: ImportReport) -> None:
+    """Hash every file, then read the new ones, each only once however many
+    copies of it lie in the folder (`_first_copies`)."""
+    hashed = [_hashed(entry) for entry in entries]
+    first = _first_copies(entries, hashed)
     outcomes: list[BatchOutcome | None] = []
     todo: list[_Todo] = []
-    for path in files:
-        name = str(path)
-        try:
-            stat = path.stat()  # before the hash: a change while hashing shows after the read
-            sha = file_sha256(path)
-        except OSError as exc:
-            outcomes.append(BatchOutcome(name, "failed", os_error_line("无法读取文件", exc)))
-            if progress is not None:
-                progress(name)
-            continue
-        if (earlier := store.find_batch(sha)) is not None:
-            with store.transaction() as db:
-                record_sighting(db, earlier["id"], file_identity(path), stat.st_mtime_ns,
-                                as_of.isoformat())
-            outcomes.append(BatchOutcome(name, "unchanged"))
-            if progress is not None:
-                progress(name)
-            continue
-        todo.append(_Todo(len(outcomes), path, name, sha, stat.st_size, stat.st_mtime_ns))
-        outcomes.append(None)
+    copies: list[tuple[int, Entry, str, int | None]] = []  # slot, the copy, its sha, its mtime
+    for entry, found in zip(entries, hashed, strict=True):
+        if found is None:
+            if entry.note:  # no table, or taizhang's own text report
+                outcomes.append(BatchOutcome(entry.name, "skipped", note=entry.note))
+                report.notes.append(entry.note)
+                continue
+            outcomes.append(BatchOutcome(entry.name, "failed", entry.error))
+        else:
+            stat, sha = found
+            mtime = entry.mtime_ns if entry.member else stat.st_mtime_ns
+            if (earlier := store.find_batch(sha)) is not None:
+                with store.transaction() as db:
+                    record_sighting(db, earlier["id"], file_identity(entry.identity), mtime,
+                                    as_of.isoformat())
+                outcomes.append(BatchOutcome(entry.name, "unchanged"))
+            elif first[sha] is not entry:  # the same bytes again in this run: read once
+                copies.append((len(outcomes), entry, sha, mtime))
+                outcomes.append(None)
+                continue
+            else:
+                todo.append(_Todo(len(outcomes), entry.path, entry.name, sha, stat.st_size,
+                                  stat.st_mtime_ns, entry.identity,
+                                  entry.mtime_ns if entry.member else None))
+                outcomes.append(None)
+                continue
+        if progress is not None:
+            progress(entry.name)
     jobs = default_jobs() if jobs is None else jobs
     big = len(todo) >= POOL_MIN_FILES and sum(t.size for t in todo) >= POOL_MIN_BYTES
     results = _pooled(todo, validator, jobs) if jobs > 1 and big else _inline(todo, validator)
@@ -170,33 +209,92 @@ def import_paths(store: Store, paths: list[Path], validator: Validator, as_of: d
         for item, result in results:
             if progress is not None:
                 progress(item.name)
-            report.sheets[item.name] = [sheet.file_entry() for sheet in result.sheets]
-            report.notes.extend(result.notes)
-            if result.error:
-                outcomes[item.slot] = BatchOutcome(item.name, "failed", result.error)
-                continue
-            if result.skipped:  # taizhang's own output: nothing of it enters the ledger
-                outcomes[item.slot] = BatchOutcome(item.name, "skipped", note=result.skipped)
-                continue
-            if (why := item.rewritten()) is not None:
-                outcomes[item.slot] = BatchOutcome(item.name, "failed", why)
-                continue
-            try:
-                outcome = outcomes[item.slot] = write_batch(store, result, item.path, item.sha,
-                                                            item.size, as_of, cache)
-            except TaizhangError as exc:
-                outcomes[item.slot] = BatchOutcome(item.name, "failed", exc.message)
-            else:
-                if outcome.retracted:
-                    report.notes.append(retraction_note(outcome))
+            outcomes[item.slot] = _write(store, item, result, as_of, cache, report)
             gc.freeze()
     finally:
         gc.unfreeze()
+    originals = {t.sha: t for t in todo}
+    for slot, copy, sha, mtime in copies:
+        outcomes[slot] = _copy_outcome(store, copy, originals[sha], outcomes[originals[sha].slot],
+                                       mtime, as_of, report)
+        if progress is not None:
+            progress(copy.name)
     report.outcomes = [o for o in outcomes if o is not None]
-    imported = [o for o in report.outcomes if o.status == "imported"]
-    if imported:  # the day's lists and reports then start from an up-to-date snapshot
-        refresh_snapshot(store, version_before, set().union(*(o.affected for o in imported)))
-    return report
+
+
+def _hashed(entry: Entry) -> tuple[os.stat_result, str] | None:
+    """The file's stat and sha256, or None (with `entry.error`) when it is not to be read."""
+    if entry.error or entry.note:
+        return None
+    try:
+        stat = entry.path.stat()  # before the hash: a change while hashing shows after the read
+        return stat, file_sha256(entry.path)
+    except OSError as exc:
+        entry.error = os_error_line("无法读取文件", exc)
+        return None
+
+
+def _first_copies(entries: list[Entry], hashed: list[tuple[os.stat_result, str] | None]
+                  ) -> dict[str, Entry]:
+    """For each content, the copy that is read: the shortest name (平阳村.xlsx
+    before 平阳村(1).xlsx, WeChat's and Windows' name for a second download),
+    then the first found. Its path becomes the file's identity, so the name
+    the village gave it is the one later versions are matched by."""
+    first: dict[str, Entry] = {}
+    for entry, found in zip(entries, hashed, strict=True):
+        if found is not None:
+            held = first.get(found[1])
+            if held is None or len(Path(entry.name).name) < len(Path(held.name).name):
+                first[found[1]] = entry
+    return first
+
+
+def _write(store: Store, item: _Todo, result: FileResult, as_of: date, cache: PersonCache,
+           report: ImportReport) -> BatchOutcome:
+    """Merge one file that was read, or say why it was not."""
+    report.sheets[item.name] = [sheet.file_entry() for sheet in result.sheets]
+    report.notes.extend(result.notes)
+    if result.error:
+        return BatchOutcome(item.name, "failed", result.error)
+    if result.skipped:  # taizhang's own output: nothing of it enters the ledger
+        return BatchOutcome(item.name, "skipped", note=result.skipped)
+    if (why := item.rewritten()) is not None:
+        return BatchOutcome(item.name, "failed", why)
+    try:
+        outcome = write_batch(store, result, item.identity, item.sha, item.size, as_of, cache)
+        if item.zip_mtime is not None:  # a zip member: its sighting carries the zip's time
+            with store.transaction() as db:
+                db.execute("UPDATE sightings SET mtime_ns = ? WHERE batch_id = ? AND file = ? "
+                           "AND mtime_ns IS NULL", (item.zip_mtime, outcome.batch_id,
+                                                    file_identity(item.identity)))
+    except TaizhangError as exc:
+        return BatchOutcome(item.name, "failed", exc.message)
+    if outcome.retracted:
+        report.notes.append(retraction_note(outcome))
+    return outcome
+
+
+def _copy_outcome(store: Store, copy: Entry, original: _Todo, done: BatchOutcome | None,
+                  mtime: int | None, as_of: date, report: ImportReport) -> BatchOutcome:
+    """A copy's outcome is its original's: `unchanged` when that was imported
+    (and seen here too, so a copy lying in the inbox tomorrow is no new
+    arrival), the same failure or skip otherwise."""
+    same = f"与{original.name}内容相同，只读取一次"
+    if done is None or done.status == "failed":
+        why = done.error if done is not None else "未读取"
+        return BatchOutcome(copy.name, "failed", f"{why}（{same}）")
+    if done.status == "skipped":
+        return BatchOutcome(copy.name, "skipped", note=done.note)
+    if done.batch_id is not None:
+        try:
+            with store.transaction() as db:
+                record_sighting(db, done.batch_id, file_identity(copy.identity), mtime,
+                                as_of.isoformat())
+        except TaizhangError as exc:
+            return BatchOutcome(copy.name, "failed", exc.message)
+    note = f"{copy.name}：{same}"
+    report.notes.append(note)
+    return BatchOutcome(copy.name, "unchanged", note=note)
 
 
 def retraction_note(outcome: BatchOutcome) -> str:
