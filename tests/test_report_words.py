@@ -75,17 +75,77 @@ def test_every_number_in_the_text_is_the_json_field_it_names(workspace: Path, da
         assert ("零报告" in line) == (v["zero_report"] and v["submitted"])
 
 
-@pytest.mark.parametrize("day", DAYS)
-def test_the_exceptions_name_the_people_the_numbers_count(workspace: Path, day: str) -> None:
-    report = json.loads(_run(workspace, "daily-report", "--date", day, "--format", "json"))
-    text = _run(workspace, "daily-report", "--date", day, "--format", "text")
-    due = json.loads(_run(workspace, "due-today", "--date", day, "--format", "json"))
-    fever_line = next((line for line in text.splitlines() if line.startswith("【发热】")), "")
+def _section(text: str, tag: str) -> tuple[str, list[str], int | None]:
+    """The 【tag】 exception of the text report: its heading, one line per
+    person listed, and N of "…等N人，详见附件" when the list was cut."""
+    lines = text.splitlines()
+    start = next((i for i, line in enumerate(lines) if line.startswith(f"【{tag}】")), None)
+    if start is None:
+        return "", [], None
+    people: list[str] = []
+    for line in lines[start + 1:]:
+        if not line or line.startswith("【"):
+            break
+        more = re.fullmatch(r"…等(\d+)人，详见附件", line)
+        if more:
+            return lines[start], people, int(more[1])
+        people.append(line)
+    return lines[start], people, None
+
+
+def _check_exceptions(ws: Path, day: str, limit: int) -> None:
+    report = json.loads(_run(ws, "daily-report", "--date", day, "--format", "json"))
+    text = _run(ws, "daily-report", "--date", day, "--format", "text")
+    due = json.loads(_run(ws, "due-today", "--date", day, "--format", "json"))
+    # 发热: one line per person, every reading of that person on the line
+    heading, lines, more = _section(text, "发热")
     people = {(e["village"], e["name"]) for e in due["fever"]}
     assert report["totals"]["fever"] == len(people)
-    assert fever_line.count("℃") == len(due["fever"])
-    overdue_line = next((line for line in text.splitlines() if line.startswith("【逾期未检】")), "")
-    assert overdue_line.count("（第") == report["totals"]["tests_overdue"] == len(due["tests_overdue"])
+    if people:
+        assert int(re.match(r"【发热】(\d+)人", heading)[1]) == len(people)
+    assert len(lines) == min(limit, len(people))
+    assert more == (len(people) if len(people) > limit else None)  # 等N人 makes up the total
+    assert {tuple(line.split("（")[0].split(" ", 1)) for line in lines} <= people
+    if more is None:
+        assert {tuple(line.split("（")[0].split(" ", 1)) for line in lines} == people
+        assert sum(line.count("℃") for line in lines) == len(due["fever"])
+    # 逾期未检: one line per person with all of that person's overdue tests
+    heading, lines, more = _section(text, "逾期未检")
+    people = {(e["village"], e["name"]) for e in due["tests_overdue"]}
+    assert report["totals"]["tests_overdue"] == len(due["tests_overdue"])
+    if people:
+        found = re.match(r"【逾期未检】(\d+)人（(\d+)人次）", heading)
+        assert (int(found[1]), int(found[2])) == (len(people), report["totals"]["tests_overdue"])
+    assert len(lines) == min(limit, len(people))
+    assert more == (len(people) if len(people) > limit else None)
+    assert len({tuple(line.split("（")[0].split(" ", 1)) for line in lines}) == len(lines)
+    if more is None:
+        assert {tuple(line.split("（")[0].split(" ", 1)) for line in lines} == people
+        assert sum(len(re.findall(r"第\d+天", line)) for line in lines) == len(due["tests_overdue"])
+    for line in lines:
+        name = tuple(line.split("（")[0].split(" ", 1))
+        mine = [e for e in due["tests_overdue"] if (e["village"], e["name"]) == name]
+        assert re.findall(r"第(\d+)天", line) == [str(e["day"]) for e in mine]
+        assert f"逾期{max(e['days_overdue'] for e in mine)}天" in line
+
+
+@pytest.mark.parametrize("day", DAYS)
+def test_the_exceptions_name_the_people_the_numbers_count(workspace: Path, day: str) -> None:
+    _check_exceptions(workspace, day, 10)
+
+
+@pytest.mark.parametrize("day", ["2022-02-08", "2022-02-10"])
+def test_a_capped_exception_list_counts_the_people_it_leaves_out(
+        workspace: Path, tmp_path: Path, day: str) -> None:
+    """With [wechat] limit = 1 in the office's labels.toml, each kind lists one
+    person and "…等N人，详见附件" gives the total; the numbers stay the same."""
+    ws = tmp_path / "ws"
+    shutil.copytree(workspace, ws)
+    (ws / "templates").mkdir(exist_ok=True)
+    (ws / "templates" / "labels.toml").write_text("[wechat]\nlimit = 1\n", encoding="utf-8")
+    _check_exceptions(ws, day, 1)
+    text = _run(ws, "daily-report", "--date", day, "--format", "text")
+    assert "…等" in text  # the sample has more than one person in some list on these days
 
 
 def test_the_due_list_does_not_call_open_tests_today_s_tests(workspace: Path) -> None:

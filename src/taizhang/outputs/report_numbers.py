@@ -197,9 +197,29 @@ def exceptions(arrays: LedgerArrays, t: date, policy: Policy, lists: dict[str, A
     return {
         "positives": positives,
         "fever": lists["fever"],
+        "fever_people": per_person(lists["fever"]),
         "tests_overdue": lists["tests_overdue"],
+        "overdue_people": per_person(lists["tests_overdue"]),
         "releases_blocked": lists["releases_blocked"],
         "lost_contact": lost,
         "not_submitted": [r["village"] for r in report["villages"]
                           if not r["submitted"] and r["village"] != UNKNOWN_VILLAGE],
     }
+
+
+def per_person(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Entries of a due list (sorted by village, name, ID) gathered per person,
+    for a report that names each person once: {village, name, id_number,
+    items: [entries], days_overdue: the largest}. Grouped before masking, on
+    the full ID."""
+    people: list[dict[str, Any]] = []
+    for entry in entries:
+        key = (entry["village"], entry["name"], entry["id_number"])
+        if not people or people[-1]["key"] != key:
+            people.append({"key": key, "village": entry["village"], "name": entry["name"],
+                           "id_number": entry["id_number"], "items": []})
+        people[-1]["items"].append(entry)
+    for person in people:
+        del person["key"]
+        person["days_overdue"] = max((e.get("days_overdue") or 0 for e in person["items"]), default=0)
+    return people
