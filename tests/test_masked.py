@@ -88,7 +88,8 @@ def test_importing_taizhang_outputs_changes_nothing(own_outputs: tuple[Path, Pat
     result = tz(db, "import", str(own), "--format", "json")
     assert result.exit_code == 0, result.output  # a skipped file is not a failure
     data = json.loads(result.stdout)
-    assert sorted(Path(f["path"]).name for f in data["files"]) == OWN_FILES  # the .html is no input
+    # the HTML report is listed too: as taizhang's own, skipped (validate does not list it: no table)
+    assert sorted(Path(f["path"]).name for f in data["files"]) == sorted([*OWN_FILES, f"日报告_{AS_OF}.html"])
     for entry in data["files"]:
         assert entry["status"] == "skipped", entry
         assert (entry["sheet"], entry["rows"]) == (None, 0)
@@ -101,7 +102,7 @@ def test_importing_taizhang_outputs_changes_nothing(own_outputs: tuple[Path, Pat
     assert con.execute("SELECT count(*) FROM batches WHERE path LIKE ?", (f"{own}%",)).fetchone()[0] == 0
     con.close()
     table = tz(db, "import", str(own))
-    assert table.exit_code == 0 and "taizhang生成（跳过）" in table.stdout
+    assert table.exit_code == 0 and "跳过（非表格或taizhang生成" in table.stdout
 
 
 def test_validate_reports_taizhang_outputs_as_skipped(own_outputs: tuple[Path, Path]) -> None:
@@ -171,11 +172,12 @@ def test_daily_skips_outputs_copied_into_the_inbox(tmp_path: Path,
     assert first.exit_code == 0, first.output
     before = persons(ws / "taizhang.db")
     for path in (ws / "out" / AS_OF).iterdir():  # the day's outputs dropped into the inbox
-        if path.suffix != ".txt":  # the WeChat text has no mark and no table: it fails, as before
+        if path.is_file():  # every file, the texts too: none is read, none fails
             shutil.copy(path, ws / "inbox" / path.name)
     second = runner.invoke(app, ["--as-of", AS_OF, "daily", "--date", AS_OF])
     assert second.exit_code == 0, second.output
-    assert "新文件 0 个" in second.output and "跳过taizhang生成的文件 3 个" in second.output
+    assert "新文件 0 个" in second.output and "失败 0 个" in second.output
+    assert "跳过非表格或taizhang生成的文件" in second.output
     assert persons(ws / "taizhang.db") == before
     log = (ws / "out" / "taizhang.log").read_text(encoding="utf-8")
     assert f"今日名单_{AS_OF}.csv：skipped（今日名单_{AS_OF}.csv：这是taizhang自己生成的今日名单" in log

@@ -46,3 +46,25 @@ def test_no_list_when_everyone_is_registered(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert not list((ws / "out" / "2022-02-07").glob("未登记人员_*"))
     assert "未登记" not in result.output
+
+
+def test_the_list_dropped_into_the_inbox_is_not_village_data(tmp_path: Path) -> None:
+    """未登记人员_D.csv is taizhang's own output: its header (the packaged labels)
+    is recognised, and a later import skips it."""
+    from taizhang.ingest.own import CSV_HEADERS
+    from taizhang.outputs.templating import load_labels
+    from taizhang.outputs.unregistered import COLUMNS, unregistered_csv
+
+    header = tuple(unregistered_csv([], load_labels()).strip().split(","))
+    assert CSV_HEADERS[header] == "unregistered" and len(header) == len(COLUMNS)
+    ws = tmp_path / "ws"
+    assert runner.invoke(app, ["init", str(ws), "--villages", "平阳村"]).exit_code == 0
+    (ws / "inbox" / "平阳村核酸.csv").write_text(
+        f"姓名,身份证号,采样日期,检测结果\n王五,{SEEN},2022-02-06,阴性\n", encoding="utf-8")
+    base = ["--config", str(ws / "taizhang.toml")]
+    assert runner.invoke(app, [*base, "daily", "--date", "2022-02-07"]).exit_code == 0
+    listing = ws / "out" / "2022-02-07" / "未登记人员_2022-02-07.csv"
+    (ws / "inbox" / listing.name).write_bytes(listing.read_bytes())
+    again = runner.invoke(app, [*base, "import", str(ws / "inbox" / listing.name), "--format", "json"])
+    assert again.exit_code == 0, again.output
+    assert '"status": "skipped"' in again.stdout

@@ -36,7 +36,7 @@ AUTHOR = "taizhang"
 
 # each kind of output and its name for the clerk
 OUTPUT_LABELS: dict[str, str] = {"export": "汇总台账", "due_lists": "今日名单", "daily_report": "日报告",
-                                 "feedback": "问题清单"}
+                                 "feedback": "问题清单", "unregistered": "未登记人员名单"}
 
 # the header rows of taizhang's CSVs: `outputs.export.write_csv` and
 # `outputs.due_lists.lists_csv` with the packaged labels (tests/test_masked.py
@@ -45,6 +45,9 @@ CSV_HEADERS: dict[tuple[str, ...], str] = {
     tuple(label for fld, label in COLUMN_LABELS.items() if fld in PERSON_FIELDS): "export",
     ("清单", "村（社区）", "姓名", "身份证号", "管控方案", "第几天", "应检日期", "超过应检日",
      "逾期天数", "解除日期", "应解除日期", "受阻原因", "日期", "已报次数", "时段", "体温"): "due_lists",
+    # daily's 未登记人员_D.csv (`outputs.unregistered`, labels.toml [unregistered])
+    ("村（社区，报送该表的村）", "姓名", "身份证号", "联系电话", "核酸记录数", "体温记录数",
+     "最早出现（数据日期）", "最早出现的文件"): "unregistered",
 }
 
 _EXPORT_HEADER = next(h for h, kind in CSV_HEADERS.items() if kind == "export")

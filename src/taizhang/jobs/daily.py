@@ -118,7 +118,7 @@ def _run(config: Config, db_path: Path, policy: Policy, day: date, inbox: Path, 
             skipped = sum(1 for o in report.outcomes if o.status == "skipped")
             result.summary.append(f"导入：新文件 {counts['imported']} 个，未变化 {counts['unchanged']} 个，"
                                   f"失败 {counts['failed']} 个"
-                                  + (f"，跳过taizhang生成的文件 {skipped} 个" if skipped else "")
+                                  + (f"，跳过非表格或taizhang生成的文件 {skipped} 个" if skipped else "")
                                   + f"；发现问题 {len(report.problems)} 条")
             for o in report.outcomes:
                 if o.retracted:

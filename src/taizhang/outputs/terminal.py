@@ -92,7 +92,7 @@ def render_validation(out: Console, report: ValidationReport, mask: Mask) -> Non
 def render_import(out: Console, report: Any, mask: Mask) -> None:
     """Each file's outcome, then the problems."""
     labels = {"imported": "[green]已导入[/green]", "unchanged": "未变化（跳过）",
-              "failed": "[red]失败[/red]", "skipped": "[yellow]taizhang生成（跳过）[/yellow]"}
+              "failed": "[red]失败[/red]", "skipped": "[yellow]跳过（非表格或taizhang生成，见提示）[/yellow]"}
     table = Table(title="导入结果")
     for header in ("文件", "状态", "新增人员", "更新人员", "核酸记录", "体温记录", "拒收行", "问题"):
         table.add_column(header)
