@@ -37,3 +37,23 @@ def write_csv(tmp_path: Path) -> Callable[..., Path]:
 def _wide_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("COLUMNS", "200")
     monkeypatch.setenv("NO_COLOR", "1")
+
+
+@pytest.fixture
+def force_pool(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Make an import of two or more files (with jobs > 1) use the reader pool
+    however small they are; the list records the job count of each pooled run,
+    so a test can check the pool really ran."""
+    from taizhang.ledger import importer
+
+    monkeypatch.setattr(importer, "POOL_MIN_BYTES", 0)
+    monkeypatch.setattr(importer, "POOL_MIN_FILES", 2)
+    calls: list[int] = []
+    real = importer._pooled
+
+    def pooled(todo, validator, jobs):  # type: ignore[no-untyped-def]
+        calls.append(jobs)
+        yield from real(todo, validator, jobs)
+
+    monkeypatch.setattr(importer, "_pooled", pooled)
+    return calls

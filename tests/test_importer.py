@@ -57,21 +57,10 @@ def ledger(db: Path, jobs: int, inbox: Path) -> dict[str, list[tuple]]:
         return {name: [tuple(r) for r in store.db.execute(q)] for name, q in TABLES.items()}
 
 
-def test_worker_processes_give_the_same_ledger(tmp_path: Path, inbox: Path,
-                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_worker_processes_give_the_same_ledger(tmp_path: Path, inbox: Path, force_pool: list[int]) -> None:
     alone = ledger(tmp_path / "one.db", 1, inbox)
-    monkeypatch.setattr(importer, "POOL_MIN_BYTES", 0)
-    monkeypatch.setattr(importer, "POOL_MIN_FILES", 2)
-    calls: list[int] = []
-    real = importer._pooled
-
-    def pooled(todo, validator, jobs):  # make sure the pool really ran
-        calls.append(jobs)
-        yield from real(todo, validator, jobs)
-
-    monkeypatch.setattr(importer, "_pooled", pooled)
     pooled_ledger = ledger(tmp_path / "two.db", 2, inbox)
-    assert calls == [2]
+    assert force_pool == [2]  # the pool really ran
     for name in TABLES:
         assert pooled_ledger[name] == alone[name], name
     codes = {row[6] for row in alone["problems"]}

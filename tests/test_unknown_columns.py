@@ -20,7 +20,6 @@ from typer.testing import CliRunner
 
 from taizhang.cli import app
 from taizhang.ingest.validation import Validator, validate_paths
-from taizhang.ledger import importer
 from taizhang.ledger.extras import mask_text
 from taizhang.ledger.importer import import_paths
 from taizhang.ledger.store import Store
@@ -264,7 +263,7 @@ def test_same_header_twice_and_a_second_column_of_a_field(db: Path, write_csv: C
 
 
 def test_worker_processes_carry_them(tmp_path: Path, write_csv: Callable[..., Path],
-                                     monkeypatch: pytest.MonkeyPatch) -> None:
+                                     force_pool: list[int]) -> None:
     paths = [write_csv("平阳村登记.csv", reg_rows()),
              write_csv("平阳村核酸.csv", [["姓名", "身份证号", "采样日期", "检测结果", "试管条码"],
                                           ["张三", ZHANG, "2022-02-03", "阴性", "GZ0001"]])]
@@ -277,17 +276,7 @@ def test_worker_processes_carry_them(tmp_path: Path, write_csv: Callable[..., Pa
                                     "ORDER BY rowid").fetchall()
 
     alone = [tuple(r) for r in stored(1)]
-    monkeypatch.setattr(importer, "POOL_MIN_BYTES", 0)
-    monkeypatch.setattr(importer, "POOL_MIN_FILES", 2)
-    calls: list[int] = []
-    real = importer._pooled
-
-    def pooled(todo, validator, jobs):  # make sure the pool really ran
-        calls.append(jobs)
-        yield from real(todo, validator, jobs)
-
-    monkeypatch.setattr(importer, "_pooled", pooled)
-    assert [tuple(r) for r in stored(2)] == alone and calls == [2]
+    assert [tuple(r) for r in stored(2)] == alone and force_pool == [2]  # the pool really ran
     assert len(alone) == 3
 
 
