@@ -35,6 +35,13 @@ def test_daily_lists_and_counts_the_unregistered(tmp_path: Path) -> None:
         ("东溪村", "赵六", WARM[:6] + "********" + WARM[-4:], "0", "1"),
         ("平阳村", "王五", SEEN[:6] + "********" + SEEN[-4:], "1", "0")]
     assert REG not in listing and "李四" not in listing  # registered: not listed
+    for fmt, words in (("text", "【未登记】有核酸/体温记录但未登记：2人（东溪村1人、平阳村1人）"),
+                       ("md", "**未登记**：有核酸/体温记录但未登记：2人")):
+        report = runner.invoke(app, ["--config", str(ws / "taizhang.toml"), "daily-report", "--date",
+                                     "2022-02-07", "--format", fmt])
+        assert words in report.stdout, (fmt, report.stdout)
+    html = (ws / "out" / "2022-02-07" / "日报告_2022-02-07.html").read_text(encoding="utf-8")
+    assert "<b>未登记：</b>有核酸/体温记录但未登记：2人" in html
 
 
 def test_no_list_when_everyone_is_registered(tmp_path: Path) -> None:

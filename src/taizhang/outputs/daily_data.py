@@ -19,6 +19,7 @@ from taizhang.config import Config
 from taizhang.ledger.snapshot import add_unregistered_fevers, load_arrays, unregistered_fevers, unregistered_readings
 from taizhang.ledger.store import Store
 from taizhang.outputs.report_numbers import exceptions, report_numbers, trend
+from taizhang.outputs.unregistered import unregistered_people
 from taizhang.policy.arrays import LedgerArrays
 from taizhang.policy.due import due_lists
 from taizhang.policy.engine import Engine
@@ -101,6 +102,17 @@ def unplaced_people(store: Store, villages: list[str]) -> dict[str, Any] | None:
     return {"count": count, "files": files}
 
 
+def unregistered_summary(people: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """How many people only test or temperature sheets name, per village of the
+    sheet: a line of the report's exceptions, so the villages register them."""
+    if not people:
+        return None
+    counts: dict[str, int] = {}
+    for p in people:
+        counts[p["village"] or "村名未知"] = counts.get(p["village"] or "村名未知", 0) + 1
+    return {"count": len(people), "villages": [{"village": v, "count": n} for v, n in counts.items()]}
+
+
 def gather(store: Store, t: date, policy: Policy, config: Config, trend_days: int = 30
            ) -> DailyData:
     arrays = load_arrays(store, t, policy.fever_threshold)
@@ -114,5 +126,6 @@ def gather(store: Store, t: date, policy: Policy, config: Config, trend_days: in
     found = exceptions(arrays, t, policy, lists, report, engine)
     found["positives"] = sorted(found["positives"] + strays, key=lambda p: (p["village"], p["name"]))
     found["village_unknown"] = unplaced_people(store, config.villages)
+    found["unregistered"] = unregistered_summary(unregistered_people(store, t))
     return DailyData(t, config.township, arrays, lists, report,
                      trend(arrays, t, policy, trend_days, engine), found, config)
