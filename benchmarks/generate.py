@@ -27,6 +27,14 @@ three files per village:
   with L chosen so the total is close to ``--readings``; ~1 % of cells blank
   (missed reports), a handful of fevers, a few misplaced decimal points.
 
+It also writes OUT_DIR/inbox_day2/: the same files, as the villages send them
+the next day (as-of + 1): every file re-written with one more day of rows —
+the tests sampled on the as-of day (about half 待出, and yesterday's 待出 now
+阴性), one more 上午/下午 column pair of readings, and a few corrected cells
+(a fixed ID check digit, phone or date in the registration, a fixed 阴行 or
+date typo in the tests, a fixed misplaced decimal point in the readings). Day 2
+draws from its own random stream, so day 1 is the same with or without it.
+
 Everything derives from ``--seed``: the same arguments give the same files.
 """
 
@@ -47,7 +55,7 @@ from pathlib import Path
 import numpy as np
 import xlsxwriter
 
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2  # 2: inbox_day2/
 TOWNSHIP = "青山县"
 
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -97,6 +105,11 @@ TEST_DEFECT_RATE = 0.0005
 TEST_SKIP_RATE = 0.04
 TEMP_MISS_RATE = 0.01
 TEMP_DEFECT_RATE = 0.00005
+# Day 2: the share of day 1's defects the village corrects (at least one per
+# registration file that has a fixable one).
+FIX_RATE = 0.3
+REG_FIXABLE = {"id_checksum", "id_length", "id_scientific", "phone_invalid", "date_invalid",
+               "sex_mismatch", "date_future", "unknown_regime"}
 
 
 def village_names(n: int, rng: np.random.Generator) -> list[str]:
@@ -178,7 +191,8 @@ def split_counts(total: int, weights: np.ndarray) -> list[int]:
 
 
 def new_workbook(path: Path, as_of_ord: int) -> xlsxwriter.Workbook:
-    """A streaming workbook with a fixed creation time, so the bytes are reproducible."""
+    """A streaming workbook with a fixed creation time (the day before as-of,
+    when the village filled it in), so the bytes are reproducible."""
     wb = xlsxwriter.Workbook(str(path), {"constant_memory": True})
     wb.set_properties({"created": datetime.combine(_d(as_of_ord - 1), datetime.min.time())})
     return wb
@@ -193,121 +207,141 @@ def _slash(d: date) -> str:
 
 
 def build_village(task: dict) -> dict:
-    """Write the three files of one village; return its counts."""
+    """Write the three files of one village, day 1 to inbox/ and day 2 to
+    inbox_day2/; return its counts."""
     t0 = time.perf_counter()
-    vi, village, inbox = task["index"], task["village"], Path(task["inbox"])
+    vi, village = task["index"], task["village"]
+    inboxes = (Path(task["inbox"]), Path(task["inbox_day2"]))
     people = task["people"]
     as_of = date.fromisoformat(task["as_of"])
     as_of_ord = as_of.toordinal()
     rng = np.random.default_rng([task["seed"], vi])
+    rng2 = np.random.default_rng([task["seed"], vi, 2])  # day 2's own stream: day 1 never changes
     n = len(people["id"])
     counts = {"village": village, "persons": n}
 
-    counts.update(_write_registration(inbox, vi, village, people, as_of_ord, rng))
-    counts.update(_write_tests(inbox, vi, village, people, as_of_ord, task, rng))
-    counts.update(_write_temperatures(inbox, village, people, as_of_ord, task, rng))
+    counts.update(_write_registration(inboxes, vi, village, people, as_of_ord, rng, rng2))
+    counts.update(_write_tests(inboxes, vi, village, people, as_of_ord, task, rng, rng2))
+    counts.update(_write_temperatures(inboxes, village, people, as_of_ord, task, rng, rng2))
     counts["seconds"] = time.perf_counter() - t0
     return counts
 
 
-def _write_registration(inbox: Path, vi: int, village: str, people: dict, as_of_ord: int,
-                        rng: np.random.Generator) -> dict:
+def _write_registration(inboxes: tuple[Path, Path], vi: int, village: str, people: dict, as_of_ord: int,
+                        rng: np.random.Generator, rng2: np.random.Generator) -> dict:
     n = len(people["id"])
     order = sorted(range(n), key=lambda i: (people["registration"][i], i))
     defect = np.where(rng.random(n) < REG_DEFECT_RATE, rng.integers(0, len(REG_DEFECTS), size=n), -1)
     date_style = vi % 3  # 0: date cells, 1: ISO strings, 2: 2022/1/5 strings
-    path = inbox / f"{village}返乡人员登记表.xlsx"
-    wb = new_workbook(path, as_of_ord)
-    ws = wb.add_worksheet("Sheet1")
-    title_fmt = wb.add_format({"bold": True, "font_size": 16, "align": "center"})
-    head_fmt = wb.add_format({"bold": True, "border": 1, "align": "center"})
-    date_fmt = wb.add_format({"num_format": "yyyy-mm-dd"})
-    ws.set_column(1, 1, 10)
-    ws.set_column(3, 3, 21)
-    ws.set_column(4, 4, 13)
-    ws.set_column(5, 6, 12)
-    ws.merge_range(0, 0, 0, len(REG_HEADER) - 1, f"{TOWNSHIP}{village}返乡人员登记表", title_fmt)
-    for c, h in enumerate(REG_HEADER):
-        ws.write_string(1, c, h, head_fmt)
+    wrong_digit: dict[int, str] = {}  # drawn once (day 1), so day 2 writes the same wrong digit
+    # Day 2: the village corrects some of its fixable defects (at least one).
+    fixable = [i for i in order if defect[i] >= 0 and REG_DEFECTS[defect[i]] in REG_FIXABLE]
+    fixed = {i for i, f in zip(fixable, rng2.random(len(fixable)) < FIX_RATE, strict=True) if f}
+    if fixable and not fixed:
+        fixed.add(fixable[int(rng2.integers(0, len(fixable)))])
 
-    def write_date(r: int, c: int, ordinal: int | None, text: str | None = None) -> None:
-        if text is not None:
-            ws.write_string(r, c, text)
-        elif ordinal is None:
-            return
-        elif date_style == 0:
-            ws.write_datetime(r, c, _d(ordinal), date_fmt)
-        elif date_style == 1:
-            ws.write_string(r, c, _d(ordinal).isoformat())
-        else:
-            ws.write_string(r, c, _slash(_d(ordinal)))
+    def write_file(path: Path, day_ord: int, corrected: set[int]) -> int:
+        wb = new_workbook(path, day_ord)
+        ws = wb.add_worksheet("Sheet1")
+        title_fmt = wb.add_format({"bold": True, "font_size": 16, "align": "center"})
+        head_fmt = wb.add_format({"bold": True, "border": 1, "align": "center"})
+        date_fmt = wb.add_format({"num_format": "yyyy-mm-dd"})
+        ws.set_column(1, 1, 10)
+        ws.set_column(3, 3, 21)
+        ws.set_column(4, 4, 13)
+        ws.set_column(5, 6, 12)
+        ws.merge_range(0, 0, 0, len(REG_HEADER) - 1, f"{TOWNSHIP}{village}返乡人员登记表", title_fmt)
+        for c, h in enumerate(REG_HEADER):
+            ws.write_string(1, c, h, head_fmt)
 
-    def write_person(r: int, seq_no: int, i: int, kind: str | None) -> None:
-        ws.write_number(r, 0, seq_no)
-        ws.write_string(r, 1, people["name"][i])
-        male = people["male"][i]
-        if kind == "sex_mismatch":
-            male = not male
-        ws.write_string(r, 2, "男" if male else "女")
-        pid = people["id"][i]
-        if kind == "id_checksum":
-            wrong = [c for c in ID_CHECK if c != pid[-1]]
-            ws.write_string(r, 3, pid[:-1] + wrong[int(rng.integers(0, len(wrong)))])
-        elif kind == "id_length":
-            ws.write_string(r, 3, pid[:-1])
-        elif kind == "id_scientific" and pid[-1] != "X":
-            ws.write_number(r, 3, float(pid))
-        else:
-            ws.write_string(r, 3, pid)
-        phone = people["phone"][i]
-        ws.write_string(r, 4, phone[:-1] if kind == "phone_invalid" else phone)
-        arrival, registration = people["arrival"][i], people["registration"][i]
-        if kind == "missing_dates":
-            pass
-        elif kind == "date_invalid":
-            write_date(r, 5, None, f"{_d(arrival).year}-02-30")
-            write_date(r, 6, registration)
-        elif kind == "date_future":
-            write_date(r, 5, arrival)
-            reg = _d(registration)
-            write_date(r, 6, None, f"2202-{reg.month:02d}-{reg.day:02d}")
-        else:
-            write_date(r, 5, arrival)
-            write_date(r, 6, registration)
-        ws.write_string(r, 7, people["origin"][i])
-        if people["risk"][i]:
-            ws.write_string(r, 8, people["risk"][i])
-        regime_text = "居家观察三天" if kind == "unknown_regime" else people["regime_text"][i]
-        if regime_text:
-            ws.write_string(r, 9, regime_text)
+        def write_date(r: int, c: int, ordinal: int | None, text: str | None = None) -> None:
+            if text is not None:
+                ws.write_string(r, c, text)
+            elif ordinal is None:
+                return
+            elif date_style == 0:
+                ws.write_datetime(r, c, _d(ordinal), date_fmt)
+            elif date_style == 1:
+                ws.write_string(r, c, _d(ordinal).isoformat())
+            else:
+                ws.write_string(r, c, _slash(_d(ordinal)))
 
-    r = 2
-    duplicates: list[int] = []
-    n_defects = 0
-    for seq_no, i in enumerate(order, start=1):
-        kind = REG_DEFECTS[defect[i]] if defect[i] >= 0 else None
-        if kind == "duplicate_row":
-            duplicates.append(i)
-            kind = None
-        elif kind is not None:
+        def write_person(r: int, seq_no: int, i: int, kind: str | None) -> None:
+            ws.write_number(r, 0, seq_no)
+            ws.write_string(r, 1, people["name"][i])
+            male = people["male"][i]
+            if kind == "sex_mismatch":
+                male = not male
+            ws.write_string(r, 2, "男" if male else "女")
+            pid = people["id"][i]
+            if kind == "id_checksum":
+                if i not in wrong_digit:
+                    wrong = [c for c in ID_CHECK if c != pid[-1]]
+                    wrong_digit[i] = wrong[int(rng.integers(0, len(wrong)))]
+                ws.write_string(r, 3, pid[:-1] + wrong_digit[i])
+            elif kind == "id_length":
+                ws.write_string(r, 3, pid[:-1])
+            elif kind == "id_scientific" and pid[-1] != "X":
+                ws.write_number(r, 3, float(pid))
+            else:
+                ws.write_string(r, 3, pid)
+            phone = people["phone"][i]
+            ws.write_string(r, 4, phone[:-1] if kind == "phone_invalid" else phone)
+            arrival, registration = people["arrival"][i], people["registration"][i]
+            if kind == "missing_dates":
+                pass
+            elif kind == "date_invalid":
+                write_date(r, 5, None, f"{_d(arrival).year}-02-30")
+                write_date(r, 6, registration)
+            elif kind == "date_future":
+                write_date(r, 5, arrival)
+                reg = _d(registration)
+                write_date(r, 6, None, f"2202-{reg.month:02d}-{reg.day:02d}")
+            else:
+                write_date(r, 5, arrival)
+                write_date(r, 6, registration)
+            ws.write_string(r, 7, people["origin"][i])
+            if people["risk"][i]:
+                ws.write_string(r, 8, people["risk"][i])
+            regime_text = "居家观察三天" if kind == "unknown_regime" else people["regime_text"][i]
+            if regime_text:
+                ws.write_string(r, 9, regime_text)
+
+        r = 2
+        duplicates: list[int] = []
+        n_defects = 0
+        for seq_no, i in enumerate(order, start=1):
+            kind = REG_DEFECTS[defect[i]] if defect[i] >= 0 and i not in corrected else None
+            if kind == "duplicate_row":
+                duplicates.append(i)
+                kind = None
+            elif kind is not None:
+                n_defects += 1
+            write_person(r, seq_no, i, kind)
+            r += 1
+        for k, i in enumerate(duplicates, start=len(order) + 1):  # registered again later
+            write_person(r, k, i, None)
+            r += 1
             n_defects += 1
-        write_person(r, seq_no, i, kind)
         r += 1
-    for k, i in enumerate(duplicates, start=len(order) + 1):  # registered again later
-        write_person(r, k, i, None)
-        r += 1
-        n_defects += 1
-    r += 1
-    ws.write_string(r, 0, "填表人：李明    审核人：王芳    联系电话：0571-88886666")
-    wb.close()
-    return {"registration_rows": r - 3, "registration_defects": n_defects}
+        ws.write_string(r, 0, "填表人：李明    审核人：王芳    联系电话：0571-88886666")
+        wb.close()
+        return n_defects
+
+    name = f"{village}返乡人员登记表.xlsx"
+    n_defects = write_file(inboxes[0] / name, as_of_ord, set())
+    write_file(inboxes[1] / name, as_of_ord + 1, fixed)
+    rows = n + int(sum(1 for i in range(n) if defect[i] >= 0 and REG_DEFECTS[defect[i]] == "duplicate_row"))
+    return {"registration_rows": rows, "registration_defects": n_defects,
+            "day2_registration_fixes": len(fixed)}
 
 
-def _write_tests(inbox: Path, vi: int, village: str, people: dict, as_of_ord: int, task: dict,
-                 rng: np.random.Generator) -> dict:
+def _write_tests(inboxes: tuple[Path, Path], vi: int, village: str, people: dict, as_of_ord: int,
+                 task: dict, rng: np.random.Generator, rng2: np.random.Generator) -> dict:
     n = len(people["id"])
     quota = task["tests"]
     rows: list[tuple[int, int, str]] = []  # (sample ordinal, person, result)
+    next_rows: list[tuple[int, int, str]] = []  # samples of the as-of day: day 2's new rows
     used: list[set[int]] = [set() for _ in range(n)]
     offsets = rng.choice([-1, 0, 1], size=(n, 3), p=[0.1, 0.8, 0.1])
     skip = rng.random((n, 3)) < TEST_SKIP_RATE
@@ -318,6 +352,9 @@ def _write_tests(inbox: Path, vi: int, village: str, people: dict, as_of_ord: in
                 continue
             sample = arrival + day - 1 + int(offsets[i, k % 3])
             sample = max(sample, arrival)
+            if sample == as_of_ord and sample not in used[i]:  # (rounds are before as-of)
+                used[i].add(sample)
+                next_rows.append((sample, i, ""))
             if sample >= as_of_ord or sample in used[i]:  # files of day D hold samples up to D − 1
                 continue
             used[i].add(sample)
@@ -360,37 +397,35 @@ def _write_tests(inbox: Path, vi: int, village: str, people: dict, as_of_ord: in
     defect_kind = rng.integers(0, 3, size=len(rows))
     n_defects = int(defect.sum())
 
-    def cells(j: int) -> tuple[str, str, int | str, str]:
-        sample, i, _ = rows[j]
-        pid, result = people["id"][i], results[j]
-        date_cell: int | str = sample
-        if defect[j]:
-            kind = defect_kind[j]
-            if kind == 0:
-                result = "阴行"
-            elif kind == 1:
-                date_cell = f"{_d(sample).year}/13/{_d(sample).day}"
-            else:
-                pid = f"{int(pid[:17]) / 10**17 * 10:.5f}E+17"  # Excel's display of a number cell
-        return people["name"][i], pid, date_cell, result
+    def write_file(path: Path, day_ord: int, rows: list[tuple[int, int, str]], results: list[str],
+                   defect: np.ndarray, defect_kind: np.ndarray) -> None:
+        def cells(j: int) -> tuple[str, str, int | str, str]:
+            sample, i, _ = rows[j]
+            pid, result = people["id"][i], results[j]
+            date_cell: int | str = sample
+            if defect[j]:
+                kind = defect_kind[j]
+                if kind == 0:
+                    result = "阴行"
+                elif kind == 1:
+                    date_cell = f"{_d(sample).year}/13/{_d(sample).day}"
+                else:
+                    pid = f"{int(pid[:17]) / 10**17 * 10:.5f}E+17"  # Excel's display of a number cell
+            return people["name"][i], pid, date_cell, result
 
-    positives = results.count("阳性")
-    pendings = results.count("待出")
-    if vi % 2 == 0:
-        path = inbox / f"{village}核酸检测台账.csv"
-        buf = io.StringIO()
-        w = csv.writer(buf, lineterminator="\r\n")
-        w.writerow(TEST_HEADER)
-        for j in range(len(rows)):
-            name, pid, d, result = cells(j)
-            if isinstance(d, int):
-                dd = _d(d)
-                d = dd.isoformat() if j % 2 else _slash(dd)
-            w.writerow([name, pid, d, result])
-        path.write_bytes(buf.getvalue().encode("gbk"))
-    else:
-        path = inbox / f"{village}核酸检测台账.xlsx"
-        wb = new_workbook(path, as_of_ord)
+        if path.suffix == ".csv":
+            buf = io.StringIO()
+            w = csv.writer(buf, lineterminator="\r\n")
+            w.writerow(TEST_HEADER)
+            for j in range(len(rows)):
+                name, pid, d, result = cells(j)
+                if isinstance(d, int):
+                    dd = _d(d)
+                    d = dd.isoformat() if j % 2 else _slash(dd)
+                w.writerow([name, pid, d, result])
+            path.write_bytes(buf.getvalue().encode("gbk"))
+            return
+        wb = new_workbook(path, day_ord)
         ws = wb.add_worksheet("核酸检测")
         title_fmt = wb.add_format({"bold": True, "font_size": 14, "align": "center"})
         date_fmt = wb.add_format({"num_format": "yyyy/m/d"})
@@ -410,8 +445,24 @@ def _write_tests(inbox: Path, vi: int, village: str, people: dict, as_of_ord: in
                 ws.write_string(r, 2, d)
             ws.write_string(r, 3, result)
         wb.close()
+
+    positives = results.count("阳性")
+    pendings = results.count("待出")
+    name = f"{village}核酸检测台账.csv" if vi % 2 == 0 else f"{village}核酸检测台账.xlsx"
+    write_file(inboxes[0] / name, as_of_ord, rows, results, defect, defect_kind)
+
+    # Day 2: yesterday's 待出 are out (阴性), the as-of day's samples are new rows
+    # (about half 待出), and some of the typos are corrected.
+    n_new = len(next_rows)
+    results2 = ["阴性" if r == "待出" else r for r in results]
+    results2 += ["待出" if p else "阴性" for p in (rng2.random(n_new) < 0.5).tolist()]
+    fixes = defect & (rng2.random(len(rows)) < FIX_RATE)
+    defect2 = np.concatenate([defect & ~fixes, rng2.random(n_new) < TEST_DEFECT_RATE])
+    kind2 = np.concatenate([defect_kind, rng2.integers(0, 3, size=n_new)])
+    write_file(inboxes[1] / name, as_of_ord + 1, rows + next_rows, results2, defect2, kind2)
     return {"tests": len(rows), "tests_positive": positives, "tests_pending": pendings,
-            "tests_defects": n_defects, "tests_file": path.name}
+            "tests_defects": n_defects, "tests_file": name,
+            "day2_tests": len(rows) + n_new, "day2_tests_new": n_new, "day2_tests_fixes": int(fixes.sum())}
 
 
 def _reading_days(arrivals: np.ndarray, as_of_ord: int, target: float) -> float:
@@ -433,8 +484,8 @@ def _reading_days(arrivals: np.ndarray, as_of_ord: int, target: float) -> float:
     return hi
 
 
-def _write_temperatures(inbox: Path, village: str, people: dict, as_of_ord: int, task: dict,
-                        rng: np.random.Generator) -> dict:
+def _write_temperatures(inboxes: tuple[Path, Path], village: str, people: dict, as_of_ord: int,
+                        task: dict, rng: np.random.Generator, rng2: np.random.Generator) -> dict:
     n = len(people["id"])
     arrivals = np.array(people["arrival"], dtype=np.int64)
     target = task["readings"] / (1 - TEMP_MISS_RATE)
@@ -444,21 +495,6 @@ def _write_temperatures(inbox: Path, village: str, people: dict, as_of_ord: int,
     start_day = int(arrivals.min(initial=as_of_ord - 1))
     start_day = min(start_day, as_of_ord - 1)
     n_days = as_of_ord - start_day  # columns: start_day .. as_of − 1
-    path = inbox / f"{village}体温监测表.xlsx"
-    wb = new_workbook(path, as_of_ord)
-    ws = wb.add_worksheet("体温监测")
-    title_fmt = wb.add_format({"bold": True, "font_size": 14})
-    head_fmt = wb.add_format({"bold": True, "border": 1})
-    ws.set_column(1, 1, 21)
-    first, last = _d(start_day), _d(as_of_ord - 1)
-    ws.merge_range(0, 0, 0, min(2 + 2 * n_days - 1, 11),
-                   f"{village}体温监测表（{first.month}月{first.day}日—{last.month}月{last.day}日）", title_fmt)
-    ws.write_string(1, 0, "姓名", head_fmt)
-    ws.write_string(1, 1, "身份证号", head_fmt)
-    for k in range(n_days):
-        d = _d(start_day + k)
-        ws.write_string(1, 2 + 2 * k, f"{d.month}月{d.day}日上午", head_fmt)
-        ws.write_string(1, 3 + 2 * k, f"{d.month}月{d.day}日下午", head_fmt)
     # Cells per person: days arrival .. end − 1, two slots each.
     spans = [(int(arrivals[i]), int(end[i])) for i in range(n)]
     n_cells = sum(max(0, e - s) * 2 for s, e in spans)
@@ -478,29 +514,71 @@ def _write_temperatures(inbox: Path, village: str, people: dict, as_of_ord: int,
     missing[fever_at] = False
     defect = (rng.random(n_cells) < TEMP_DEFECT_RATE) & ~missing
     defect[fever_at] = False
+
+    # Day 2: one more day (the as-of day) for everyone still reporting, and
+    # some misplaced decimal points corrected.
+    end2 = np.minimum(arrivals + length.astype(np.int64), as_of_ord + 1)
+    more = ((end2 > as_of_ord) & (arrivals <= as_of_ord)).tolist()  # reports on the as-of day
+    n_new = 2 * sum(more)
+    new_values = np.round(rng2.normal(36.5, 0.2, size=n_new).clip(35.8, 37.1), 1).tolist()
+    new_missing = (rng2.random(n_new) < TEMP_MISS_RATE).tolist()
+    defect2 = defect & ~(rng2.random(n_cells) < FIX_RATE)
+
     values_l = values.tolist()
     missing_l = missing.tolist()
-    defect_l = defect.tolist()
-    readings = 0
-    pos = 0
-    for i in range(n):
-        r = i + 2
-        ws.write_string(r, 0, people["name"][i])
-        ws.write_string(r, 1, people["id"][i])
-        s, e = spans[i]
-        col = 2 + 2 * (s - start_day)
-        for _ in range(max(0, e - s) * 2):
-            if not missing_l[pos]:
-                v = values_l[pos]
-                if defect_l[pos]:
-                    v = round(v / 10, 2) if pos % 2 else round(v * 10)
-                ws.write_number(r, col, v)
-                readings += 1
-            pos += 1
-            col += 1
-    wb.close()
+
+    def write_file(path: Path, day2: bool) -> int:
+        defect_l = (defect2 if day2 else defect).tolist()
+        days = n_days + day2
+        wb = new_workbook(path, as_of_ord + day2)
+        ws = wb.add_worksheet("体温监测")
+        title_fmt = wb.add_format({"bold": True, "font_size": 14})
+        head_fmt = wb.add_format({"bold": True, "border": 1})
+        ws.set_column(1, 1, 21)
+        first, last = _d(start_day), _d(start_day + days - 1)
+        ws.merge_range(0, 0, 0, min(2 + 2 * days - 1, 11),
+                       f"{village}体温监测表（{first.month}月{first.day}日—{last.month}月{last.day}日）", title_fmt)
+        ws.write_string(1, 0, "姓名", head_fmt)
+        ws.write_string(1, 1, "身份证号", head_fmt)
+        for k in range(days):
+            d = _d(start_day + k)
+            ws.write_string(1, 2 + 2 * k, f"{d.month}月{d.day}日上午", head_fmt)
+            ws.write_string(1, 3 + 2 * k, f"{d.month}月{d.day}日下午", head_fmt)
+        readings = 0
+        pos = new = 0
+        for i in range(n):
+            r = i + 2
+            ws.write_string(r, 0, people["name"][i])
+            ws.write_string(r, 1, people["id"][i])
+            s, e = spans[i]
+            col = 2 + 2 * (s - start_day)
+            for _ in range(max(0, e - s) * 2):
+                if not missing_l[pos]:
+                    v = values_l[pos]
+                    if defect_l[pos]:
+                        v = round(v / 10, 2) if pos % 2 else round(v * 10)
+                    ws.write_number(r, col, v)
+                    readings += 1
+                pos += 1
+                col += 1
+            if day2 and more[i]:
+                col = 2 + 2 * (as_of_ord - start_day)
+                for _ in range(2):
+                    if not new_missing[new]:
+                        ws.write_number(r, col, new_values[new])
+                        readings += 1
+                    new += 1
+                    col += 1
+        wb.close()
+        return readings
+
+    name = f"{village}体温监测表.xlsx"
+    readings = write_file(inboxes[0] / name, False)
+    readings2 = write_file(inboxes[1] / name, True)
     return {"readings": readings, "fevers": n_fever, "temperature_defects": int(defect.sum()),
-            "temperature_days": n_days, "reading_days_per_person": round(L, 2)}
+            "temperature_days": n_days, "reading_days_per_person": round(L, 2),
+            "day2_readings": readings2, "day2_readings_new": readings2 - readings,
+            "day2_temperature_fixes": int((defect & ~defect2).sum())}
 
 
 # ---------------------------------------------------------------- main
@@ -516,6 +594,12 @@ def generate(out_dir: Path, villages: int, people: int, tests: int, readings: in
             if f.is_file():
                 f.unlink()
     inbox.mkdir(exist_ok=True)
+    inbox2 = out_dir / "inbox_day2"
+    if inbox2.exists():
+        for f in inbox2.iterdir():
+            if f.is_file():
+                f.unlink()
+    inbox2.mkdir(exist_ok=True)
     (out_dir / "params.json").unlink(missing_ok=True)
     rng = np.random.default_rng(seed)
     names = village_names(villages, rng)
@@ -532,7 +616,7 @@ def generate(out_dir: Path, villages: int, people: int, tests: int, readings: in
     for vi in range(villages):
         stop = start + sizes[vi]
         tasks.append({
-            "index": vi, "village": names[vi], "inbox": str(inbox), "seed": seed,
+            "index": vi, "village": names[vi], "inbox": str(inbox), "inbox_day2": str(inbox2), "seed": seed,
             "as_of": as_of.isoformat(), "tests": test_q[vi], "readings": read_q[vi],
             "positives": pos_q[vi], "fevers": fev_q[vi],
             "people": {k: v[start:stop] for k, v in everyone.items()},
@@ -563,10 +647,16 @@ def generate(out_dir: Path, villages: int, people: int, tests: int, readings: in
     files = sorted(inbox.iterdir())
     totals["files"] = len(files)
     totals["bytes"] = sum(f.stat().st_size for f in files)
+    day2 = {key: sum(r["day2_" + key] for r in results) for key in
+            ("registration_fixes", "tests", "tests_new", "tests_fixes", "readings", "readings_new",
+             "temperature_fixes")}
+    files2 = sorted(inbox2.iterdir())
+    day2["files"] = len(files2)
+    day2["bytes"] = sum(f.stat().st_size for f in files2)
     seconds = time.perf_counter() - t0
     params = {"generator_version": GENERATOR_VERSION, "villages": villages, "people": people,
               "tests": tests, "readings": readings, "seed": seed, "as_of": as_of.isoformat()}
-    info = {"params": params, "totals": totals, "seconds": round(seconds, 2),
+    info = {"params": params, "totals": totals, "day2": day2, "seconds": round(seconds, 2),
             "seconds_people": round(t_people, 2), "jobs": jobs,
             "first_csv_tests_file": next((r["tests_file"] for r in results
                                           if r["tests_file"].endswith(".csv")), None)}
@@ -598,6 +688,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  tests {t['tests']:,} (阳性 {t['tests_positive']}, 待出 {t['tests_pending']:,}, "
           f"defects {t['tests_defects']}), readings {t['readings']:,} (fevers {t['fevers']}, "
           f"defects {t['temperature_defects']})")
+    d = info["day2"]
+    print(f"  day 2 (inbox_day2/): files {d['files']} ({d['bytes'] / 2**20:.1f} MiB), tests {d['tests']:,} "
+          f"(+{d['tests_new']:,}, {d['tests_fixes']} fixed), readings {d['readings']:,} (+{d['readings_new']:,}, "
+          f"{d['temperature_fixes']} fixed), registration fixes {d['registration_fixes']}")
     return 0
 
 

@@ -1,7 +1,8 @@
 """The SPEC §10 benchmark: generate a workspace, time each step in its own process.
 
     python benchmarks/run.py --scale county|medium|small [--workdir DIR] [--keep]
-        [--results FILE] [--timeout SECONDS] [--villages N --people N --tests N --readings N]
+        [--results FILE] [--timeout SECONDS] [--check-daily]
+        [--villages N --people N --tests N --readings N]
 
 Steps (each a separate process, run through benchmarks/measure.py, which
 reports wall time and peak RSS):
@@ -13,11 +14,21 @@ reports wall time and peak RSS):
   due-today    taizhang due-today --date D --format json
   report-FMT   taizhang daily-report --date D --format FMT --out DIR, for
                text, md, html, xlsx, json
+  floor-day2   the floor of the day-2 files (inbox_day2/: every file grown by
+               one day of rows)
+  import-day2  the day-2 files copied over the run's inbox, imported on top of
+               the ledger the steps above left (yesterday's ledger)
+  (with --keep, the ledger before day 2 is kept as WORKDIR/run/day1.db)
+  import-day2-fresh  (--check-daily) the day-2 files into an empty database;
+               the run then checks that both ledgers hold the same persons,
+               tests and readings (`ledger_digest`)
 
-The workspace (inbox, taizhang.toml, params.json) lives in --workdir (default
-benchmarks/work/SCALE) and is reused when params.json records the same
-parameters. The run's database and outputs go to WORKDIR/run/ and are removed
-at the end unless --keep. Results are printed and written to
+The workspace (inbox, inbox_day2, taizhang.toml, params.json) lives in
+--workdir (default benchmarks/work/SCALE) and is reused when params.json
+records the same parameters. The steps import a copy of the inbox made in
+WORKDIR/run/inbox (so the workspace is never modified). The run's database,
+inbox copy and outputs go to WORKDIR/run/ and are removed at the end unless
+--keep. Results are printed and written to
 benchmarks/results.md for --scale county, else to --results FILE or a temporary
 file. The exit code is 0 whether or not the targets are met (this is a
 measurement); it is 2 when a step could not run (crash, timeout).
@@ -34,7 +45,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from importlib import metadata
 from pathlib import Path
 
@@ -76,7 +87,7 @@ def wanted_params(args: argparse.Namespace) -> dict:
 def ensure_workspace(workdir: Path, params: dict) -> tuple[dict, bool]:
     """Reuse WORKDIR when its params.json matches, else generate. Returns (info, reused)."""
     info_path = workdir / "params.json"
-    if info_path.exists() and (workdir / "inbox").is_dir():
+    if info_path.exists() and (workdir / "inbox").is_dir() and (workdir / "inbox_day2").is_dir():
         info = json.loads(info_path.read_text(encoding="utf-8"))
         if info.get("params") == params:
             return info, True
@@ -146,6 +157,61 @@ def append_test_row(path: Path, as_of: str) -> None:
     path.write_bytes(("\r\n".join(lines) + "\r\n").encode("gb18030"))
 
 
+# What `--check-daily` compares: the persons' current values, the tests and
+# the packed readings that are not retracted, each named by the person's key
+# (never by row ids, batch ids or sheet rows, which differ between a ledger
+# built in two imports and one built in one).
+DIGEST_QUERIES = {
+    "persons": "SELECT {person_columns} FROM persons ORDER BY key",
+    "tests": "SELECT p.key, t.sample_date, t.result, t.site FROM tests t "
+             "JOIN persons p ON p.id = t.person_id WHERE t.retracted_by IS NULL "
+             "ORDER BY p.key, t.sample_date, t.result, t.site",
+    "readings": "SELECT p.key, r.n, r.first_day, r.last_day, hex(r.days), r.slots, hex(r.temps) "
+                "FROM temperature_rows r JOIN persons p ON p.id = r.person_id "
+                "WHERE r.retracted_by IS NULL "
+                "ORDER BY p.key, r.first_day, r.last_day, r.n, hex(r.days), r.slots, hex(r.temps)",
+}
+
+
+def ledger_digest(db: Path) -> dict[str, dict]:
+    """{table: {"rows": n, "sha256": hex, "rows_set": set}} of the DIGEST_QUERIES.
+    persons: every column but `id` and `updated_batch` (the current values, the
+    key, verified, registered). The hash is SHA-256 over repr() of each row, in
+    the query's order."""
+    out: dict[str, dict] = {}
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as con:
+        cols = [r[1] for r in con.execute("PRAGMA table_info(persons)") if r[1] not in ("id", "updated_batch")]
+        for table, query in DIGEST_QUERIES.items():
+            h = __import__("hashlib").sha256()
+            rows = []
+            for row in con.execute(query.format(person_columns=", ".join(cols))):
+                h.update(repr(row).encode())
+                rows.append(row)
+            out[table] = {"rows": len(rows), "sha256": h.hexdigest(), "rows_set": rows}
+    return out
+
+
+def compare_ledgers(daily: Path, fresh: Path) -> dict:
+    """Digest both ledgers; on a mismatch, count the rows only one of them has
+    and show one of each."""
+    a, b = ledger_digest(daily), ledger_digest(fresh)
+    result: dict = {"equal": True, "tables": {}}
+    for table in DIGEST_QUERIES:
+        x, y = a[table], b[table]
+        entry = {"daily_rows": x["rows"], "fresh_rows": y["rows"], "daily_sha256": x["sha256"],
+                 "fresh_sha256": y["sha256"], "equal": x["sha256"] == y["sha256"]}
+        if not entry["equal"]:
+            result["equal"] = False
+            only_daily = set(x["rows_set"]) - set(y["rows_set"])
+            only_fresh = set(y["rows_set"]) - set(x["rows_set"])
+            entry["only_daily"] = len(only_daily)
+            entry["only_fresh"] = len(only_fresh)
+            entry["example_daily"] = repr(min(only_daily))[:300] if only_daily else None
+            entry["example_fresh"] = repr(min(only_fresh))[:300] if only_fresh else None
+        result["tables"][table] = entry
+    return result
+
+
 def machine() -> dict:
     cpu = "unknown"
     try:
@@ -181,7 +247,8 @@ def verdict(ok: bool) -> str:
     return "PASS" if ok else "FAIL"
 
 
-def render(steps: list[dict], info: dict, mach: dict, reused: bool, workdir: Path) -> str:
+def render(steps: list[dict], info: dict, mach: dict, reused: bool, workdir: Path,
+           check: dict | None = None) -> str:
     by = {s["name"]: s for s in steps}
     floor = by.get("floor")
     lines = ["| step | seconds | CPU seconds | peak RSS MiB | notes |", "|---|---:|---:|---:|---|"]
@@ -201,6 +268,15 @@ def render(steps: list[dict], info: dict, mach: dict, reused: bool, workdir: Pat
                    + (" (import timed out: a lower bound)" if imp["timeout"] else ""))
         if "import-1" in by:
             out.append(f"import of one changed file / floor = {by['import-1']['seconds'] / floor['seconds']:.2f}×")
+        if "import-day2" in by and "floor-day2" in by and by["floor-day2"]["seconds"] > 0:
+            d2, f2 = by["import-day2"], by["floor-day2"]
+            out.append(f"import-day2 / floor-day2 = {d2['seconds']:.2f} / {f2['seconds']:.2f} = "
+                       f"**{d2['seconds'] / f2['seconds']:.2f}×**"
+                       + (" (import-day2 timed out: a lower bound)" if d2["timeout"] else ""))
+            if "import-day2-fresh" in by:
+                out.append(f"import-day2 / import-day2-fresh = {d2['seconds']:.2f} / "
+                           f"{by['import-day2-fresh']['seconds']:.2f} = "
+                           f"{d2['seconds'] / max(by['import-day2-fresh']['seconds'], 1e-9):.2f}×")
         if imp.get("cpu_seconds") and imp["seconds"] > 0:
             out.append(f"import CPU / wall = {imp['cpu_seconds']:.1f} / {imp['seconds']:.2f} s = "
                        f"{imp['cpu_seconds'] / imp['seconds']:.2f} cores busy on average "
@@ -211,6 +287,10 @@ def render(steps: list[dict], info: dict, mach: dict, reused: bool, workdir: Pat
         imp = by["import"]
         targets.append(("full import ≤ 2× floor", f"{imp['seconds']:.2f} s vs 2 × {floor['seconds']:.2f} s",
                         not imp["timeout"] and imp["seconds"] <= 2 * floor["seconds"]))
+    if "import-day2" in by and "floor-day2" in by:
+        d2, f2 = by["import-day2"], by["floor-day2"]
+        targets.append(("daily import ≤ 2× floor", f"{d2['seconds']:.2f} s vs 2 × {f2['seconds']:.2f} s",
+                        not d2["timeout"] and d2["seconds"] <= 2 * f2["seconds"]))
     if "reimport" in by:
         s = by["reimport"]
         targets.append(("unchanged re-import < 2 s", f"{s['seconds']:.2f} s",
@@ -227,6 +307,16 @@ def render(steps: list[dict], info: dict, mach: dict, reused: bool, workdir: Pat
                         worst["peak_mib"] < TARGET_MIB))
     out += ["## SPEC §10 targets", "", "| target | measured | |", "|---|---|---|"]
     out += [f"| {t} | {m} | {verdict(ok)} |" for t, m, ok in targets]
+    if check is not None:
+        out += ["", "## Daily check (`--check-daily`)", "",
+                "The ledger after `import-day2` against the day-2 files imported into an empty "
+                "ledger (`import-day2-fresh`): " + ("**the same**" if check["equal"] else "**DIFFERENT**"), "",
+                "| table | rows (daily) | rows (fresh) | SHA-256 (daily) | |", "|---|---:|---:|---|---|"]
+        for table, e in check["tables"].items():
+            extra = "" if e["equal"] else (f"only daily {e['only_daily']} (e.g. {e['example_daily']}), "
+                                           f"only fresh {e['only_fresh']} (e.g. {e['example_fresh']})")
+            out.append(f"| {table} | {e['daily_rows']:,} | {e['fresh_rows']:,} | {e['daily_sha256'][:16]} | "
+                       f"{'same' if e['equal'] else 'DIFFERENT: ' + extra} |")
     p, t = info["params"], info["totals"]
     out += ["", "## Workspace", "",
             f"- parameters: {p['villages']} villages, {p['people']:,} people, {p['tests']:,} tests, "
@@ -235,7 +325,11 @@ def render(steps: list[dict], info: dict, mach: dict, reused: bool, workdir: Pat
             f"rows ({t['registration_defects']:,} with defects), {t['tests']:,} test rows "
             f"({t['tests_positive']} 阳性, {t['tests_pending']:,} 待出), {t['readings']:,} readings "
             f"({t['fevers']} fevers)",
-            f"- generation time: {info['seconds']:.1f} s with {info.get('jobs', '?')} workers"
+            *([f"- day 2 (`inbox_day2/`, as-of + 1): {d['files']} files, {d['bytes'] / 2**20:.1f} MiB; "
+               f"{d['tests']:,} test rows (+{d['tests_new']:,}, {d['tests_fixes']} typos fixed), "
+               f"{d['readings']:,} readings (+{d['readings_new']:,}, {d['temperature_fixes']} fixed), "
+               f"{d['registration_fixes']} registration rows corrected"] if (d := info.get("day2")) else []),
+            f"- generation time: {info['seconds']:.1f} s with {info.get('jobs', '?')} workers (both days)"
             + (" (workspace reused from an earlier run)" if reused else ""),
             f"- workdir: {workdir}", "",
             "## Machine", "",
@@ -249,30 +343,36 @@ def render(steps: list[dict], info: dict, mach: dict, reused: bool, workdir: Pat
     return "\n".join(out) + "\n"
 
 
-def run_steps(steps: list[dict], tz: list[str], inbox: Path, db: Path, run_dir: Path, logs: Path,
-              report_dir: Path, as_of: str, changed: Path | None, backup: Path, timeout: float | None) -> None:
-    """Run the steps in order, appending each measurement to `steps`."""
-    floor = measure("floor", [sys.executable, str(HERE / "floor.py"), str(inbox)], logs, timeout)
+def measure_floor(name: str, inbox: Path, logs: Path, timeout: float | None) -> dict:
+    floor = measure(name, [sys.executable, str(HERE / "floor.py"), str(inbox)], logs, timeout)
     try:
         f = json.loads(Path(floor["stdout"]).read_text())
         floor["note"] = f"{f['files']} files, {f['rows']:,} rows, {f['cells']:,} cells"
     except (OSError, ValueError, KeyError):
         floor["note"] = "no summary"
-    steps.append(floor)
+    return floor
+
+
+def run_steps(steps: list[dict], tz: list[str], inbox: Path, db: Path, run_dir: Path, logs: Path,
+              report_dir: Path, as_of: str, changed: Path | None, inbox_day2: Path,
+              timeout: float | None, check_daily: bool, keep_day1: bool = False) -> dict | None:
+    """Run the steps in order, appending each measurement to `steps`. `inbox`
+    is the run's copy of the workspace inbox. Returns the --check-daily
+    comparison (or None)."""
+    steps.append(measure_floor("floor", inbox, logs, timeout))
 
     imp = measure("import", [*tz, "import", str(inbox), "--format", "json"], logs, timeout)
     steps.append(imp)
     if imp["timeout"]:
         imp["note"] = f"killed after {timeout:.0f} s; {batches_in(db)} files committed"
-        return
+        return None
     imp["note"] = import_summary(imp)
 
     again = measure("reimport", [*tz, "import", str(inbox), "--format", "json"], logs, timeout)
     again["note"] = import_summary(again)
     steps.append(again)
 
-    if changed is not None:
-        shutil.copyfile(changed, backup)
+    if changed is not None:  # the run's copy: the workspace inbox is never touched
         append_test_row(changed, as_of)
         one = measure("import-1", [*tz, "import", str(inbox), "--format", "json"], logs, timeout)
         one["note"] = f"{changed.name} +1 row; " + import_summary(one)
@@ -292,6 +392,52 @@ def run_steps(steps: list[dict], tz: list[str], inbox: Path, db: Path, run_dir: 
         steps.append(measure(f"report-{fmt}", [*tz, "daily-report", "--date", as_of, "--format", fmt,
                                                "--out", str(report_dir)], logs, timeout))
 
+    # The next day: every file sent again with one more day of rows. They are
+    # copied over the run's inbox (same names, so the same resolved paths:
+    # new versions of the files the ledger knows) and imported with the next
+    # as-of date on top of the ledger the steps above left.
+    if keep_day1:  # yesterday's ledger as the steps above left it (not timed)
+        with sqlite3.connect(db) as src, sqlite3.connect(run_dir / "day1.db") as dst:
+            src.backup(dst)
+    steps.append(measure_floor("floor-day2", inbox_day2, logs, timeout))
+    day2_files = sorted(p for p in inbox_day2.iterdir() if p.is_file())
+    for f in day2_files:
+        shutil.copyfile(f, inbox / f.name)
+    as_of2 = next_day(as_of)
+    tz2 = with_as_of(tz, as_of2)
+    day2 = measure("import-day2", [*tz2, "import", str(inbox), "--format", "json"], logs, timeout)
+    day2["note"] = import_summary(day2)
+    steps.append(day2)
+    if not check_daily or day2["timeout"]:
+        return None
+    fresh_db = run_dir / "fresh-day2.db"
+    tz_fresh = with_db(tz2, fresh_db)
+    fresh = measure("import-day2-fresh", [*tz_fresh, "import", str(inbox), "--format", "json"], logs, timeout)
+    fresh["note"] = import_summary(fresh)
+    steps.append(fresh)
+    if fresh["timeout"]:
+        return None
+    print("  check-daily …", end="", flush=True)
+    check = compare_ledgers(db, fresh_db)
+    print(" same" if check["equal"] else " DIFFERENT", flush=True)
+    return check
+
+
+def next_day(as_of: str) -> str:
+    return (date.fromisoformat(as_of) + timedelta(days=1)).isoformat()
+
+
+def with_as_of(tz: list[str], as_of: str) -> list[str]:
+    out = list(tz)
+    out[out.index("--as-of") + 1] = as_of
+    return out
+
+
+def with_db(tz: list[str], db: Path) -> list[str]:
+    out = list(tz)
+    out[out.index("--db") + 1] = str(db)
+    return out
+
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="taizhang benchmark (SPEC §10)")
@@ -300,6 +446,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--keep", action="store_true", help="keep the run's database and outputs (WORKDIR/run)")
     ap.add_argument("--results", type=Path, help="where to write the results markdown")
     ap.add_argument("--timeout", type=float, default=None, help="kill a step after this many seconds")
+    ap.add_argument("--check-daily", action="store_true",
+                    help="also import the day-2 files into an empty ledger and check that it equals the daily one")
     for key in ("villages", "people", "tests", "readings"):
         ap.add_argument(f"--{key}", type=int, help=f"override the scale's {key}")
     args = ap.parse_args(argv)
@@ -307,7 +455,7 @@ def main(argv: list[str] | None = None) -> int:
     params = wanted_params(args)
     workdir = (args.workdir or HERE / "work" / args.scale).resolve()
     info, reused = ensure_workspace(workdir, params)
-    inbox, config = workdir / "inbox", workdir / "taizhang.toml"
+    config = workdir / "taizhang.toml"
     as_of = params["as_of"]
 
     run_dir = workdir / "run"
@@ -315,25 +463,19 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(run_dir)
     logs = run_dir / "logs"
     logs.mkdir(parents=True)
+    inbox = run_dir / "inbox"  # the run's copy: day 2 is copied over it
+    shutil.copytree(workdir / "inbox", inbox)
     db = run_dir / "taizhang.db"
     report_dir = run_dir / "report"
     report_dir.mkdir()
     tz = [*taizhang_cmd(), "--db", str(db), "--config", str(config), "--as-of", as_of]
 
     changed = inbox / info["first_csv_tests_file"] if info.get("first_csv_tests_file") else None
-    backup = workdir / "changed_file.orig"
-    if backup.exists() and changed is not None:  # an earlier run died before restoring it
-        shutil.copyfile(backup, changed)
-        backup.unlink()
 
     print(f"benchmark {args.scale}: {workdir} ({'reused' if reused else 'generated'} workspace)", flush=True)
     steps: list[dict] = []
-    try:
-        run_steps(steps, tz, inbox, db, run_dir, logs, report_dir, as_of, changed, backup, args.timeout)
-    finally:
-        if backup.exists() and changed is not None:
-            shutil.copyfile(backup, changed)
-            backup.unlink()
+    check = run_steps(steps, tz, inbox, db, run_dir, logs, report_dir, as_of, changed,
+                      workdir / "inbox_day2", args.timeout, args.check_daily, args.keep)
 
     failed = False
     for s in steps:
@@ -346,7 +488,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"\n{s['name']} exited {s['returncode']}; stderr tail:\n{tail}", file=sys.stderr)
 
     mach = machine()
-    body = render(steps, info, mach, reused, workdir)
+    body = render(steps, info, mach, reused, workdir, check)
     stamp = datetime.now().strftime("%Y-%m-%d %H:%M")
     command = " ".join(["python", "benchmarks/run.py", *(argv if argv is not None else sys.argv[1:])])
     doc = f"# taizhang benchmark — scale `{args.scale}`\n\nRun {stamp} with `{command}`.\n\n" + body
@@ -360,9 +502,11 @@ def main(argv: list[str] | None = None) -> int:
         target = Path(tempfile.gettempdir()) / f"taizhang-benchmark-{args.scale}.md"
     target.write_text(doc, encoding="utf-8")
     summary = {"scale": args.scale, "params": info["params"], "workdir": str(workdir),
-               "db": str(db), "config": str(config), "as_of": as_of,
+               "db": str(db), "db_day1": str(run_dir / "day1.db"), "config": str(config), "as_of": as_of,
                "due_today_json": str(run_dir / "due-today.json"), "results": str(target),
-               "steps": steps, "machine": mach}
+               "steps": steps, "machine": mach,
+               "check_daily": None if check is None else
+               {**check, "queries": {k: v for k, v in DIGEST_QUERIES.items()}}}
     (workdir / "results.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2) + "\n",
                                           encoding="utf-8")
     print(f"results written to {target}")

@@ -2,7 +2,9 @@
 
 It checks that benchmarks/run.py runs every step to the end and that what it
 measured is the real thing (the re-import skipped every file, its due-today
-output is what the ordinary command prints). It never asserts a timing: speed
+output is what the ordinary command prints, the daily step imported every
+file as a new version and left the ledger a fresh import of the same files
+gives). It never asserts a timing: speed
 is measured by the benchmark, not by tests.
 """
 
@@ -13,17 +15,20 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).parent.parent
 RUN = ROOT / "benchmarks" / "run.py"
 STEPS = ["floor", "import", "reimport", "import-1", "due-today",
-         "report-text", "report-md", "report-html", "report-xlsx", "report-json"]
+         "report-text", "report-md", "report-html", "report-xlsx", "report-json",
+         "floor-day2", "import-day2", "import-day2-fresh"]
 
 
 def test_benchmark_small_runs_every_step(tmp_path: Path) -> None:
     workdir = tmp_path / "bench"
     proc = subprocess.run(
         [sys.executable, str(RUN), "--scale", "small", "--workdir", str(workdir), "--keep",
-         "--results", str(tmp_path / "results.md"), "--timeout", "120"],
+         "--results", str(tmp_path / "results.md"), "--timeout", "120", "--check-daily"],
         capture_output=True, text=True, encoding="utf-8", timeout=300,
     )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
@@ -32,6 +37,8 @@ def test_benchmark_small_runs_every_step(tmp_path: Path) -> None:
     for step in STEPS:
         assert f"| {step} |" in proc.stdout, step
     assert "| unchanged re-import < 2 s |" in proc.stdout
+    assert "| daily import ≤ 2× floor |" in proc.stdout
+    assert "import-day2 / floor-day2 = " in proc.stdout
     assert "| floor |" in (tmp_path / "results.md").read_text(encoding="utf-8")
 
     summary = json.loads((workdir / "results.json").read_text(encoding="utf-8"))
@@ -53,11 +60,12 @@ def test_benchmark_small_runs_every_step(tmp_path: Path) -> None:
     # One changed file is imported again, the others are skipped.
     assert steps["import-1"]["statuses"] == {"imported": 1, "unchanged": n_files - 1}
 
-    # The benchmark's due-today output is what the ordinary command gives on that database.
+    # The benchmark's due-today output is what the ordinary command gives on that
+    # database (as it was before the daily step: day1.db).
     as_of = summary["as_of"]
     direct = subprocess.run(
         [sys.executable, "-c", "from taizhang.cli import main; main()",
-         "--db", summary["db"], "--config", summary["config"], "--as-of", as_of,
+         "--db", summary["db_day1"], "--config", summary["config"], "--as-of", as_of,
          "due-today", "--date", as_of, "--format", "json"],
         capture_output=True, text=True, encoding="utf-8", timeout=120,
     )
@@ -71,3 +79,28 @@ def test_benchmark_small_runs_every_step(tmp_path: Path) -> None:
     report_dir = Path(summary["db"]).parent / "report"
     for ext in ("txt", "md", "html", "xlsx", "json"):
         assert (report_dir / f"日报告_{as_of}.{ext}").exists(), ext
+
+    # Day 2: every file grown by a day, under the same name, so each is a new
+    # version of a file the ledger knows (none unchanged, none new).
+    day2_files = sorted(p.name for p in (workdir / "inbox_day2").iterdir())
+    assert day2_files == sorted(p.name for p in (workdir / "inbox").iterdir())
+    floor2 = json.loads(Path(steps["floor-day2"]["stdout"]).read_text(encoding="utf-8"))
+    floor1 = json.loads(Path(steps["floor"]["stdout"]).read_text(encoding="utf-8"))
+    assert floor2["files"] == n_files and floor2["cells"] > floor1["cells"]
+    assert steps["import-day2"]["statuses"] == {"imported": n_files}
+    assert steps["import-day2"]["persons_new"] == 0
+    info = json.loads((workdir / "params.json").read_text(encoding="utf-8"))
+    assert info["day2"]["tests_new"] > 0 and info["day2"]["readings_new"] > 0
+    assert info["day2"]["registration_fixes"] > 0
+
+    # The ledger after the daily step holds what the grown files imported into
+    # an empty ledger hold (benchmarks/run.py DIGEST_QUERIES).
+    check = summary["check_daily"]
+    assert check["tables"]["tests"]["equal"], check["tables"]["tests"]
+    assert check["tables"]["readings"]["equal"], check["tables"]["readings"]
+    if not check["tables"]["persons"]["equal"]:
+        # Known (issue 18): a corrected cell the village emptied keeps its old
+        # value (newest batch wins field by field, but not with a blank), and
+        # the name+phone person of a day-1 row whose ID check digit was then
+        # fixed stays registered beside the person with the ID.
+        pytest.xfail(f"persons differ after the daily step: {check['tables']['persons']}")
