@@ -162,7 +162,7 @@ def _run(config: Config, db_path: Path, policy: Policy, day: date, inbox: Path, 
             target = out_dir / f"未登记人员_{stamp}.csv"
             write_text(target, unregistered_csv(mask_tree(strays, mask_value), labels), encoding="utf-8-sig")
             result.outputs.append(target)
-            result.summary.append(mask_text(summary_line(strays, labels)))
+            result.summary.append(mask_text(summary_line(strays, labels, day)))
         _feedback(store, config, day, out_dir, templates, log, result)
     for path in result.outputs:
         log.info("输出 %s", path)

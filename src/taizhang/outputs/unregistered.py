@@ -41,14 +41,15 @@ def unregistered_people(store: Store, t: date) -> list[dict[str, Any]]:
     return sorted(people, key=lambda p: (p["village"], p["name"], p["id_number"]))
 
 
-def summary_line(people: list[dict[str, Any]], labels: dict[str, Any]) -> str:
+def summary_line(people: list[dict[str, Any]], labels: dict[str, Any], day: date) -> str:
     """"有核酸/体温记录但未登记：3人（平阳村2人、东溪村1人），名单见 未登记人员_D.csv"."""
     counts: dict[str, int] = {}
     for p in people:
         counts[p["village"] or labels["unregistered"]["no_village"]] = counts.get(
             p["village"] or labels["unregistered"]["no_village"], 0) + 1
     per_village = "、".join(f"{v}{n}人" for v, n in counts.items())
-    return labels["unregistered"]["summary"].format(n=len(people), villages=per_village)
+    return labels["unregistered"]["summary"].format(n=len(people), villages=per_village,
+                                                    date=day.isoformat())
 
 
 def unregistered_csv(people: list[dict[str, Any]], labels: dict[str, Any]) -> str:
