@@ -28,7 +28,14 @@ from taizhang.ledger.extras import write_extras
 from taizhang.ledger.namesakes import ambiguous_namesakes
 from taizhang.ledger.roster import ASSUMED, AssumedDates, merge_values
 from taizhang.ledger.store import Store
-from taizhang.ledger.versions import file_identity, mtime_ns, older_versions, record_sighting, retract
+from taizhang.ledger.versions import (
+    file_identity,
+    mtime_ns,
+    older_versions,
+    record_sighting,
+    retract,
+    unregister_dropped,
+)
 
 KEY_FIELDS = ("name", "village", "arrival_date")
 _KEY_POSITIONS = tuple(PERSON_FIELDS.index(f) for f in KEY_FIELDS)
@@ -155,6 +162,7 @@ def write_batch(store: Store, result: FileResult, path: Path, sha256: str, size:
         write_extras(db, batch, result, merger.ids, previous)  # unknown columns' cells (`extras`)
         if previous:
             outcome.affected.update(retract(db, batch, previous, previous_kinds, outcome))
+            outcome.affected.update(unregister_dropped(db, batch, previous))
         outcome.problems.extend(merger.conflicts)
         outcome.problems.extend(namesakes)
         outcome.affected.update(merger.ids.values())

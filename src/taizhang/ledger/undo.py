@@ -37,7 +37,7 @@ from taizhang.ledger.extras import undo_extras
 from taizhang.ledger.roster import merge_values
 from taizhang.ledger.snapshot import ledger_version, refresh_snapshot
 from taizhang.ledger.store import Store
-from taizhang.ledger.versions import next_version
+from taizhang.ledger.versions import next_version, older_versions
 
 # the fields a row that only names a person (a test or temperature sheet) holds
 NAMING_FIELDS = ("name", "id_number", "phone")
@@ -138,6 +138,7 @@ def undo_batch(store: Store, batch: int) -> UndoResult:
         result.extras_removed = undo_extras(db, batch, after)
         persons.update(pid for (pid,) in db.execute(
             "DELETE FROM person_rows WHERE batch_id = ? RETURNING person_id", (batch,)).fetchall())
+        persons.update(_registered_again(db, row, batch))
         _merge_again(db, persons, result)
         db.execute("INSERT INTO meta(key, value) VALUES ('ledger_version', ?) "
                    "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
@@ -191,6 +192,22 @@ def _undo_readings(db: sqlite3.Connection, batch: int, result: UndoResult, perso
     db.executemany("UPDATE temperature_rows SET retracted_by = ? WHERE id = ?", passed)
     persons.update(pid for _, pid, _ in retracted)
     result.records_restored += sum(1 for nxt, _ in passed if nxt is None)
+
+
+def _registered_again(db: sqlite3.Connection, row: sqlite3.Row, batch: int) -> set[int]:
+    """People whom `batch`, a newer version of a file, no longer registered
+    (`versions.unregister_dropped`) and an older version did: with `batch`
+    undone, and no later version deciding otherwise, they are recomputed
+    (and so registered again by the older version's rows)."""
+    if next_version(db, batch) is not None:
+        return set()
+    older = [b for b in older_versions(db, row["file"] or row["path"], row["path"], batch)[0] if b < batch]
+    if not older:
+        return set()
+    marks = ",".join("?" * len(older))
+    return {pid for (pid,) in db.execute(
+        f"SELECT DISTINCT r.person_id FROM person_rows r JOIN persons p ON p.id = r.person_id "
+        f"WHERE r.batch_id IN ({marks}) AND r.registers = 1 AND p.registered = 0", older)}
 
 
 def _merge_again(db: sqlite3.Connection, persons: set[int], result: UndoResult) -> None:

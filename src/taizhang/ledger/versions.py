@@ -119,6 +119,26 @@ def retract(db: sqlite3.Connection, batch: int, previous: list[int], previous_ki
     return persons
 
 
+def unregister_dropped(db: sqlite3.Connection, batch: int, previous: list[int]) -> set[int]:
+    """People only the older versions `previous` registered, whom `batch` no
+    longer registers, are registered no more: a person keyed by name + phone
+    because the first version's ID was wrong, whose ID the next version fixed,
+    would otherwise stay beside the person with the ID — counted and due
+    twice. Another live file's registration row (or one of a ledger older than
+    `registers`) keeps them. Their rows stay: undoing `batch` recomputes the
+    flag from them (`undo`). Returns the persons concerned."""
+    marks = ",".join("?" * len(previous))
+    return {pid for (pid,) in db.execute(
+        f"""UPDATE persons SET registered = 0
+            WHERE registered = 1
+              AND id IN (SELECT person_id FROM person_rows WHERE batch_id IN ({marks}) AND registers = 1)
+              AND NOT EXISTS (
+                  SELECT 1 FROM person_rows r JOIN batches b ON b.id = r.batch_id
+                  WHERE r.person_id = persons.id AND (r.registers = 1 OR r.registers IS NULL)
+                    AND b.undone_at IS NULL AND r.batch_id NOT IN ({marks}))
+            RETURNING id""", (*previous, *previous))}
+
+
 def _dropped_readings(db: sqlite3.Connection, batch: int) -> int:
     """Readings (person, day, slot) of the rows `batch` retracted that it does not send."""
     found = readings.load(db, "WHERE r.batch_id = ? OR r.retracted_by = ?", (batch, batch),
