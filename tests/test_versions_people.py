@@ -64,3 +64,16 @@ def test_someone_registered_by_another_file_stays_registered(tmp_path: Path) -> 
     sent.write_text(f"姓名,身份证号,联系电话,返乡日期\n方凤文,{OTHER},13905710002,2022-02-07\n", encoding="utf-8")
     _run(db, "2022-02-08", "import", str(sent))
     assert _due(db) == ["方凤文", "汤德明"]
+
+
+def test_a_newer_version_that_leaves_people_out_keeps_them(tmp_path: Path) -> None:
+    """A village that reuses one file name for each day's new people: the
+    next day's file no longer holds yesterday's people, who stay registered
+    and due (a wrong list means a test missed)."""
+    db, sent = tmp_path / "t.db", tmp_path / "平阳村新增人员.csv"
+    _file(sent, BAD)
+    _run(db, "2022-02-07", "import", str(sent))
+    sent.write_text(f"姓名,身份证号,联系电话,返乡日期\n李新,{make_id(seq='335')},13905710003,2022-02-07\n",
+                    encoding="utf-8")
+    _run(db, "2022-02-08", "import", str(sent))
+    assert _due(db) == ["方凤文", "李新", "汤德明"]

@@ -120,23 +120,32 @@ def retract(db: sqlite3.Connection, batch: int, previous: list[int], previous_ki
 
 
 def unregister_dropped(db: sqlite3.Connection, batch: int, previous: list[int]) -> set[int]:
-    """People only the older versions `previous` registered, whom `batch` no
-    longer registers, are registered no more: a person keyed by name + phone
-    because the first version's ID was wrong, whose ID the next version fixed,
-    would otherwise stay beside the person with the ID — counted and due
-    twice. Another live file's registration row (or one of a ledger older than
-    `registers`) keeps them. Their rows stay: undoing `batch` recomputes the
-    flag from them (`undo`). Returns the persons concerned."""
+    """A person the older versions `previous` knew only by name + phone (or
+    name + village), because their ID was wrong, whom `batch` now registers
+    under the fixed ID, is registered no more: otherwise they stay beside the
+    person with the ID, counted and due twice.
+
+    Only that case: someone a newer version simply leaves out stays
+    registered — a village that reuses one file name for each day's new
+    people must not make yesterday's people vanish from the lists (a wrong
+    list means a test missed). Another live file's registration row keeps
+    them too. Their rows stay: undoing `batch` recomputes the flag (`undo`).
+    Returns the persons concerned."""
     marks = ",".join("?" * len(previous))
     return {pid for (pid,) in db.execute(
         f"""UPDATE persons SET registered = 0
-            WHERE registered = 1
+            WHERE registered = 1 AND (key LIKE 'np:%' OR key LIKE 'nv:%')
               AND id IN (SELECT person_id FROM person_rows WHERE batch_id IN ({marks}) AND registers = 1)
               AND NOT EXISTS (
                   SELECT 1 FROM person_rows r JOIN batches b ON b.id = r.batch_id
                   WHERE r.person_id = persons.id AND (r.registers = 1 OR r.registers IS NULL)
                     AND b.undone_at IS NULL AND r.batch_id NOT IN ({marks}))
-            RETURNING id""", (*previous, *previous))}
+              AND EXISTS (
+                  SELECT 1 FROM person_rows r JOIN persons q ON q.id = r.person_id
+                  WHERE r.batch_id = ? AND r.registers = 1 AND q.key LIKE 'id:%'
+                    AND q.name = persons.name
+                    AND (q.phone = persons.phone OR q.village = persons.village))
+            RETURNING id""", (*previous, *previous, batch))}
 
 
 def _dropped_readings(db: sqlite3.Connection, batch: int) -> int:
