@@ -33,6 +33,8 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
+from taizhang.ingest.extent import column_letters
+
 HEADER = '<row r="1"><c r="A1" t="inlineStr"><is><t>姓名</t></is></c></row>'
 _NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _PARTS = {
@@ -226,14 +228,6 @@ def good_xlsx(path: Path) -> Path:
 # --------------------------------------------------------------------------- the run
 
 
-def _column(n: int) -> str:
-    letters = ""
-    while n > 0:
-        n, rest = divmod(n - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
-
-
 FAMILIES = ("far cell", "far cell", "far cell", "x: prefix", "shared strings", "merges", "xls column",
             "html spans", "wide csv")
 
@@ -248,12 +242,12 @@ def variants(folder: Path, n: int, seed: int) -> list[Path]:
         family = i % len(FAMILIES)
         path = folder / f"{i:04d}-{FAMILIES[family].replace(' ', '_')}"
         if family in (0, 1, 2):
-            ref = f"{_column(rng.randint(2000, 16384))}{rng.randint(20000, 1048576)}"
+            ref = f"{column_letters(rng.randint(2000, 16384))}{rng.randint(20000, 1048576)}"
             padding = (33 << 20) if i % 50 == 0 else rng.choice([0, 0, 1 << 20])
             files.append(far_cell(path.with_suffix(".xlsx"), rng.choice(spellings), ref, padding))
         elif family == 3:
             files.append(far_cell_prefixed(path.with_suffix(".xlsx"),
-                                           f"{_column(rng.randint(2000, 16384))}{rng.randint(20000, 1048576)}"))
+                                           f"{column_letters(rng.randint(2000, 16384))}{rng.randint(20000, 1048576)}"))
         elif family == 4:
             if rng.random() < 0.5:
                 files.append(shared_strings_many(path.with_suffix(".xlsx"), rng.randint(200_000, 3_000_000)))

@@ -284,7 +284,8 @@ def _col_number(letters: bytes) -> int:
     return n
 
 
-def _column_letters(n: int) -> str:
+def column_letters(n: int) -> str:
+    """Excel's letters of column `n` (1 -> A, 16384 -> XFD), for messages."""
     letters = ""
     while n > 0:
         n, rest = divmod(n - 1, 26)
@@ -339,7 +340,7 @@ def _check_sheet(name: str, part: _Part) -> None:
     rows, cols = part.rows, part.cols
     if rows * cols > MAX_CELLS:
         raise FileReadError(
-            name, f"工作表的单元格从A1一直用到{_column_letters(cols)}{rows}（{rows:,}行×{cols:,}列），"
+            name, f"工作表的单元格从A1一直用到{column_letters(cols)}{rows}（{rows:,}行×{cols:,}列），"
             f"超过{MAX_CELLS:,}个单元格的上限，可能是损坏或恶意文件；请在Excel中删除多余的空行"
             "空列后另存")
     if part.cells > MAX_CELLS:
