@@ -30,7 +30,7 @@ from taizhang.outputs.due_lists import lists_csv, mask_lists, write_lists_xlsx
 from taizhang.outputs.notices import NOTICE_KINDS, notice_people, write_notices
 from taizhang.outputs.tasks import ROLES, group_tasks, responsible_people, task_lines
 from taizhang.outputs.templating import load_labels
-from taizhang.outputs.unregistered import summary_line, unregistered_csv, unregistered_people
+from taizhang.outputs.unregistered import summary_line, unregistered_csv
 from taizhang.policy.model import Policy
 from taizhang.privacy import LOG_FILTER, mask_field, mask_text, mask_tree, mask_value
 
@@ -157,7 +157,7 @@ def _run(config: Config, db_path: Path, policy: Policy, day: date, inbox: Path, 
             "\n".join(task_lines(group_tasks(data.lists, responsible_people(store, role), labels), role,
                                   labels, mask_text)) + "\n\n" for role in ROLES))
         result.outputs.append(target)
-        strays = unregistered_people(store, day)  # seen in tests or readings, never registered
+        strays = data.unregistered  # seen in tests or readings, never registered
         if strays:
             target = out_dir / f"未登记人员_{stamp}.csv"
             write_text(target, unregistered_csv(mask_tree(strays, mask_value), labels), encoding="utf-8-sig")

@@ -19,7 +19,7 @@ from taizhang.config import Config
 from taizhang.ledger.snapshot import add_unregistered_fevers, load_arrays, unregistered_fevers, unregistered_readings
 from taizhang.ledger.store import Store
 from taizhang.outputs.report_numbers import exceptions, report_numbers, trend
-from taizhang.outputs.unregistered import unregistered_people
+from taizhang.outputs.unregistered import unregistered_people, village_counts
 from taizhang.policy.arrays import LedgerArrays
 from taizhang.policy.due import due_lists
 from taizhang.policy.engine import Engine
@@ -38,6 +38,8 @@ class DailyData:
     trend: dict[str, Any]
     exceptions: dict[str, Any]
     config: Config
+    # people only test or temperature sheets name (`outputs.unregistered`), unmasked
+    unregistered: list[dict[str, Any]] = field(default_factory=list)
     extra_context: dict[str, Any] = field(default_factory=dict)
 
 
@@ -102,17 +104,6 @@ def unplaced_people(store: Store, villages: list[str]) -> dict[str, Any] | None:
     return {"count": count, "files": files}
 
 
-def unregistered_summary(people: list[dict[str, Any]]) -> dict[str, Any] | None:
-    """How many people only test or temperature sheets name, per village of the
-    sheet: a line of the report's exceptions, so the villages register them."""
-    if not people:
-        return None
-    counts: dict[str, int] = {}
-    for p in people:
-        counts[p["village"] or "村名未知"] = counts.get(p["village"] or "村名未知", 0) + 1
-    return {"count": len(people), "villages": [{"village": v, "count": n} for v, n in counts.items()]}
-
-
 def gather(store: Store, t: date, policy: Policy, config: Config, trend_days: int = 30
            ) -> DailyData:
     arrays = load_arrays(store, t, policy.fever_threshold)
@@ -126,6 +117,9 @@ def gather(store: Store, t: date, policy: Policy, config: Config, trend_days: in
     found = exceptions(arrays, t, policy, lists, report, engine)
     found["positives"] = sorted(found["positives"] + strays, key=lambda p: (p["village"], p["name"]))
     found["village_unknown"] = unplaced_people(store, config.villages)
-    found["unregistered"] = unregistered_summary(unregistered_people(store, t))
+    strays_seen = unregistered_people(store, t)
+    found["unregistered"] = ({"count": len(strays_seen), "villages": village_counts(strays_seen)}
+                             if strays_seen else None)
     return DailyData(t, config.township, arrays, lists, report,
-                     trend(arrays, t, policy, trend_days, engine), found, config)
+                     trend(arrays, t, policy, trend_days, engine), found, config,
+                     unregistered=strays_seen)

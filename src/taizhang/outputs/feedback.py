@@ -30,6 +30,7 @@ from taizhang.ledger.store import Store
 from taizhang.outputs.annotate import annotate_file, find_original, unique_name
 from taizhang.outputs.atomic import atomic_write, write_text
 from taizhang.outputs.templating import load_labels
+from taizhang.outputs.xlsx_layout import page_setup
 from taizhang.privacy import Mask, mask_text
 
 UNKNOWN_VILLAGE = "村名未知"
@@ -181,6 +182,9 @@ def write_list(files: list[OpenFile], out: Path, title: str, words: dict[str, An
                 r += 1
         sheet.freeze_panes(3, 0)
         sheet.autofilter(2, 0, max(r - 1, 2), len(words["columns"]) - 1)
+        # printed for the village like the other lists: A4 landscape, one page wide
+        # (the 怎么改 column is the widest), the header row on every page
+        page_setup(sheet, title, (2, 2), sum((24, 12, 6, 14, 22, 8, 60)), landscape=True)
         book.close()
 
 

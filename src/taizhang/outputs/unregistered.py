@@ -16,6 +16,7 @@ from typing import Any
 
 from taizhang.ledger.store import Store
 from taizhang.outputs.export import neutralise
+from taizhang.outputs.report_numbers import UNKNOWN_VILLAGE
 
 COLUMNS = ("village", "name", "id_number", "phone", "tests", "readings", "first_seen", "file")
 
@@ -41,13 +42,19 @@ def unregistered_people(store: Store, t: date) -> list[dict[str, Any]]:
     return sorted(people, key=lambda p: (p["village"], p["name"], p["id_number"]))
 
 
-def summary_line(people: list[dict[str, Any]], labels: dict[str, Any], day: date) -> str:
-    """"有核酸/体温记录但未登记：3人（平阳村2人、东溪村1人），名单见 未登记人员_D.csv"."""
+def village_counts(people: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """How many per village of the sheet that named them, in the list's order;
+    people of no village under 村名未知, as the report counts them."""
     counts: dict[str, int] = {}
     for p in people:
-        counts[p["village"] or labels["unregistered"]["no_village"]] = counts.get(
-            p["village"] or labels["unregistered"]["no_village"], 0) + 1
-    per_village = "、".join(f"{v}{n}人" for v, n in counts.items())
+        village = p["village"] or UNKNOWN_VILLAGE
+        counts[village] = counts.get(village, 0) + 1
+    return [{"village": v, "count": n} for v, n in counts.items()]
+
+
+def summary_line(people: list[dict[str, Any]], labels: dict[str, Any], day: date) -> str:
+    """"有核酸/体温记录但未登记：3人（平阳村2人、东溪村1人），名单见 未登记人员_D.csv"."""
+    per_village = "、".join(f"{c['village']}{c['count']}人" for c in village_counts(people))
     return labels["unregistered"]["summary"].format(n=len(people), villages=per_village,
                                                     date=day.isoformat())
 
