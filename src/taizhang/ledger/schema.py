@@ -92,6 +92,7 @@ CREATE TABLE IF NOT EXISTS person_rows (
     registers INTEGER
 );
 CREATE INDEX IF NOT EXISTS person_rows_person ON person_rows(person_id);
+CREATE INDEX IF NOT EXISTS person_rows_batch ON person_rows(batch_id);
 CREATE TABLE IF NOT EXISTS tests (
     id INTEGER PRIMARY KEY,
     person_id INTEGER NOT NULL REFERENCES persons(id),
@@ -104,6 +105,7 @@ CREATE TABLE IF NOT EXISTS tests (
     retracted_by INTEGER REFERENCES batches(id),
     UNIQUE (person_id, sample_date, result)
 );
+CREATE INDEX IF NOT EXISTS tests_batch ON tests(batch_id);
 CREATE TABLE IF NOT EXISTS temperature_rows (
     id INTEGER PRIMARY KEY,
     person_id INTEGER NOT NULL REFERENCES persons(id),

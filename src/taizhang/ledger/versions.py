@@ -103,7 +103,7 @@ def retract(db: sqlite3.Connection, batch: int, previous: list[int], previous_ki
     slot) this version no longer has."""
     marks = ",".join("?" * len(previous))
     persons: set[int] = set()
-    # only the tables the older versions wrote to (tests has no index on batch_id)
+    # only the tables the older versions wrote to
     tables = [t for t, kinds in (("tests", {"tests", "registration"}),
                                  ("temperature_rows", {"temperatures"}))
               if previous_kinds & kinds or "" in previous_kinds]
@@ -115,7 +115,7 @@ def retract(db: sqlite3.Connection, batch: int, previous: list[int], previous_ki
         if table == "tests":
             outcome.retracted_tests = len(pids)
         elif pids:
-            outcome.retracted_readings = _dropped_readings(db, batch)
+            outcome.retracted_readings = _dropped_readings(db, batch, previous)
     return persons
 
 
@@ -148,10 +148,15 @@ def unregister_dropped(db: sqlite3.Connection, batch: int, previous: list[int]) 
             RETURNING id""", (*previous, *previous, batch))}
 
 
-def _dropped_readings(db: sqlite3.Connection, batch: int) -> int:
-    """Readings (person, day, slot) of the rows `batch` retracted that it does not send."""
-    found = readings.load(db, "WHERE r.batch_id = ? OR r.retracted_by = ?", (batch, batch),
-                          extra=("r.batch_id",), latest=False)
+def _dropped_readings(db: sqlite3.Connection, batch: int, previous: list[int]) -> int:
+    """Readings (person, day, slot) of the rows `batch` retracted that it does not send.
+
+    The rows are found by batch (an index), not by `retracted_by` (none): the
+    rows `batch` retracted are its older versions' rows it marked."""
+    marks = ",".join("?" * (len(previous) + 1))
+    found = readings.load(db, f"WHERE r.batch_id IN ({marks}) "
+                          "AND (r.retracted_by IS NULL OR r.retracted_by = ?)",
+                          (batch, *previous, batch), extra=("r.batch_id",), latest=False)
     key = (found.person << 32) | (found.day.astype(np.int64) << 12) | found.slot.astype(np.int64)
     mine = np.fromiter((r[6] == batch for r in found.rows), dtype=bool, count=len(found.rows))
     new = mine[found.row]
