@@ -77,3 +77,81 @@ def test_a_newer_version_that_leaves_people_out_keeps_them(tmp_path: Path) -> No
                     encoding="utf-8")
     _run(db, "2022-02-08", "import", str(sent))
     assert _due(db) == ["方凤文", "李新", "汤德明"]
+
+
+# --- a cell the village empties in a newer version (issue 18's daily check) ---
+
+def _person(db: Path) -> dict[str, str | None]:
+    """汤德明's current values as `taizhang person` shows them (a field whose
+    value is gone is listed with its history and no value)."""
+    data = json.loads(_run(db, "2022-02-09", "person", GOOD, "--format", "json", "--no-mask"))
+    return {f["field"]: f["value"] for f in data["fields"] if f["value"] is not None}
+
+
+def _remarks(db: Path) -> str | None:
+    return _person(db).get("remarks")
+
+
+def _registration(path: Path, remarks: str, address: str = "平阳村3组") -> None:
+    path.write_text("姓名,身份证号,联系电话,返乡日期,现住址,备注\n"
+                    f"汤德明,{GOOD},13905710001,2022-02-07,{address},{remarks}\n"
+                    f"方凤文,{OTHER},13905710002,2022-02-07,平阳村5组,\n", encoding="utf-8")
+
+
+def test_a_value_emptied_in_a_newer_version_is_gone(tmp_path: Path) -> None:
+    """The village clears 备注 and sends the file again: the ledger holds what
+    a fresh import of the new version would (no 备注), and the address the
+    row still has. Undoing the new version brings the 备注 back."""
+    db, sent = tmp_path / "t.db", tmp_path / "平阳村登记.csv"
+    _registration(sent, "居家观察三天")
+    _run(db, "2022-02-07", "import", str(sent))
+    assert _remarks(db) == "居家观察三天"
+    _registration(sent, "")
+    _run(db, "2022-02-08", "import", str(sent))
+    assert _remarks(db) is None
+    assert _person(db)["address"] == "平阳村3组"
+    fresh = tmp_path / "fresh.db"
+    _run(fresh, "2022-02-08", "import", str(sent))
+    assert _person(fresh) == _person(db)
+    batches = json.loads(_run(db, "2022-02-09", "batches", "--format", "json"))["batches"]
+    _run(db, "2022-02-09", "undo", str(batches[-1]["batch"]))
+    assert _remarks(db) == "居家观察三天"
+
+
+def test_another_file_without_the_column_leaves_the_value(tmp_path: Path) -> None:
+    """The neighbour: a test list has no 备注 column; its rows about the person
+    erase nothing the registration says, also when it is sent again."""
+    db, sent, tests = tmp_path / "t.db", tmp_path / "平阳村登记.csv", tmp_path / "平阳村核酸.csv"
+    _registration(sent, "居家观察三天")
+    tests.write_text(f"姓名,身份证号,采样日期,检测结果\n汤德明,{GOOD},2022-02-07,阴性\n", encoding="utf-8")
+    _run(db, "2022-02-07", "import", str(sent), str(tests))
+    tests.write_text(f"姓名,身份证号,采样日期,检测结果\n汤德明,{GOOD},2022-02-07,阴性\n"
+                     f"汤德明,{GOOD},2022-02-08,阴性\n", encoding="utf-8")
+    _run(db, "2022-02-08", "import", str(tests))
+    assert _remarks(db) == "居家观察三天"
+
+
+def test_a_value_another_file_gave_stays_when_a_version_empties_it(tmp_path: Path) -> None:
+    """The other neighbour: the 备注 the first version had came also from a
+    second registration file (a supplementary list). The first file's new
+    version empties it, the second file still says it: it stays, as in a
+    fresh import of both files. And undoing an unrelated later file does not
+    bring back the emptied value of the replaced version."""
+    db, sent = tmp_path / "t.db", tmp_path / "平阳村登记.csv"
+    extra = tmp_path / "平阳村补报.csv"
+    _registration(sent, "居家观察三天")
+    extra.write_text(f"姓名,身份证号,联系电话,返乡日期,备注\n汤德明,{GOOD},13905710001,2022-02-07,补报\n",
+                     encoding="utf-8")
+    _run(db, "2022-02-07", "import", str(sent))
+    _run(db, "2022-02-07", "import", str(extra))
+    assert _remarks(db) == "补报"
+    _registration(sent, "", address="平阳村4组")
+    _run(db, "2022-02-08", "import", str(sent))
+    assert _remarks(db) == "补报"  # the supplementary list still says it
+    assert _person(db)["address"] == "平阳村4组"
+    later = tmp_path / "东溪村核酸.csv"
+    later.write_text(f"姓名,身份证号,采样日期,检测结果\n汤德明,{GOOD},2022-02-08,阴性\n", encoding="utf-8")
+    _run(db, "2022-02-08", "import", str(later))
+    batches = json.loads(_run(db, "2022-02-09", "batches", "--format", "json"))["batches"]
+    _run(db, "2022-02-09", "undo", str(batches[-1]["batch"]))
+    assert _remarks(db) == "补报" and _person(db)["address"] == "平阳村4组"

@@ -25,6 +25,7 @@ from taizhang.ingest.problems import conflict_fields, message
 from taizhang.ingest.records import without_masked
 from taizhang.ingest.validation import PERSON_FIELDS, FileResult, PersonKey, Problem
 from taizhang.ledger.extras import write_extras
+from taizhang.ledger.history import ROW_COLUMNS, Row, current_values
 from taizhang.ledger.namesakes import ambiguous_namesakes
 from taizhang.ledger.roster import ASSUMED, AssumedDates, merge_values
 from taizhang.ledger.store import Store
@@ -117,7 +118,7 @@ def write_batch(store: Store, result: FileResult, path: Path, sha256: str, size:
         outcome.batch_id = batch
         record_sighting(db, batch, identity, mtime_ns(path), as_of.isoformat(), first=True)
         previous, previous_kinds = older_versions(db, identity, result.path, batch)
-        merger = _Merger(db, batch, as_of, outcome, cache, identity)
+        merger = _Merger(db, batch, as_of, outcome, cache, identity, previous)
         keys: dict[str, bool] = {}
         for sheet in result.sheets:
             for rec in [*sheet.persons, *sheet.temp_rows, *sheet.extras]:
@@ -202,7 +203,7 @@ class _Merger:
     recomputed for the touched persons (newest batch wins field by field)."""
 
     def __init__(self, db: sqlite3.Connection, batch: int, as_of: date, outcome: BatchOutcome,
-                 cache: PersonCache, identity: str) -> None:
+                 cache: PersonCache, identity: str, previous: list[int]) -> None:
         self.cache = cache
         self.new_rows: dict[int, tuple[Any, ...]] = {}  # into the cache once committed
         self.keys: dict[int, str] = {}  # of new persons
@@ -222,6 +223,7 @@ class _Merger:
         self.path = outcome.path
         self.file = identity
         self.assumed = AssumedDates(db)  # a roster's 登记日期 (`roster`)
+        self.previous = previous  # the older versions of the file (`versions`)
 
     def prefetch(self, keys: dict[str, bool]) -> None:
         """Resolve every person key of the batch at once (key -> id_valid):
@@ -350,16 +352,18 @@ class _Merger:
             "VALUES (?, ?, ?, ?, ?, ?)",
             [(pid, self.batch, sheet, row, as_json or json.dumps(vals, ensure_ascii=False), int(reg))
              for pid, sheet, row, vals, as_json, reg in self.value_rows])
-        if not newest and self.touched:
+        again = self.touched if not newest else self._restated()
+        if again:
             self.db.execute("CREATE TEMP TABLE IF NOT EXISTS touched (id INTEGER PRIMARY KEY)")
             self.db.execute("DELETE FROM touched")
-            self.db.executemany("INSERT INTO touched(id) VALUES (?)", [(p,) for p in self.touched])
-            for pid, vals in self.db.execute(
-                """SELECT r.person_id, r.vals FROM touched t
-                   CROSS JOIN person_rows r ON r.person_id = t.id JOIN batches b ON b.id = r.batch_id
-                   ORDER BY r.person_id, b.as_of, b.id, r.row"""
+            self.db.executemany("INSERT INTO touched(id) VALUES (?)", [(p,) for p in again])
+            history: dict[int, list[Row]] = {}
+            for pid, batch, as_of, line, rowid, vals, file in self.db.execute(
+                f"""SELECT r.person_id, {ROW_COLUMNS} FROM touched t
+                    CROSS JOIN person_rows r ON r.person_id = t.id JOIN batches b ON b.id = r.batch_id"""
             ):
-                merge_values(merged.setdefault(pid, {}), json.loads(vals))
+                history.setdefault(pid, []).append((batch, as_of, line, rowid, json.loads(vals), file))
+            merged.update((pid, current_values(found)) for pid, found in history.items())
             rows = {pid: tuple(map(values.get, PERSON_FIELDS)) for pid, values in merged.items()}
         updates = []
         updated = 0
@@ -378,3 +382,19 @@ class _Merger:
                             "registered=max(registered, ?) WHERE id=?", updates)
         self.db.executemany("UPDATE persons SET registered=1 WHERE id=?", [(p,) for p in registered])
         self.outcome.persons_updated = updated
+
+    def _restated(self) -> set[int]:
+        """Persons whose row in an older version of this file has a value their
+        row here leaves blank: the value may have to go (`history`), so their
+        values are merged again from all their rows. The others' values are
+        this batch's laid over the current ones, which is the same and cheap."""
+        if not self.previous:
+            return set()
+        here: dict[int, set[str]] = {}
+        for pid, _sheet, _row, vals, _json, _reg in self.value_rows:
+            here.setdefault(pid, set()).update(vals)
+        marks = ",".join("?" * len(self.previous))
+        return {pid for pid, vals in self.db.execute(
+                    f"SELECT person_id, vals FROM person_rows WHERE batch_id IN ({marks})",
+                    self.previous)
+                if pid in here and not here[pid].issuperset(json.loads(vals))}

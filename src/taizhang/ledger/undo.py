@@ -34,7 +34,7 @@ from typing import Any
 from taizhang.errors import TaizhangError, UsageError
 from taizhang.ingest.validation import PERSON_FIELDS
 from taizhang.ledger.extras import undo_extras
-from taizhang.ledger.roster import merge_values
+from taizhang.ledger.history import ROW_COLUMNS, last_change
 from taizhang.ledger.snapshot import ledger_version, refresh_snapshot
 from taizhang.ledger.store import Store
 from taizhang.ledger.versions import next_version, older_versions
@@ -220,7 +220,7 @@ def _merge_again(db: sqlite3.Connection, persons: set[int], result: UndoResult) 
         if person is None:
             continue
         rows = db.execute(
-            "SELECT r.batch_id, b.as_of, r.row, r.rowid, r.vals, r.registers FROM person_rows r "
+            f"SELECT {ROW_COLUMNS}, r.registers FROM person_rows r "
             "JOIN batches b ON b.id = r.batch_id WHERE r.person_id = ?", (pid,)).fetchall()
         if not rows:
             first = db.execute(
@@ -238,8 +238,9 @@ def _merge_again(db: sqlite3.Connection, persons: set[int], result: UndoResult) 
             named = json.dumps({f: person[f] for f in NAMING_FIELDS if person[f]}, ensure_ascii=False)
             cur = db.execute("INSERT INTO person_rows(person_id, batch_id, sheet, row, vals, registers) "
                              "VALUES (?, ?, ?, ?, ?, 0)", (pid, *first, named))
-            as_of = db.execute("SELECT as_of FROM batches WHERE id = ?", (first[0],)).fetchone()[0]
-            rows = [(first[0], as_of, first[2], cur.lastrowid, named, 0)]
+            as_of, file = db.execute("SELECT as_of, coalesce(file, path) FROM batches WHERE id = ?",
+                                     (first[0],)).fetchone()
+            rows = [(first[0], as_of, first[2], cur.lastrowid, named, file, 0)]
         values, registered, updated = _merged(rows)
         before = (tuple(person[f] for f in PERSON_FIELDS), person["registered"])
         if before != (values, registered):
@@ -249,23 +250,13 @@ def _merge_again(db: sqlite3.Connection, persons: set[int], result: UndoResult) 
 
 
 def _merged(rows: list[Any]) -> tuple[tuple[Any, ...], int, int]:
-    """A person's values from their rows (batch, as_of, row, rowid, vals,
-    registers): for each field the newest batch's (as-of date, then import
-    order, then row) wins; whether any row registers them; and the last batch,
-    in import order, that changed the values (as `merge` records it)."""
-    parsed = [(batch, as_of, line, rowid, json.loads(vals), registers)
-              for batch, as_of, line, rowid, vals, registers in rows]
-    parsed.sort(key=lambda r: (r[1], r[0], r[2], r[3]))
-    registered = int(any(reg == 1 or (reg is None and set(vals) - set(NAMING_FIELDS))
-                         for *_, vals, reg in parsed))
-    updated, values = 0, None
-    for upto in sorted({r[0] for r in parsed}):
-        merged: dict[str, Any] = {}
-        for batch, _, _, _, vals, _ in parsed:
-            if batch <= upto:
-                merge_values(merged, vals)  # as merge does: an assumed 登记日期 never wins
-        now = tuple(merged.get(f) for f in PERSON_FIELDS)
-        if now != values:
-            updated, values = upto, now
-    assert values is not None
+    """A person's values from their rows (batch, as_of, row, rowid, vals, file,
+    registers), as the import merges them (`history`); whether any row
+    registers them; and the last batch, in import order, that changed the
+    values (as `merge` records it)."""
+    parsed = [(batch, as_of, line, rowid, json.loads(vals), file)
+              for batch, as_of, line, rowid, vals, file, _ in rows]
+    registered = int(any(reg == 1 or (reg is None and set(json.loads(vals)) - set(NAMING_FIELDS))
+                         for *_, vals, _, reg in rows))
+    values, updated = last_change(parsed)
     return values, registered, updated
