@@ -148,6 +148,11 @@ def _count(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> _Part:
                 raise _Irregular  # lower case, or what the reader refuses anyway
             found += 1
             part.rows, part.cols = max(part.rows, int(m[2])), max(part.cols, _col_number(m[1]))
+        # two-letter columns (a temperature sheet's AA…): the widest, from the
+        # distinct letters, not reference by reference (a county: 9 s of 15)
+        wide = set(_two_letters(p).findall(t))
+        if wide:
+            part.cols = max(part.cols, *map(_col_number, wide))
         small = small or found < cells
         if cells:
             part.string_cells += t.count(b' t="s"')
@@ -155,7 +160,7 @@ def _count(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> _Part:
             part.merges += t.count(b"<" + p + b"mergeCell ") + t.count(b"<" + p + b"mergeCell/")
         elif root == b"sst":
             part.strings += t.count(b"<" + p + b"si>") + t.count(b"<" + p + b"si ")
-    if small:  # the unread references are at most Z99999
+    if small:  # the unread references' rows are at most 99999, their columns counted
         part.rows, part.cols = max(part.rows, 99999), max(part.cols, 26)
         if part.rows * part.cols > MAX_CELLS:  # too coarse to refuse on: every reference
             part.rows = part.cols = 0
@@ -176,8 +181,14 @@ def _odd_cell(prefix: bytes) -> re.Pattern[bytes]:
 
 @lru_cache(maxsize=8)
 def _far(prefix: bytes) -> re.Pattern[bytes]:
-    """References past Z99999 (or not references at all): the few worth reading."""
-    return re.compile(b"<" + re.escape(prefix) + rb'c r="(?![A-Z][0-9]{1,5}")([^"]*)"')
+    """References past ZZ99999 (or not references at all): the few worth reading."""
+    return re.compile(b"<" + re.escape(prefix) + rb'c r="(?![A-Z]{1,2}[0-9]{1,5}")([^"]*)"')
+
+
+@lru_cache(maxsize=8)
+def _two_letters(prefix: bytes) -> re.Pattern[bytes]:
+    """The column letters of references from AA1 to ZZ99999."""
+    return re.compile(b"<" + re.escape(prefix) + rb'c r="([A-Z]{2})[0-9]{1,5}"')
 
 
 def _parse(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> _Part:
