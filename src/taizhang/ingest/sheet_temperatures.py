@@ -30,6 +30,7 @@ from taizhang.ingest.values import (
     slot_of_time,
     time_of_day,
 )
+from taizhang.ingest.wide_readings import PlainRow, plain_rows
 
 if TYPE_CHECKING:
     from taizhang.ingest.validation import Validator
@@ -44,6 +45,7 @@ class TemperatureSheet(SheetValidator):
         self._wide: list[tuple[int, int | None, str | None, str, Column]] | None = None
         self._wide_last = 0  # the last wide column's index
         self._wide_cells: Any = None  # row -> the wide columns' cells, as a tuple
+        self._plain: dict[int, PlainRow] | None = None  # see `_plain_rows`
 
     def run(self) -> SheetResult:
         decode_codes(self.grid, self.layout, self.o.values)  # [values.FIELD], before any parsing
@@ -59,11 +61,13 @@ class TemperatureSheet(SheetValidator):
         self._cross_check(r, person, village, None)
         wide = self._wide_columns()
         if wide:
-            row = self.grid[r]
-            if len(row) > self._wide_last:
-                cells = self._wide_cells(row)
-            else:
-                cells = tuple(row[i] if i < len(row) else None for i, *_ in wide)
+            plain = self._plain_rows().get(r)
+            if plain is not None:  # only empty cells and plain readings: read with numpy
+                if plain.filled:
+                    self.result.temp_rows.append(TempRow(r + 1, person, village, plain.days, plain.slots,
+                                                         plain.temps, plain.labels, plain.packed))
+                return
+            cells = self._cells(self.grid[r])
             out = TempRow(r + 1, person, village, [], [], [], [])
             days, slots, temps, labels = out.days, out.slots, out.temps, out.labels
             filled = False
@@ -135,6 +139,20 @@ class TemperatureSheet(SheetValidator):
             getter = itemgetter(*indices) if indices else None
             self._wide_cells = (lambda row: (getter(row),)) if len(indices) == 1 else getter
         return self._wide
+
+    def _cells(self, row: list[Any]) -> tuple[Any, ...]:
+        """A row's wide cells, None past its end."""
+        if len(row) > self._wide_last:
+            return self._wide_cells(row)  # type: ignore[no-any-return]
+        return tuple(row[i] if i < len(row) else None for i, *_ in self._wide_columns())
+
+    def _plain_rows(self) -> dict[int, PlainRow]:
+        """The sheet's rows of plain readings (`wide_readings`), found once."""
+        if self._plain is None:
+            wide = self._wide_columns()
+            self._plain = plain_rows(self.grid, self.layout.data_rows, self._cells,
+                                     [w[1] for w in wide], [w[2] for w in wide], [w[3] for w in wide])
+        return self._plain
 
     def _reading(self, r: int, out: TempRow, day: int | None, slot: str | None, raw: Any,
                  col: Column | None) -> None:
