@@ -301,7 +301,7 @@ def test_internal_errors_show_no_traceback_and_no_data(tmp_path: Path, monkeypat
     def boom(*args, **kwargs):
         raise ValueError(f"unexpected {GOOD_ID}")
 
-    monkeypatch.setattr("taizhang.cli.files.validate_paths", boom)
+    monkeypatch.setattr("taizhang.ingest.validation.validate_paths", boom)  # looked up when run
     result = runner.invoke(app, ["validate", str(path)])
     assert result.exit_code == 1
     assert "内部错误" in result.output and "--debug" in result.output

@@ -18,24 +18,25 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console, ConsoleDimensions
 from rich.markup import escape
 from rich.text import Text
 
-from taizhang import __version__
 from taizhang.cli import streams
 from taizhang.cli.chinese import ChineseGroup
 from taizhang.config import DEFAULT_CONFIG, Config, load_config, load_policy
 from taizhang.errors import TaizhangError, UsageError
 from taizhang.ingest.headers import KINDS
 from taizhang.ingest.regular import require_regular
-from taizhang.ingest.validation import Validator
 from taizhang.ingest.values import parse_date
 from taizhang.policy.model import Policy
 from taizhang.privacy import mask_text, mask_tree, mask_value
+
+if TYPE_CHECKING:  # imported by the commands that read files (`make_validator`)
+    from taizhang.ingest.validation import Validator
 
 app = typer.Typer(
     name="taizhang",
@@ -212,7 +213,9 @@ def handle_errors(func: F) -> F:
 
 def version_callback(value: bool) -> None:
     if value:
-        out.print(f"taizhang {__version__}")
+        import taizhang
+
+        out.print(f"taizhang {taizhang.__version__}")
         raise typer.Exit()
 
 
@@ -290,6 +293,8 @@ def check_village(village: str | None) -> None:
 
 
 def make_validator(kind: str | None, village: str | None, encoding: str | None) -> Validator:
+    from taizhang.ingest.validation import Validator
+
     check_choice(kind, KINDS, "--kind")
     check_village(village)
     config, policy = state.config, state.policy

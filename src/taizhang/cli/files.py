@@ -29,8 +29,6 @@ from taizhang.cli.common import (
     shown,
     state,
 )
-from taizhang.ingest.understanding import describe_columns
-from taizhang.ingest.validation import validate_paths
 from taizhang.jobs.workspace import init_workspace, packaged_templates, split_villages
 from taizhang.outputs.terminal import render_columns, render_import, render_validation
 
@@ -49,6 +47,8 @@ def validate(
 ) -> None:
     """读取并校验表格，逐行列出问题（不写入台账）。有错误时退出码为1。"""
     check_choice(fmt, ("table", "json"), "--format")
+    from taizhang.ingest.validation import validate_paths
+
     report = validate_paths(paths, make_validator(kind, village, encoding))
     print_notes(report.all_notes())
     for failed in report.failed:
@@ -75,6 +75,8 @@ def columns(
     """列出每个工作表的每一列被认作什么、依据是什么（配置、别名、表头用词、单元格内容），
     并给出无法识别的列的 [columns] 配置片段。不写入台账。"""
     check_choice(fmt, ("table", "json"), "--format")
+    from taizhang.ingest.understanding import describe_columns
+
     report = describe_columns(paths, make_validator(kind, None, encoding))
     print_notes(report.notes)
     if fmt == "json":

@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from taizhang.ingest.validation import PERSON_FIELDS
+from taizhang.ingest.records import PERSON_FIELDS
 from taizhang.ledger.roster import merge_values
 
 # A stored row for the rule: (batch id, as-of, sheet row, rowid, values, file).

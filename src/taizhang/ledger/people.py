@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from taizhang.ingest.validation import DATE_FIELDS, PERSON_FIELDS
+from taizhang.ingest.records import DATE_FIELDS, PERSON_FIELDS
 from taizhang.ledger import readings
 from taizhang.ledger.store import Store
 from taizhang.policy.episodes import PersonData, Reading, TestRecord

@@ -17,8 +17,7 @@ import numpy as np
 
 from taizhang.errors import UsageError
 from taizhang.ingest.ids import clean_id_text
-from taizhang.ingest.records import COLUMN_LABELS
-from taizhang.ingest.validation import PERSON_FIELDS
+from taizhang.ingest.records import COLUMN_LABELS, PERSON_FIELDS
 from taizhang.ingest.values import RESULT_LABELS, normalize_identifier
 from taizhang.ledger import readings
 from taizhang.ledger.extras import person_extras

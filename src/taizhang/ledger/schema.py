@@ -52,7 +52,7 @@ from pathlib import Path
 from typing import Any
 
 from taizhang.errors import TaizhangError
-from taizhang.ingest.validation import PERSON_FIELDS
+from taizhang.ingest.records import PERSON_FIELDS
 
 SCHEMA_VERSION = 5
 

@@ -32,7 +32,7 @@ from datetime import datetime
 from typing import Any
 
 from taizhang.errors import TaizhangError, UsageError
-from taizhang.ingest.validation import PERSON_FIELDS
+from taizhang.ingest.records import PERSON_FIELDS
 from taizhang.ledger.extras import undo_extras
 from taizhang.ledger.history import ROW_COLUMNS, last_change
 from taizhang.ledger.snapshot import ledger_version, refresh_snapshot

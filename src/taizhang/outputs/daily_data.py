@@ -89,19 +89,22 @@ def unregistered_counts(store: Store, t: date, threshold: float,
     return extra
 
 
-def unplaced_people(store: Store, villages: list[str]) -> dict[str, Any] | None:
+def unplaced_people(store: Store, arrays: LedgerArrays, villages: list[str]) -> dict[str, Any] | None:
     """How many registered people count under 村名未知 (no village, or one not on
-    the configured list) and which files named them, for the report's exceptions."""
-    where = ("p.registered = 1 AND (coalesce(p.village, '') = '' OR "
-             "(json_array_length(?) > 0 AND p.village NOT IN (SELECT value FROM json_each(?))))")
-    known = json.dumps(villages, ensure_ascii=False)
-    (count,) = store.db.execute(f"SELECT count(*) FROM persons p WHERE {where}", (known, known)).fetchone()
-    if not count:
+    the configured list) and which files named them, for the report's exceptions.
+    Counted from the arrays (the registered people); the database is asked only
+    for the files of those people."""
+    known = set(villages)
+    rows = [i for i, v in enumerate(arrays.text["village"]) if not v or (known and v not in known)]
+    if not rows:
         return None
+    if arrays.person_ids is None:
+        return {"count": len(rows), "files": []}
+    ids = json.dumps(arrays.person_ids[rows].tolist())
     files = [Path(path).name for (path,) in store.db.execute(
-        f"SELECT DISTINCT b.path FROM persons p JOIN person_rows r ON r.person_id = p.id "
-        f"JOIN batches b ON b.id = r.batch_id WHERE {where} ORDER BY b.path", (known, known))]
-    return {"count": count, "files": files}
+        "SELECT DISTINCT b.path FROM json_each(?) j CROSS JOIN person_rows r ON r.person_id = j.value "
+        "JOIN batches b ON b.id = r.batch_id ORDER BY b.path", (ids,))]
+    return {"count": len(rows), "files": files}
 
 
 def gather(store: Store, t: date, policy: Policy, config: Config, trend_days: int = 30
@@ -116,7 +119,7 @@ def gather(store: Store, t: date, policy: Policy, config: Config, trend_days: in
                             unregistered_counts(store, t, policy.fever_threshold, strays), lists, engine)
     found = exceptions(arrays, t, policy, lists, report, engine)
     found["positives"] = sorted(found["positives"] + strays, key=lambda p: (p["village"], p["name"]))
-    found["village_unknown"] = unplaced_people(store, config.villages)
+    found["village_unknown"] = unplaced_people(store, arrays, config.villages)
     strays_seen = unregistered_people(store, t)
     found["unregistered"] = ({"count": len(strays_seen), "villages": village_counts(strays_seen)}
                              if strays_seen else None)

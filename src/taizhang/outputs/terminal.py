@@ -9,17 +9,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from taizhang.ingest.headers import FIELD_LABELS, KIND_LABELS
-from taizhang.ingest.understanding import ColumnsReport
-from taizhang.ingest.validation import ValidationReport
 from taizhang.outputs.templating import load_labels
 from taizhang.policy.model import Policy
+
+if TYPE_CHECKING:  # the command line imports ingest only for the commands that read files
+    from taizhang.ingest.understanding import ColumnsReport
+    from taizhang.ingest.validation import ValidationReport
 
 Mask = Callable[[str, str], str] | None
 
