@@ -413,3 +413,56 @@ def test_history_has_each_value_of_a_row_once(ledger: Path) -> None:
         assert len(seen) == len(set(seen)) and ("name", "陈喆", "隔离台账", 4) in seen
         assert store.db.execute("SELECT count(*) FROM person_rows WHERE person_id=?",
                                 (person["id"],)).fetchone()[0] == 1
+
+
+def test_a_cache_of_the_whole_ledger_gives_the_same_ledger(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An import of many files into a ledger with people starts its person
+    cache with every person (`PersonCache(whole=True)`); the ledger is the same
+    as when each file looks its people up. The second day here re-sends a
+    grown file, fixes a name, registers a person a test sheet named first,
+    brings someone new, and a supplementary list adds to a person's values."""
+    from taizhang.ledger import importer
+
+    QIAN = make_id(seq="391")
+
+    def day(folder: Path, second: bool) -> None:
+        folder.mkdir(exist_ok=True)
+        reg = ["姓名,身份证号,联系电话,返乡日期,备注",
+               f"张三,{ZHANG},13812345678,2022-01-28,居家", f"李四,{LI},13812345679,2022-01-29,复核"]
+        tests = ["姓名,身份证号,采样日期,检测结果", f"张三,{ZHANG},2022-01-29,阴性",
+                 f"王五,{make_id(seq='367')},2022-01-30,阴性"]
+        if second:
+            reg[2] = f"李思,{LI},13812345679,2022-01-29,"
+            reg.append(f"王五,{make_id(seq='367')},13812345670,2022-01-30,")
+            reg.append(f"赵六,{make_id(seq='389')},,2022-02-01,新来")
+            tests.append(f"张三,{ZHANG},2022-01-31,阴性")
+            # a supplementary list: 钱七's 备注 (yesterday's other file, not sent
+            # again) comes from the cache's row, laid under the new address
+            (folder / "平阳村补报.csv").write_text(f"姓名,身份证号,现住址\n钱七,{QIAN},平阳村3组\n",
+                                                encoding="utf-8")
+        else:
+            (folder / "平阳村首批.csv").write_text(
+                f"姓名,身份证号,返乡日期,备注\n钱七,{QIAN},2022-01-27,首批\n", encoding="utf-8")
+        (folder / "平阳村登记.csv").write_text("\n".join(reg) + "\n", encoding="utf-8")
+        (folder / "平阳村核酸.csv").write_text("\n".join(tests) + "\n", encoding="utf-8")
+
+    def dump(db: Path) -> list[tuple]:
+        with Store(db) as store:
+            return [tuple(r) for r in store.db.execute(
+                "SELECT * FROM persons ORDER BY id")] + [tuple(r) for r in store.db.execute(
+                "SELECT person_id, sample_date, result, batch_id, retracted_by FROM tests ORDER BY id")]
+
+    ledgers = []
+    for whole in (False, True):
+        monkeypatch.setattr(importer, "WHOLE_CACHE_FILES", 1 if whole else 10**9)
+        db, inbox = tmp_path / f"{whole}.db", tmp_path / f"inbox{whole}"
+        day(inbox, second=False)
+        do_import(db, inbox)
+        day(inbox, second=True)
+        do_import(db, inbox)
+        ledgers.append(dump(db))
+    assert ledgers[0] == ledgers[1]
+    assert any("李思" in row for row in ledgers[1]) and any("赵六" in row for row in ledgers[1])
+    assert any("首批" in row and "平阳村3组" in row for row in ledgers[1])

@@ -22,7 +22,8 @@ from taizhang.ingest.archives import Entry, expand
 from taizhang.ingest.files import scan_inputs
 from taizhang.ingest.sandbox import ReaderPool, reads_inline
 from taizhang.ingest.validation import ERROR, FileResult, Problem, Validator, problem_dicts
-from taizhang.ledger.merge import BatchOutcome, PersonCache, write_batch
+from taizhang.ledger.merge import BatchOutcome, write_batch
+from taizhang.ledger.person_cache import PersonCache
 from taizhang.ledger.store import Store, file_sha256
 from taizhang.ledger.versions import file_identity, record_sighting
 
@@ -89,6 +90,9 @@ class ImportReport:
 # import uses one, and reads a small CSV in this process.
 POOL_MIN_BYTES = 4 << 20
 POOL_MIN_FILES = 4
+# From this many files on, the run's person cache starts with every person of
+# the ledger (`PersonCache`): a day's re-sent 台账 name nearly everyone.
+WHOLE_CACHE_FILES = 30
 
 
 @dataclass(slots=True)
@@ -199,7 +203,7 @@ def _import(store: Store, entries: list[Entry], validator: Validator, as_of: dat
     jobs = default_jobs() if jobs is None else jobs
     big = len(todo) >= POOL_MIN_FILES and sum(t.size for t in todo) >= POOL_MIN_BYTES
     results = _pooled(todo, validator, jobs) if jobs > 1 and big else _inline(todo, validator)
-    cache = PersonCache()
+    cache = PersonCache(whole=len(todo) >= WHOLE_CACHE_FILES)
     # Each file leaves what lives on (the person cache, the ledger's state)
     # frozen out of the garbage collector, which otherwise re-scans all of it
     # at every full collection while a file allocates millions of cells. Files

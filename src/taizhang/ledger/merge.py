@@ -27,6 +27,7 @@ from taizhang.ingest.validation import PERSON_FIELDS, FileResult, PersonKey, Pro
 from taizhang.ledger.extras import write_extras
 from taizhang.ledger.history import ROW_COLUMNS, Row, current_values
 from taizhang.ledger.namesakes import ambiguous_namesakes
+from taizhang.ledger.person_cache import PersonCache
 from taizhang.ledger.roster import ASSUMED, AssumedDates, merge_values
 from taizhang.ledger.store import Store
 from taizhang.ledger.versions import (
@@ -66,32 +67,6 @@ class BatchOutcome:
     @property
     def retracted(self) -> int:
         return self.retracted_tests + self.retracted_readings
-
-
-class PersonCache:
-    """Persons' ids and current values, kept across the files of one import.
-
-    Looking up and re-reading every person of every file was a fifth of a
-    county import. The cache is filled from the database on first sight of a
-    key, updated only after a file's transaction commits, and dropped when the
-    ledger version shows another process wrote in between.
-    """
-
-    def __init__(self) -> None:
-        self.ids: dict[str, int] = {}
-        self.rows: dict[int, tuple[Any, ...]] = {}  # PERSON_FIELDS as stored
-        self.version: str | None = None
-        # True when the cache holds every person of the ledger (it started
-        # empty): a key it does not know is new, no need to ask the database
-        self.complete = False
-
-    def check(self, db: sqlite3.Connection) -> None:
-        row = db.execute("SELECT value FROM meta WHERE key='ledger_version'").fetchone()
-        version = row[0] if row else None
-        if version != self.version or not self.ids:
-            self.ids.clear()
-            self.rows.clear()
-            self.complete = db.execute("SELECT NOT EXISTS (SELECT 1 FROM persons)").fetchone()[0] == 1
 
 
 def write_batch(store: Store, result: FileResult, path: Path, sha256: str, size: int,
