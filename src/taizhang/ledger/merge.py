@@ -322,12 +322,12 @@ class _Merger:
               *rows.get(pid, empty), self.batch) for pid in sorted(self.new)])
         for pid in self.new:
             self.new_rows[pid] = rows.get(pid, empty)
+        stored = [(pid, self.batch, sheet, row, as_json or json.dumps(vals, ensure_ascii=False), int(reg))
+                  for pid, sheet, row, vals, as_json, reg in self.value_rows]
         self.db.executemany(
             "INSERT INTO person_rows(person_id, batch_id, sheet, row, vals, registers) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            [(pid, self.batch, sheet, row, as_json or json.dumps(vals, ensure_ascii=False), int(reg))
-             for pid, sheet, row, vals, as_json, reg in self.value_rows])
-        again = self.touched if not newest else self._restated()
+            "VALUES (?, ?, ?, ?, ?, ?)", stored)
+        again = self.touched if not newest else self._restated(stored)
         if again:
             self.db.execute("CREATE TEMP TABLE IF NOT EXISTS touched (id INTEGER PRIMARY KEY)")
             self.db.execute("DELETE FROM touched")
@@ -358,18 +358,24 @@ class _Merger:
         self.db.executemany("UPDATE persons SET registered=1 WHERE id=?", [(p,) for p in registered])
         self.outcome.persons_updated = updated
 
-    def _restated(self) -> set[int]:
+    def _restated(self, stored: list[tuple[Any, ...]]) -> set[int]:
         """Persons whose row in an older version of this file has a value their
-        row here leaves blank: the value may have to go (`history`), so their
-        values are merged again from all their rows. The others' values are
-        this batch's laid over the current ones, which is the same and cheap."""
+        row here (`stored`, as written to person_rows) leaves blank: the value
+        may have to go (`history`), so their values are merged again from all
+        their rows. The others' values are this batch's laid over the current
+        ones, which is the same and cheap. A row sent again unchanged is found
+        by its text, without parsing it: the daily re-send of a county."""
         if not self.previous:
             return set()
+        texts: dict[int, set[str]] = {}
+        for pid, _batch, _sheet, _row, text, _reg in stored:
+            texts.setdefault(pid, set()).add(text)
         here: dict[int, set[str]] = {}
         for pid, _sheet, _row, vals, _json, _reg in self.value_rows:
             here.setdefault(pid, set()).update(vals)
         marks = ",".join("?" * len(self.previous))
-        return {pid for pid, vals in self.db.execute(
+        return {pid for pid, text in self.db.execute(
                     f"SELECT person_id, vals FROM person_rows WHERE batch_id IN ({marks})",
                     self.previous)
-                if pid in here and not here[pid].issuperset(json.loads(vals))}
+                if pid in here and text not in texts[pid]
+                and not here[pid].issuperset(json.loads(text))}
