@@ -120,6 +120,7 @@ def _count(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> _Part:
     part = _Part(info.filename)
     small = False
     root = b""
+    widest = b""  # the widest two-letter column seen
     for n, raw in enumerate(_pieces(archive, info)):
         if n == 0:
             if b"\x00" in raw[:4096] or _OTHER_ENCODING.search(raw[:200]):
@@ -148,11 +149,13 @@ def _count(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> _Part:
                 raise _Irregular  # lower case, or what the reader refuses anyway
             found += 1
             part.rows, part.cols = max(part.rows, int(m[2])), max(part.cols, _col_number(m[1]))
-        # two-letter columns (a temperature sheet's AA…): the widest, from the
-        # distinct letters, not reference by reference (a county: 9 s of 15)
-        wide = set(_two_letters(p).findall(t))
-        if wide:
-            part.cols = max(part.cols, *map(_col_number, wide))
+        # two-letter columns (a temperature sheet's AA…): the widest, found by
+        # searching only for a column past the widest so far, not by reading
+        # every reference (a county: 9 s of 15, then 2.6 of 9 ms a workbook)
+        pos = 0
+        while (after := _two_letters_after(p, widest)) is not None and (
+                m := after.search(t, pos)) is not None:
+            widest, pos = m[1], m.end()
         small = small or found < cells
         if cells:
             part.string_cells += t.count(b' t="s"')
@@ -160,6 +163,8 @@ def _count(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> _Part:
             part.merges += t.count(b"<" + p + b"mergeCell ") + t.count(b"<" + p + b"mergeCell/")
         elif root == b"sst":
             part.strings += t.count(b"<" + p + b"si>") + t.count(b"<" + p + b"si ")
+    if widest:
+        part.cols = max(part.cols, _col_number(widest))
     if small:  # the unread references' rows are at most 99999, their columns counted
         part.rows, part.cols = max(part.rows, 99999), max(part.cols, 26)
         if part.rows * part.cols > MAX_CELLS:  # too coarse to refuse on: every reference
@@ -185,10 +190,20 @@ def _far(prefix: bytes) -> re.Pattern[bytes]:
     return re.compile(b"<" + re.escape(prefix) + rb'c r="(?![A-Z]{1,2}[0-9]{1,5}")([^"]*)"')
 
 
-@lru_cache(maxsize=8)
-def _two_letters(prefix: bytes) -> re.Pattern[bytes]:
-    """The column letters of references from AA1 to ZZ99999."""
-    return re.compile(b"<" + re.escape(prefix) + rb'c r="([A-Z]{2})[0-9]{1,5}"')
+@lru_cache(maxsize=2048)
+def _two_letters_after(prefix: bytes, widest: bytes) -> re.Pattern[bytes] | None:
+    """References from AA1 to ZZ99999 whose column comes after `widest` (two
+    letters, or b"" for any), capturing the column; None after ZZ."""
+    if not widest:
+        columns = b"[A-Z]{2}"
+    else:
+        first, second = widest[0], widest[1]
+        later = [b"[%c-Z][A-Z]" % (first + 1)] if first < ord("Z") else []
+        later += [b"%c[%c-Z]" % (first, second + 1)] if second < ord("Z") else []
+        if not later:
+            return None
+        columns = b"(?:" + b"|".join(later) + b")"
+    return re.compile(b"<" + re.escape(prefix) + b'c r="(' + columns + rb')[0-9]{1,5}"')
 
 
 def _parse(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> _Part:
