@@ -174,6 +174,12 @@ DIGEST_QUERIES = {
     "tests": "SELECT p.key, t.sample_date, t.result, t.site FROM tests t "
              "JOIN persons p ON p.id = t.person_id WHERE t.retracted_by IS NULL "
              "ORDER BY p.key, t.sample_date, t.result, t.site",
+    # the open problems: those of each file's newest live version (what `feedback` sends back)
+    "problems": "SELECT p.path, p.sheet, p.row, p.col, p.field, p.code, p.severity, p.value, p.message "
+                "FROM problems p JOIN batches b ON b.id = p.batch_id WHERE b.undone_at IS NULL "
+                "AND NOT EXISTS (SELECT 1 FROM batches n WHERE n.undone_at IS NULL AND n.id > b.id "
+                "AND coalesce(n.file, n.path) = coalesce(b.file, b.path)) "
+                "ORDER BY p.path, p.sheet, p.row, p.col, p.code, p.message",
     "readings": "SELECT p.key, r.n, r.first_day, r.last_day, hex(r.days), r.slots, hex(r.temps) "
                 "FROM temperature_rows r JOIN persons p ON p.id = r.person_id "
                 "WHERE r.retracted_by IS NULL "

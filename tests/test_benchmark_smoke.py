@@ -98,4 +98,5 @@ def test_benchmark_small_runs_every_step(tmp_path: Path) -> None:
     assert check["tables"]["readings"]["equal"], check["tables"]["readings"]
     # the persons too: a cell emptied in the grown file is empty (`ledger.history`)
     assert check["tables"]["persons"]["equal"], check["tables"]["persons"]
+    assert check["tables"]["problems"]["equal"], check["tables"]["problems"]  # the open ones
     assert check["equal"]
