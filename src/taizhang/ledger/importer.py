@@ -21,6 +21,7 @@ from taizhang.errors import TaizhangError, os_error_line
 from taizhang.ingest.archives import Entry, expand
 from taizhang.ingest.files import scan_inputs
 from taizhang.ingest.sandbox import ReaderPool, reads_inline
+from taizhang.ingest.sheet_registration import ASSUMED
 from taizhang.ingest.validation import ERROR, FileResult, Problem, Validator, problem_dicts
 from taizhang.ledger.merge import BatchOutcome, write_batch
 from taizhang.ledger.person_cache import PersonCache
@@ -350,7 +351,7 @@ def _validate_in_worker(path: Path, name: str) -> FileResult:
         for row in sheet.temp_rows:
             row.slim()
         for record in sheet.persons:
-            record.stored()
+            record.slim(ASSUMED)
         sheet.test_table.stored_columns()
     return result
 
