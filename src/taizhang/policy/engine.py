@@ -185,6 +185,30 @@ class Engine:
                 codes[sel] = self._phase_offset[r_index] + which
         return codes
 
+    def phase_spans(self, rows: np.ndarray, low: np.ndarray, high: np.ndarray
+                    ) -> list[tuple[np.ndarray, np.ndarray, int]]:
+        """The days of [low, high) each person of `rows` spends in each phase,
+        as (first day, day after, phase code) arrays per phase: `phase_codes`
+        for a span of days at once (a phase holds day numbers (ends[k-1],
+        ends[k]], the days [ends[k-1] + base, ends[k] + base)). Empty spans
+        have first day ≥ day after."""
+        base, regime = self.base[rows], self.regime[rows]
+        spans: list[tuple[np.ndarray, np.ndarray, int]] = []
+        placed = np.zeros(len(rows), dtype=bool)
+        for r_index, ends in enumerate(self._phase_ends):
+            sel = regime == r_index
+            if not sel.any():
+                continue
+            placed |= sel
+            lo, hi, b = low[sel], high[sel], base[sel]
+            for k in range(len(ends)):
+                start = lo if k == 0 else np.maximum(lo, ends[k - 1] + b)
+                stop = hi if k == len(ends) - 1 else np.minimum(hi, ends[k] + b)
+                spans.append((start, stop, int(self._phase_offset[r_index]) + k))
+        if not placed.all():  # a regime without phases: code 0, as `phase_codes` leaves it
+            spans.append((low[~placed], high[~placed], 0))
+        return spans
+
     def phase_on(self, rows: np.ndarray, day: int) -> list[str]:
         """The phase name of each person in `rows` on `day`."""
         codes = self.phase_codes(rows, day)

@@ -82,20 +82,30 @@ def _trend(eng: Engine, days: int) -> tuple[list[str], list[dict[str, int]]]:
     Uses R as computed on t: eligibility on a date only looks at records
     up to that date, so a person not released by t was under control on
     every earlier day from S on, and one released on R until R − 1.
+
+    Counted for all days at once: each person adds one to their phase over
+    the days of the window the phase and their control overlap (a running
+    sum over the days), instead of the phases of everyone day by day (a
+    county's report: 30 passes over 200,000 people).
     """
     release = eng.release_dates(explicit_end=False)
-    no_control = eng.planned <= eng.start
+    first, last = eng.t - days + 1, eng.t
+    # controlled on x: from S on, before the end and before R (`_states`)
+    low = np.maximum(eng.start, first)
+    high = np.minimum(np.minimum(eng.end, release), last + 1)
+    rows = np.flatnonzero(eng.fast & ~(eng.planned <= eng.start) & (low < high))
+    steps = np.zeros((len(eng.phase_names) or 1, days + 1), dtype=np.int64)
+    for start, stop, code in eng.phase_spans(rows, low[rows], high[rows]):
+        keep = start < stop
+        np.add.at(steps[code], start[keep] - first, 1)
+        np.add.at(steps[code], stop[keep] - first, -1)
+    totals = np.cumsum(steps[:, :days], axis=1)
     dates, series = [], []
-    for back in range(days - 1, -1, -1):
-        x = eng.t - back
-        rows = np.flatnonzero(eng.fast & ~no_control & (eng.start <= x) &
-                              ~(eng.end <= x) & (x < release))
-        codes = eng.phase_codes(rows, x)
+    for day in range(days):
         counts: dict[str, int] = {}
-        for code, n in zip(*np.unique(codes, return_counts=True), strict=True):
+        for code in np.flatnonzero(totals[:, day]).tolist():
             name = eng.phase_names[code]
-            counts[name] = counts.get(name, 0) + int(n)
-        dates.append(iso(x))
+            counts[name] = counts.get(name, 0) + int(totals[code, day])
+        dates.append(iso(first + day))
         series.append(counts)
     return dates, series
-
