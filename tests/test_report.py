@@ -36,6 +36,20 @@ def test_fast_trend_equals_reference(people: list[PersonData], t: date) -> None:
         trend_reference(people, t, POLICY, 10)
 
 
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(ledger(), st.integers(0, 70).map(day))
+def test_trend_after_the_numbers_equals_reference(people: list[PersonData], t: date) -> None:
+    """The report computes its numbers first; the trend then searches release
+    dates again only for people with an explicit 已解除 date (Engine.release_dates):
+    the same dates as a search of everyone, and the reference's trend."""
+    arrays = LedgerArrays.from_people(people)
+    engine = Engine(arrays, t, POLICY)
+    report_numbers(arrays, t, POLICY, "青石镇", ["甲村"], [], engine=engine)
+    searched = Engine(arrays, t, POLICY).release_dates(explicit_end=False)
+    assert engine.release_dates(explicit_end=False).tolist() == searched.tolist()
+    assert trend(arrays, t, POLICY, 10, engine) == trend_reference(people, t, POLICY, 10)
+
+
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(ledger(), st.integers(0, 70).map(day))
 def test_heavy_people_counted_like_everyone(people: list[PersonData], t: date) -> None:

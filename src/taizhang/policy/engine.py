@@ -289,14 +289,28 @@ class Engine:
         Computed once per instance and kind."""
         key = ("release", explicit_end)
         if key not in self.cache:
-            self.cache[key] = self._release_dates(explicit_end)
+            known = self.cache.get(("release", True))
+            if not explicit_end and known is not None:
+                # the same but for those with an explicit date: only they are searched
+                # (the report's trend after its numbers: a county's search done once)
+                explicit = self.fast & self.released_end & (self.end <= self.t)
+                release = known.copy()
+                release[explicit] = NEVER
+                searched = self._release_dates(False, explicit)
+                release[explicit] = searched[explicit]
+                self.cache[key] = release
+            else:
+                self.cache[key] = self._release_dates(explicit_end)
         return self.cache[key]
 
-    def _release_dates(self, explicit_end: bool) -> np.ndarray:
+    def _release_dates(self, explicit_end: bool, among: np.ndarray | None = None) -> np.ndarray:
+        """R of every person, or (`among`, a mask) of those only, NEVER for the rest:
+        each person's search looks at their own records only."""
         release = np.full(self.n, NEVER, dtype=np.int64)
         explicit = self.fast & self.released_end & (self.end <= self.t) & explicit_end
         release[explicit] = self.end[explicit]
-        todo = np.flatnonzero(self.fast & ~explicit & (self.planned <= self.t))
+        wanted = self.fast & ~explicit & (self.planned <= self.t)
+        todo = np.flatnonzero(wanted if among is None else wanted & among)
         if not len(todo):
             return release
         planned = self.planned[todo][:, None]
