@@ -155,3 +155,42 @@ def test_a_value_another_file_gave_stays_when_a_version_empties_it(tmp_path: Pat
     batches = json.loads(_run(db, "2022-02-09", "batches", "--format", "json"))["batches"]
     _run(db, "2022-02-09", "undo", str(batches[-1]["batch"]))
     assert _remarks(db) == "补报" and _person(db)["address"] == "平阳村4组"
+
+
+# --- readings a newer version of a wide temperature sheet drops ---
+
+def _wide(path: Path, header: list[str], rows: list[list[object]]) -> None:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["姓名", "身份证号", *header])
+    for row in rows:
+        sheet.append(row)
+    book.save(path)
+
+
+def _retracted(db: Path, path: Path, as_of: str) -> int:
+    report = json.loads(_run(db, as_of, "import", str(path), "--format", "json"))
+    (entry,) = [f for f in report["files"] if f["status"] == "imported"]
+    return int(entry.get("retracted", 0))
+
+
+def test_a_grown_wide_sheet_drops_nothing_and_an_emptied_cell_is_counted(tmp_path: Path) -> None:
+    """The daily re-send adds a day at the end of every row: nothing dropped
+    (the rows are found to be yesterday's rows continued, `versions`). Its
+    neighbours: a reading emptied in the middle of a row, and a person left
+    out, are counted one by one."""
+    db, sent = tmp_path / "t.db", tmp_path / "平阳村体温.xlsx"
+    days = ["2月1日上午", "2月1日下午", "2月2日上午"]
+    _wide(sent, days, [["汤德明", GOOD, 36.5, 36.6, 36.4], ["方凤文", OTHER, 36.7, None, 36.8]])
+    assert _retracted(db, sent, "2022-02-02") == 0
+    _wide(sent, [*days, "2月2日下午"], [["汤德明", GOOD, 36.5, 36.6, 36.4, 36.5],
+                                      ["方凤文", OTHER, 36.7, None, 36.8, 36.6]])
+    assert _retracted(db, sent, "2022-02-03") == 0
+    _wide(sent, [*days, "2月2日下午"], [["汤德明", GOOD, 36.5, None, 36.4, 36.5],
+                                      ["方凤文", OTHER, 36.7, None, 36.8, 36.6]])
+    report = json.loads(_run(db, "2022-02-03", "import", str(sent), "--format", "json"))
+    assert report["files"][0]["retracted"] == 1  # 汤德明's 2月1日下午
+    _wide(sent, [*days, "2月2日下午"], [["汤德明", GOOD, 36.5, None, 36.4, 36.5]])
+    assert _retracted(db, sent, "2022-02-03") == 3  # 方凤文's three readings
