@@ -14,6 +14,7 @@ from __future__ import annotations
 import difflib
 import re
 import statistics
+import sys
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -26,6 +27,7 @@ from taizhang.ingest.layout import Column, SheetLayout
 from taizhang.ingest.problems import REJECTED_NO_PERSON, SEVERITY, Problem, code_of, message
 from taizhang.ingest.records import DATE_FIELDS, PersonKey, RejectedRow, RowExtras, SheetResult, values_json
 from taizhang.ingest.values import DateResult, clean_text, is_blank, parse_date, raw_repr, resolve_year
+from taizhang.ingest.villages import VILLAGE_SUFFIX_RE, find_village
 
 if TYPE_CHECKING:
     from taizhang.ingest.validation import Validator
@@ -33,33 +35,6 @@ if TYPE_CHECKING:
 # compiled once: these run on every row of a county's sheets
 _NAME_GAP_RE = re.compile(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])")
 SPACE_RE = re.compile(r"\s+")
-_VILLAGE_SUFFIX_RE = re.compile(r"(村|社区|居委会)$")
-_VILLAGE_RE = re.compile(r"([^\s镇乡县市省区_\-—\d（）()【】\[\]·,，.。:：]{1,6}?(?:村|社区|居委会))")
-
-
-def find_village(text: str, villages: list[str], township: str = "") -> str | None:
-    """A village named in free text (title row, file name, sheet name).
-
-    With a configured list, a listed name (or its stem without 村/社区: 平阳
-    for 平阳村) is looked for; without one, the first `…村`/`…社区` word.
-    """
-    if not text:
-        return None
-    if township:
-        text = text.replace(township, " ")
-    if villages:
-        for v in sorted(villages, key=len, reverse=True):
-            if v in text:
-                return v
-        for v in sorted(villages, key=len, reverse=True):
-            stem = re.sub(r"(村|社区|居委会)$", "", v)
-            if len(stem) >= 2 and stem in text:
-                return v
-        return None
-    m = _VILLAGE_RE.search(text)
-    return m[1] if m else None
-
-
 def shown_header(col: Column | None, fld: str) -> str:
     """The header for a message: as written, but on one line."""
     if col is not None and col.header:
@@ -69,6 +44,8 @@ def shown_header(col: Column | None, fld: str) -> str:
 
 class SheetValidator:
     """Validation of one sheet; a subclass per sheet kind reads its rows (`row`)."""
+
+    _rows_people = False  # `rows_are_people`, asked once by `run`
 
     def __init__(self, owner: Validator, raw: RawSheet, display: str, path: Path,
                  layout: SheetLayout) -> None:
@@ -90,6 +67,9 @@ class SheetValidator:
         self._rows_seen: dict[Any, int] = {}
         self._name_col, self._id_col, self._phone_col = (
             self.cols.get("name"), self.cols.get("id_number"), self.cols.get("phone"))
+        # their cell positions for `_person` (past any row's end when there is no such column)
+        self._person_at = tuple(c.index if c is not None else sys.maxsize
+                                for c in (self._name_col, self._id_col, self._phone_col))
         self._people: dict[tuple[Any, Any, Any, str], PersonKey] = {}  # name, ID, phone, village
         # on a sheet whose rows are people: (name, village) -> the rows of the
         # people known by those alone (see `_namesake`)
@@ -149,7 +129,7 @@ class SheetValidator:
         if text:
             text = SPACE_RE.sub("", text)
             if self.o.villages and text not in self.o.villages:
-                stems = [v for v in self.o.villages if _VILLAGE_SUFFIX_RE.sub("", v) == text]
+                stems = [v for v in self.o.villages if VILLAGE_SUFFIX_RE.sub("", v) == text]
                 if len(stems) == 1:
                     text = stems[0]
             return text, "column"
@@ -184,8 +164,12 @@ class SheetValidator:
         villages_used: set[str | None] = set()
         sources: set[str | None] = set()
         placeless: list[int] = []  # rows of people no village could be found for
+        self._rows_people = self.rows_are_people()
+        # without a village column or option every row has the sheet's village
+        fixed = (None if self.o.village or "village" in self.cols
+                 else (self.sheet_village, self.sheet_village_source))
         for r in self.layout.data_rows:
-            village, source = self._row_village(r)
+            village, source = fixed or self._row_village(r)
             person = self._person(r, village)
             if person is None:
                 continue
@@ -286,9 +270,13 @@ class SheetValidator:
         Without a valid ID and a phone the row's village is part of the key,
         so it is part of what is looked up; on a sheet whose rows are people,
         so is the row (`_namesake`)."""
-        cells = (self.cell(r, self._name_col), self.cell(r, self._id_col),
-                 self.cell(r, self._phone_col), village or "")
-        name, ident, phone, _ = cells
+        row = self.grid[r]
+        size = len(row)
+        at_name, at_id, at_phone = self._person_at  # a sheet's person columns, inline: a row each
+        name = row[at_name] if at_name < size else None
+        ident = row[at_id] if at_id < size else None
+        phone = row[at_phone] if at_phone < size else None
+        cells = (name, ident, phone, village or "")
         # only text cells: 1 == 1.0 == True would mix cells that read differently
         text = ((name is None or type(name) is str) and (ident is None or type(ident) is str)
                 and (phone is None or type(phone) is str))
@@ -300,7 +288,7 @@ class SheetValidator:
                 return None
             if text and len(self.result.problems) == found:
                 self._people[cells] = person
-        if person.by_name and self.rows_are_people():
+        if person.by_name and self._rows_people:
             return self._namesake(r, person)
         return person
 

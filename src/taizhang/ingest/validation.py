@@ -30,11 +30,12 @@ from taizhang.ingest.layout import detect_layout, fill_merged
 from taizhang.ingest.own import skip_note
 from taizhang.ingest.problems import ERROR, SEVERITY, Problem, conflict_fields, message, problem_dicts
 from taizhang.ingest.records import DATE_FIELDS, PERSON_FIELDS, FileResult, PersonKey, SheetResult
-from taizhang.ingest.sheet import SheetValidator, find_village
+from taizhang.ingest.sheet import SheetValidator
 from taizhang.ingest.sheet_registration import RegistrationSheet
 from taizhang.ingest.sheet_temperatures import TemperatureSheet
 from taizhang.ingest.sheet_tests import NucleicTestSheet
 from taizhang.ingest.values import is_blank
+from taizhang.ingest.villages import find_village
 
 # Defined here, or defined in problems/records/sheet and re-exported because code
 # outside ingest imports them from here.
