@@ -33,7 +33,7 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
-from taizhang.ingest.extent import column_letters
+from taizhang.ingest.cell_refs import column_letters
 
 HEADER = '<row r="1"><c r="A1" t="inlineStr"><is><t>姓名</t></is></c></row>'
 _NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"

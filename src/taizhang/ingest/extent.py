@@ -29,12 +29,12 @@ import zipfile
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import lru_cache
 from itertools import pairwise
 from pathlib import Path
 from xml.parsers import expat
 
 from taizhang.errors import FileReadError
+from taizhang.ingest.cell_refs import col_number, column_letters, far_references, odd_cell, two_letters_after
 
 MAX_CELLS = 20_000_000  # refuse a sheet whose cells span more positions than this (cell bombs)
 MAX_XML_BYTES = 512 << 20  # refuse an XML part that inflates past this (zip bombs)
@@ -132,7 +132,7 @@ def _count(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> _Part:
         # XML whitespace is a space to the reader; real files have it only in the prolog
         t = raw.translate(_SPACES) if any(raw.find(w, 256) >= 0 for w in b"\t\n\r") else raw
         cells = t.count(b"<" + p + b'c r="')
-        if (t.count(b"<" + p + b"c ") != cells or _odd_cell(p).search(t)
+        if (t.count(b"<" + p + b"c ") != cells or odd_cell(p).search(t)
                 or t.count(b' r="') != cells + t.count(b"<" + p + b'row r="')
                 or b"='" in t or b" r " in t):  # `r='A1'`, `r = "A1"`
             raise _Irregular
@@ -143,17 +143,17 @@ def _count(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> _Part:
             raise _Irregular
         part.cells += cells
         found = 0
-        for ref in _far(p).findall(t):
+        for ref in far_references(p).findall(t):
             m = _REFERENCE.fullmatch(ref)
             if m is None:
                 raise _Irregular  # lower case, or what the reader refuses anyway
             found += 1
-            part.rows, part.cols = max(part.rows, int(m[2])), max(part.cols, _col_number(m[1]))
+            part.rows, part.cols = max(part.rows, int(m[2])), max(part.cols, col_number(m[1]))
         # two-letter columns (a temperature sheet's AA…): the widest, found by
         # searching only for a column past the widest so far, not by reading
         # every reference (a county: 9 s of 15, then 2.6 of 9 ms a workbook)
         pos = 0
-        while (after := _two_letters_after(p, widest)) is not None and (
+        while (after := two_letters_after(p, widest)) is not None and (
                 m := after.search(t, pos)) is not None:
             widest, pos = m[1], m.end()
         small = small or found < cells
@@ -164,7 +164,7 @@ def _count(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> _Part:
         elif root == b"sst":
             part.strings += t.count(b"<" + p + b"si>") + t.count(b"<" + p + b"si ")
     if widest:
-        part.cols = max(part.cols, _col_number(widest))
+        part.cols = max(part.cols, col_number(widest))
     if small:  # the unread references' rows are at most 99999, their columns counted
         part.rows, part.cols = max(part.rows, 99999), max(part.cols, 26)
         if part.rows * part.cols > MAX_CELLS:  # too coarse to refuse on: every reference
@@ -174,36 +174,8 @@ def _count(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> _Part:
                 refs = pattern.findall(raw)
                 if refs:
                     part.rows = max(part.rows, max(int(r) for _, r in refs))
-                    part.cols = max([part.cols, *(_col_number(x) for x in {c for c, _ in refs})])
+                    part.cols = max([part.cols, *(col_number(x) for x in {c for c, _ in refs})])
     return part
-
-
-@lru_cache(maxsize=8)
-def _odd_cell(prefix: bytes) -> re.Pattern[bytes]:
-    """A cell tag `<c` followed by anything but a space (`<c>`, `<c/>`, `<c\n`)."""
-    return re.compile(b"<" + re.escape(prefix) + rb"c[>/\t\n\r]")
-
-
-@lru_cache(maxsize=8)
-def _far(prefix: bytes) -> re.Pattern[bytes]:
-    """References past ZZ99999 (or not references at all): the few worth reading."""
-    return re.compile(b"<" + re.escape(prefix) + rb'c r="(?![A-Z]{1,2}[0-9]{1,5}")([^"]*)"')
-
-
-@lru_cache(maxsize=2048)
-def _two_letters_after(prefix: bytes, widest: bytes) -> re.Pattern[bytes] | None:
-    """References from AA1 to ZZ99999 whose column comes after `widest` (two
-    letters, or b"" for any), capturing the column; None after ZZ."""
-    if not widest:
-        columns = b"[A-Z]{2}"
-    else:
-        first, second = widest[0], widest[1]
-        later = [b"[%c-Z][A-Z]" % (first + 1)] if first < ord("Z") else []
-        later += [b"%c[%c-Z]" % (first, second + 1)] if second < ord("Z") else []
-        if not later:
-            return None
-        columns = b"(?:" + b"|".join(later) + b")"
-    return re.compile(b"<" + re.escape(prefix) + b'c r="(' + columns + rb')[0-9]{1,5}"')
 
 
 def _parse(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> _Part:
@@ -223,7 +195,7 @@ def _parse(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> _Part:
             ref = attrs.get("r")
             m = _PLACE.fullmatch(ref) if ref is not None else None
             if m is not None and m[2] != "0":  # (the reader refuses a reference it cannot read)
-                col = _col_number(m[1].upper().encode())
+                col = col_number(m[1].upper().encode())
                 rows, cols = max(rows, int(m[2])), max(cols, col)
             else:
                 col += 1
@@ -301,22 +273,6 @@ def _text_bytes(archive: zipfile.ZipFile, sheets: list[tuple[zipfile.ZipInfo, _P
                 matched += 1
         total += max(0, part.string_cells - matched) * longest
     return total
-
-
-def _col_number(letters: bytes) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + (ch - 64)
-    return n
-
-
-def column_letters(n: int) -> str:
-    """Excel's letters of column `n` (1 -> A, 16384 -> XFD), for messages."""
-    letters = ""
-    while n > 0:
-        n, rest = divmod(n - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
 
 
 def check_xlsx_extent(path: Path) -> None:
