@@ -21,7 +21,15 @@ from taizhang.ingest.layout import Column
 from taizhang.ingest.records import DATE_FIELDS, TEXT_FIELDS, PersonKey, PersonRecord, SheetResult
 from taizhang.ingest.sheet import SheetValidator, shown_header
 from taizhang.ingest.sheet_tests import result_problem
-from taizhang.ingest.values import clean_text, is_blank, parse_date, parse_result, raw_repr, split_embedded_test
+from taizhang.ingest.values import (
+    DateResult,
+    clean_text,
+    is_blank,
+    parse_date,
+    parse_result,
+    raw_repr,
+    split_embedded_test,
+)
 
 # The key, in a PersonRecord's `fields`, that marks its registration_date as
 # assumed (a roster's): the ledger stores it only for a person who has no
@@ -48,6 +56,8 @@ class RegistrationSheet(SheetValidator):
         # the [values.result] table, for `第N次核酸` cells holding date and result
         self._result_codes: dict[str, str] | None = coding_tables(self.o.values).get("result")
         self._roster: bool = "arrival_date" not in self.cols and "registration_date" not in self.cols
+        self._dates: dict[tuple[type, Any], DateResult] = {}  # by type too: 1 == 1.0 == True
+        self._test_groups: list[dict[str, Column]] | None = None
         result = super().run()
         if self._roster and result.persons:
             row = self.layout.header_end  # on the header row, like missing_required/column
@@ -66,7 +76,12 @@ class RegistrationSheet(SheetValidator):
                                   "phone": person.phone}
         for fld in DATE_FIELDS:
             if fld in cols:
-                values[fld] = self._date(r, cols[fld], fld)
+                raw = self.cell(r, cols[fld])
+                key = (type(raw), raw)  # a few dozen distinct dates a sheet: each parsed once
+                parsed = self._dates.get(key)
+                if parsed is None:
+                    parsed = self._dates[key] = parse_date(raw)
+                values[fld] = self._date(r, cols[fld], fld, parsed, raw)
         if self._roster:  # under observation from the day they were found (SPEC §2)
             values["registration_date"] = self.o.as_of
             values[ASSUMED] = True
@@ -107,13 +122,15 @@ class RegistrationSheet(SheetValidator):
         """`第N次核酸` columns of a 居家隔离台账 become test records, and so does a
         result column with its own sample date column (核酸检测结果 +
         核酸检测时间 on a city system's home-isolation list, SPEC §2)."""
-        groups: dict[int, dict[str, Column]] = {}
-        if "result" in self.cols and "sample_date" in self.cols:
-            groups[0] = {"date": self.cols["sample_date"], "result": self.cols["result"]}
-        for col in self.layout.columns:
-            if col.test_number:
-                groups.setdefault(col.test_number, {})[col.test_part] = col
-        for _number, parts in sorted(groups.items()):
+        if self._test_groups is None:  # the sheet's test columns, found once
+            groups: dict[int, dict[str, Column]] = {}
+            if "result" in self.cols and "sample_date" in self.cols:
+                groups[0] = {"date": self.cols["sample_date"], "result": self.cols["result"]}
+            for col in self.layout.columns:
+                if col.test_number:
+                    groups.setdefault(col.test_number, {})[col.test_part] = col
+            self._test_groups = [parts for _number, parts in sorted(groups.items())]
+        for parts in self._test_groups:
             if "both" in parts:
                 col = parts["both"]
                 raw = self.cell(r, col)
@@ -139,7 +156,7 @@ class RegistrationSheet(SheetValidator):
                              header=shown_header(date_col, "sample_date"))
                 continue
             sample = self._date(r, date_col, "sample_date", parsed, raw)
-            if result_col is col:  # a cell of date and result: its result part decoded here
+            if "both" in parts:  # a cell of date and result: its result part decoded here
                 result_text = decode(self._result_codes, result_text)
             result = parse_result(result_text)
             if result is None:
