@@ -194,3 +194,27 @@ def test_a_grown_wide_sheet_drops_nothing_and_an_emptied_cell_is_counted(tmp_pat
     assert report["files"][0]["retracted"] == 1  # 汤德明's 2月1日下午
     _wide(sent, [*days, "2月2日下午"], [["汤德明", GOOD, 36.5, None, 36.4, 36.5]])
     assert _retracted(db, sent, "2022-02-03") == 3  # 方凤文's three readings
+
+
+def test_the_person_shows_the_problems_of_the_newest_version_only(tmp_path: Path) -> None:
+    """A problem the village fixed in a newer version is no longer the
+    person's; one it sent again is listed once, not once per version."""
+    db, sent = tmp_path / "t.db", tmp_path / "平阳村登记.csv"
+
+    def send(phone: str, as_of: str) -> None:
+        sent.write_text(f"姓名,身份证号,联系电话,返乡日期\n汤德明,{GOOD},{phone},2022-02-07\n", encoding="utf-8")
+        _run(db, as_of, "import", str(sent))
+
+    def codes() -> list[str]:
+        data = json.loads(_run(db, "2022-02-09", "person", GOOD, "--format", "json"))
+        return [p["code"] for p in data["problems"]]
+
+    send("1390571000", "2022-02-07")  # a digit short
+    assert codes() == ["phone_invalid"]
+    # the next version: one more person, the wrong phone sent again
+    sent.write_text(sent.read_text(encoding="utf-8") + "方凤文,,13905710002,2022-02-07\n",
+                    encoding="utf-8")
+    _run(db, "2022-02-08", "import", str(sent))
+    assert codes() == ["phone_invalid"]  # once
+    send("13905710001", "2022-02-09")  # fixed
+    assert codes() == []

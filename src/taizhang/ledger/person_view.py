@@ -22,6 +22,7 @@ from taizhang.ingest.values import RESULT_LABELS, normalize_identifier
 from taizhang.ledger import readings
 from taizhang.ledger.extras import person_extras
 from taizhang.ledger.store import Store
+from taizhang.ledger.versions import OPEN_BATCH
 from taizhang.privacy import mask_id, mask_phone
 
 # a phone is looked up by its last digits: at least this many
@@ -168,7 +169,7 @@ def person_view(store: Store, row: sqlite3.Row, mask: Callable[[str, str], str] 
     paths = sorted({path for path, _, _ in keyed})
     for p in store.db.execute(
         "SELECT * FROM problems WHERE path IN (SELECT value FROM json_each(?)) "
-        "AND batch_id NOT IN (SELECT id FROM batches WHERE undone_at IS NOT NULL) "
+        f"AND batch_id IN (SELECT b.id FROM batches b WHERE {OPEN_BATCH}) "
         "ORDER BY batch_id, id", (json.dumps(paths, ensure_ascii=False),)
     ):
         if (p["path"], p["sheet"], p["row"]) in keyed:

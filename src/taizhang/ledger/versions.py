@@ -27,6 +27,12 @@ from taizhang.ledger import readings
 SAME_FILE = "(file = :file OR (file IS NULL AND path IN (:path, :file)))"
 
 
+# A batch `b` whose problems are still open: not undone, and no later live
+# version of its file (a corrected file closes what the older version reported).
+OPEN_BATCH = ("b.undone_at IS NULL AND NOT EXISTS (SELECT 1 FROM batches n WHERE n.undone_at IS NULL "
+              "AND n.id > b.id AND coalesce(n.file, n.path) = coalesce(b.file, b.path))")
+
+
 def file_identity(path: Path) -> str:
     """The file a path names, however it was typed: two imports of it are
     versions of one file."""
