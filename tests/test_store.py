@@ -466,3 +466,27 @@ def test_a_cache_of_the_whole_ledger_gives_the_same_ledger(
     assert ledgers[0] == ledgers[1]
     assert any("李思" in row for row in ledgers[1]) and any("赵六" in row for row in ledgers[1])
     assert any("首批" in row and "平阳村3组" in row for row in ledgers[1])
+
+
+def test_an_import_checkpoints_the_wal_less_often_and_restores_the_default(
+        tmp_path: Path, write_csv: Callable[..., Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Store.bulk_writes (issue 18): during an import the WAL is checkpointed every
+    BULK_CHECKPOINT_PAGES pages, after it SQLite's default of 1000 again."""
+    from taizhang.ledger import store as store_module
+
+    store = Store(tmp_path / "l.db", create=True)
+    assert store.db.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 1000
+    seen: list[int] = []
+    real_write = merge.write_batch
+
+    def spy(st: Store, *args: object, **kwargs: object) -> object:
+        seen.append(st.db.execute("PRAGMA wal_autocheckpoint").fetchone()[0])
+        return real_write(st, *args, **kwargs)
+
+    monkeypatch.setattr("taizhang.ledger.importer.write_batch", spy)
+    path = write_csv("平阳村登记.csv", [["姓名", "身份证号", "返乡日期"], ["张三", make_id(), "2022-02-01"]])
+    report = import_paths(store, [path], Validator(as_of=AS_OF), AS_OF)
+    assert [o.status for o in report.outcomes] == ["imported"]
+    assert seen == [store_module.BULK_CHECKPOINT_PAGES]
+    assert store.db.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 1000
+    store.close()

@@ -211,11 +211,12 @@ def _import(store: Store, entries: list[Entry], validator: Validator, as_of: dat
     # make no cyclic garbage (measured: none over 40 county files), so nothing
     # is kept that a collection would free. County import: 51 s -> 37 s.
     try:
-        for item, result in results:
-            if progress is not None:
-                progress(item.name)
-            outcomes[item.slot] = _write(store, item, result, as_of, cache, report)
-            gc.freeze()
+        with store.bulk_writes():
+            for item, result in results:
+                if progress is not None:
+                    progress(item.name)
+                outcomes[item.slot] = _write(store, item, result, as_of, cache, report)
+                gc.freeze()
     finally:
         gc.unfreeze()
     originals = {t.sha: t for t in todo}

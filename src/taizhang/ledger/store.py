@@ -39,6 +39,9 @@ from taizhang.ledger.faults import (
 )
 from taizhang.ledger.schema import _SCHEMA, SCHEMA_VERSION, migrate, read_version
 
+# WAL pages between checkpoints while many files are imported (`Store.bulk_writes`)
+BULK_CHECKPOINT_PAGES = 10_000
+
 
 def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
@@ -216,6 +219,26 @@ class Store:
             if mapped is None:
                 raise
             raise mapped from None
+
+    @contextmanager
+    def bulk_writes(self) -> Iterator[None]:
+        """Many transactions in a row (an import of many files): the WAL is
+        copied into the database every ~40 MB instead of SQLite's 4 MB. A page
+        every file changes (an index's) is then copied once per ten times as
+        many files; a county's first import spent 4.3 of its 18 SQLite
+        seconds in COMMIT, 2.6 with this (issue 18). Committed data is as safe
+        either way; the WAL file just grows larger before it is reset."""
+        if self.read_only:
+            yield
+            return
+        self.db.execute(f"PRAGMA wal_autocheckpoint={BULK_CHECKPOINT_PAGES}")
+        try:
+            yield
+        finally:
+            try:
+                self.db.execute("PRAGMA wal_autocheckpoint=1000")  # SQLite's default
+            except sqlite3.Error:
+                pass  # a closed or broken connection: nothing to restore
 
     def _migrate(self) -> None:
         with self.transaction(again="运行", undone="台账未作任何更改") as db:
