@@ -170,6 +170,32 @@ def test_test_sheet_village_is_not_a_conflict(write_csv: Callable[..., Path]) ->
     assert v.validate_file(tests).problems == []
 
 
+def test_every_test_row_naming_a_person_otherwise_is_a_conflict(write_csv: Callable[..., Path]) -> None:
+    """Test rows of one person and name are checked as one entry (issue 18), yet
+    each row that disagrees is reported, and only those: rows 2 and 4 say 张叁
+    where the registration says 张三, row 3 agrees. The sheet's own first name
+    is the reference for a person no file named before (row 7 vs 5 and 6)."""
+    v = validator()
+    v.validate_file(write_csv("平阳村登记.csv", [REG_HEADER, reg_row()]))
+    other = make_id(seq="456")
+    tests = write_csv("平阳村核酸.csv", [
+        ["姓名", "身份证号", "采样日期", "检测结果"],
+        ["张叁", make_id(seq="123"), "2022-01-29", "阴性"],
+        ["张三", make_id(seq="123"), "2022-01-30", "阴性"],
+        ["张叁", make_id(seq="123"), "2022-01-31", "阴性"],
+        ["李四", other, "2022-01-29", "阴性"],
+        ["李四", other, "2022-01-30", "阴性"],
+        ["李泗", other, "2022-01-31", "阴性"],
+    ])
+    result = v.validate_file(tests)
+    assert [(p.row, p.field, p.code, p.value) for p in result.problems] == [
+        (2, "name", "conflict", "张叁"), (4, "name", "conflict", "张叁"),
+        (7, "name", "conflict", "李泗")]
+    assert "第2行" in result.problems[0].message and "第4行" in result.problems[1].message
+    assert "平阳村登记.csv" in result.problems[1].message
+    assert "平阳村核酸.csv" in result.problems[2].message and "第5行" in result.problems[2].message
+
+
 def test_unknown_village_suggests_the_closest(check: Callable[..., FileResult]) -> None:
     p = only(check([reg_row(village="平羊村")]), "unknown_village")
     assert (p.row, p.column, p.value) == (2, "村", "平羊村")
