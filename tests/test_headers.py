@@ -332,6 +332,20 @@ def test_footer_total_blank_and_repeated_header_rows_are_not_data(tail: list[Any
     assert layout.data_rows == [1, 3]
 
 
+def test_rows_of_one_first_cell_are_judged_alike_and_the_others_each_on_their_own() -> None:
+    """A CSV's 序号 is text ("1"); a first cell once found to make a row data is
+    taken again without a second look (issue 18), while a first cell that only
+    made its row data because of the rest of the row (a numbered item beside an
+    ID) is looked at again: the same text alone under the table is a note."""
+    text_rows = [[str(c) if isinstance(c, int) else c for c in row] for row in (ROW1, ROW2)]
+    item = "1、证件类型取值"
+    grid = [HEADER, text_rows[0], text_rows[1], [*text_rows[0][:1], *ROW2[1:]],
+            [item, "赵六", ID0, "", "", "", ""], [item, "", "", "", "", "", ""], HEADER, text_rows[1]]
+    layout = detect_layout(grid)
+    assert layout is not None
+    assert layout.data_rows == [1, 2, 3, 4, 7]
+
+
 def test_footer_split_over_label_and_value_cells_is_not_data() -> None:
     footer = ["填表人：", "张三", "审核人：", "李四", "联系电话：", "13800000000", ""]
     layout = detect_layout([HEADER, ROW1, ROW2, footer])

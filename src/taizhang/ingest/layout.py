@@ -366,9 +366,15 @@ def _data_rows(grid: list[list[Any]], first: int, columns: Sequence[Column], tex
     header_keys = [normalize_header(c.header) for c in columns]
     header_set = set(header_keys)  # membership per row: a set, the sheet may be 100,000 wide
     rows = []
+    # first cells found to make their row data whatever else it holds (a CSV's
+    # 序号 "1", "2", … is text): such a row is taken without a second look
+    plain: set[str] = set()
     for r in range(first, len(grid)):
         raw_row = grid[r]
         first_value = raw_row[0] if raw_row else None
+        if type(first_value) is str and first_value in plain:
+            rows.append(r)
+            continue
         if not (type(first_value) is str and first_value and not first_value.isspace()):
             first_value = next((v for v in raw_row if v is not None and v != "" and
                                 not (isinstance(v, str) and not v.strip())), None)
@@ -386,8 +392,10 @@ def _data_rows(grid: list[list[Any]], first: int, columns: Sequence[Column], tex
         elif lead == "footer":
             if not any(_ID_LIKE_RE.match(t) for t in texts(r) if t):
                 continue  # 填表人/审核人 footers, also when spread over label and value cells
-        elif normalize_header(first_value) in header_set and \
-                [normalize_header(t) for t in texts(r)[: len(header_keys)]] == header_keys:
-            continue  # the header repeated (tables pasted one under another)
+        elif normalize_header(first_value) in header_set:
+            if [normalize_header(t) for t in texts(r)[: len(header_keys)]] == header_keys:
+                continue  # the header repeated (tables pasted one under another)
+        elif first_value is raw_row[0]:
+            plain.add(first_value)
         rows.append(r)
     return rows
