@@ -175,9 +175,10 @@ class SheetValidator:
                 continue
             if not village:
                 placeless.append(r)
-            villages_used.add(village)
-            sources.add(source)
-            self._check_village(r, village, source)
+            if fixed is None:  # (a fixed village is never a column's)
+                villages_used.add(village)
+                sources.add(source)
+                self._check_village(r, village, source)
             if extras is not None:
                 self.row_extra = extras(r, person)
             handler(r, person, village)
@@ -232,11 +233,19 @@ class SheetValidator:
         date_cols = [self.cols[f] for f in (*DATE_FIELDS, "sample_date", "date")
                      if f in self.cols]
         found: list[int] = []
+        # a sheet has a few dozen distinct dates: each read once (by type too: 1 == 1.0 == True)
+        ordinals: dict[tuple[type, Any], int | None] = {}
+        as_of, grid = self.o.as_of, self.grid
         for r in self.layout.data_rows[:2000]:
+            row = grid[r]
             for col in date_cols:
-                parsed = parse_date(self.cell(r, col))
-                if parsed.value is not None and parsed.value <= self.o.as_of:
-                    found.append(parsed.value.toordinal())
+                raw = row[col.index] if col.index < len(row) else None
+                key = (type(raw), raw)
+                if key not in ordinals:
+                    value = parse_date(raw).value
+                    ordinals[key] = value.toordinal() if value is not None and value <= as_of else None
+                if (ordinal := ordinals[key]) is not None:
+                    found.append(ordinal)
         for col in self.layout.columns:
             if col.temp_date is not None and col.temp_date.value is not None:
                 found.append(col.temp_date.value.toordinal())
