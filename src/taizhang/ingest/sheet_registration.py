@@ -58,6 +58,12 @@ class RegistrationSheet(SheetValidator):
         self._roster: bool = "arrival_date" not in self.cols and "registration_date" not in self.cols
         self._dates: dict[tuple[type, Any], DateResult] = {}  # by type too: 1 == 1.0 == True
         self._test_groups: list[dict[str, Column]] | None = None
+        # the sheet's date and text columns with their positions, found once (`row`)
+        cols = self.cols
+        self._date_at = [(fld, cols[fld], cols[fld].index) for fld in DATE_FIELDS if fld in cols]
+        self._text_at = [(fld, cols[fld].index, _NORMALISED.get(fld))
+                         for fld in TEXT_FIELDS if fld in cols]
+        self._sexes: dict[tuple[type, Any], str | None] = {}  # a 性别 cell's reading, by cell
         result = super().run()
         if self._roster and result.persons:
             row = self.layout.header_end  # on the header row, like missing_required/column
@@ -72,16 +78,17 @@ class RegistrationSheet(SheetValidator):
 
     def row(self, r: int, person: PersonKey, village: str | None) -> None:
         cols = self.cols
+        row = self.grid[r]
+        size = len(row)
         values: dict[str, Any] = {"name": person.name, "id_number": person.id_number,
                                   "phone": person.phone}
-        for fld in DATE_FIELDS:
-            if fld in cols:
-                raw = self.cell(r, cols[fld])
-                key = (type(raw), raw)  # a few dozen distinct dates a sheet: each parsed once
-                parsed = self._dates.get(key)
-                if parsed is None:
-                    parsed = self._dates[key] = parse_date(raw)
-                values[fld] = self._date(r, cols[fld], fld, parsed, raw)
+        for fld, col, at in self._date_at:
+            raw = row[at] if at < size else None
+            key = (type(raw), raw)  # a few dozen distinct dates a sheet: each parsed once
+            parsed = self._dates.get(key)
+            if parsed is None:
+                parsed = self._dates[key] = parse_date(raw)
+            values[fld] = self._date(r, col, fld, parsed, raw)
         if self._roster:  # under observation from the day they were found (SPEC §2)
             values["registration_date"] = self.o.as_of
             values[ASSUMED] = True
@@ -95,14 +102,15 @@ class RegistrationSheet(SheetValidator):
         if dep and arr and dep > arr:
             self.problem(r, cols.get("departure_date"), "departure_date", "date_order",
                          dep.isoformat(), departure=dep.isoformat(), arrival=arr.isoformat())
-        for fld in TEXT_FIELDS:
-            if fld in cols:
-                text = unneutralise(clean_text(self.cell(r, cols[fld])))
-                normalise = _NORMALISED.get(fld)
-                values[fld] = (normalise(text) or text) if normalise is not None else text
+        for fld, at, normalise in self._text_at:
+            text = unneutralise(clean_text(row[at] if at < size else None))
+            values[fld] = (normalise(text) or text) if normalise is not None else text
         if "sex" in cols:
             raw_sex = self.cell(r, cols["sex"])
-            sex = sex_of_cell(raw_sex)
+            key = (type(raw_sex), raw_sex)
+            if key not in self._sexes:
+                self._sexes[key] = sex_of_cell(raw_sex)
+            sex = self._sexes[key]
             values["sex"] = sex or clean_text(raw_sex)
             id_sex = parse_id(person.id_number, self.o.as_of).sex if person.id_valid else None
             if sex and id_sex and sex != id_sex:

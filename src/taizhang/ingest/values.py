@@ -27,6 +27,8 @@ from typing import Any
 
 def is_blank(raw: Any) -> bool:
     """True for None, NaN and strings that are only white space."""
+    if type(raw) is str:  # the commonest cell, first
+        return not raw.strip()
     if raw is None:
         return True
     if isinstance(raw, float) and math.isnan(raw):
@@ -36,6 +38,8 @@ def is_blank(raw: Any) -> bool:
 
 def clean_text(raw: Any) -> str:
     """Trimmed text of a cell; numbers lose a spurious `.0` (Excel stores 3 as 3.0)."""
+    if type(raw) is str:  # the commonest cell: blank text trims to "" too
+        return raw.strip()
     if is_blank(raw):
         return ""
     if isinstance(raw, float) and raw.is_integer():
