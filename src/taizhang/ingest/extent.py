@@ -134,7 +134,7 @@ def _count(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> _Part:
         cells = t.count(b"<" + p + b'c r="')
         if (t.count(b"<" + p + b"c ") != cells or odd_cell(p).search(t)
                 or t.count(b' r="') != cells + t.count(b"<" + p + b'row r="')
-                or b"='" in t or b" r " in t):  # `r='A1'`, `r = "A1"`
+                or (b"'" in t and b"='" in t) or b" r " in t):  # `r='A1'`, `r = "A1"`
             raise _Irregular
         if p:  # cells spelled with another prefix, or none
             if _PLAIN_CELL.search(t) or len(_ANY_PREFIX_CELL.findall(t)) != cells:
