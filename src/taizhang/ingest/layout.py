@@ -372,8 +372,12 @@ def _data_rows(grid: list[list[Any]], first: int, columns: Sequence[Column], tex
     for r in range(first, len(grid)):
         raw_row = grid[r]
         first_value = raw_row[0] if raw_row else None
-        if type(first_value) is str and first_value in plain:
-            rows.append(r)
+        if type(first_value) is str:
+            if first_value in plain:
+                rows.append(r)
+                continue
+        elif first_value is not None:
+            rows.append(r)  # a number or date first (序号): data, never a footer or 合计
             continue
         if not (type(first_value) is str and first_value and not first_value.isspace()):
             first_value = next((v for v in raw_row if v is not None and v != "" and
@@ -381,7 +385,7 @@ def _data_rows(grid: list[list[Any]], first: int, columns: Sequence[Column], tex
         if first_value is None:
             continue
         if not isinstance(first_value, str):
-            rows.append(r)  # a number or date first (序号): data, never a footer or 合计
+            rows.append(r)  # a number or date first after blank cells
             continue
         lead = _lead_kind(first_value)
         if lead == "total":
@@ -392,7 +396,8 @@ def _data_rows(grid: list[list[Any]], first: int, columns: Sequence[Column], tex
         elif lead == "footer":
             if not any(_ID_LIKE_RE.match(t) for t in texts(r) if t):
                 continue  # 填表人/审核人 footers, also when spread over label and value cells
-        elif normalize_header(first_value) in header_set:
+        elif (first_value.lower() if first_value.isascii() and first_value.isalnum()
+              else normalize_header(first_value)) in header_set:  # (the same for 序号 "12")
             if [normalize_header(t) for t in texts(r)[: len(header_keys)]] == header_keys:
                 continue  # the header repeated (tables pasted one under another)
         elif first_value is raw_row[0]:
