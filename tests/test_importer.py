@@ -106,3 +106,27 @@ def test_the_heap_is_unfrozen_after_an_import_even_a_failed_one(
         ledger(tmp_path / "two.db", 1, inbox)
     assert len(frozen_during) == 1
     assert gc.get_freeze_count() == 0
+
+
+def test_records_cross_from_a_reader_process_unchanged() -> None:
+    """PersonKey, PersonRecord and TempRow are pickled as tuples of their fields
+    (issue 18); what arrives equals what was sent, key and packed readings too:
+    an 18-digit ID, a 15-digit one (its key is the 18-digit form), name and
+    phone, the second 王伟 of a village."""
+    import pickle
+
+    from taizhang.ingest.records import PersonKey, PersonRecord, TempRow
+
+    people = [PersonKey(make_id(), True, "张三", "13812345678", "平阳村"),
+              PersonKey("330681900101123", True, "李四", "", "平阳村"),
+              PersonKey("", False, "王五", "13912345678", "东溪村"),
+              PersonKey("", False, "王伟", "", "平阳村", 2)]
+    record = PersonRecord(3, people[0], "平阳村", {"date_assumed": True}, {"备注1": "x"})
+    record.stored()
+    row = TempRow(4, people[3], "平阳村", [738000, 738001], ["上午", "下午"], [36.5, 37.3], ["a", "b"])
+    row.pack()
+    back = pickle.loads(pickle.dumps([people, record, row], protocol=pickle.HIGHEST_PROTOCOL))
+    assert back == [people, record, row]
+    assert [p.key for p in back[0]] == [p.key for p in people]
+    assert back[0][1].key.startswith("id:33068119") and back[0][3].key == "nv:王伟|平阳村#2"
+    assert back[1].stored() == record.stored() and back[2].packed == row.packed
