@@ -130,3 +130,21 @@ def test_records_cross_from_a_reader_process_unchanged() -> None:
     assert [p.key for p in back[0]] == [p.key for p in people]
     assert back[0][1].key.startswith("id:33068119") and back[0][3].key == "nv:王伟|平阳村#2"
     assert back[1].stored() == record.stored() and back[2].packed == row.packed
+
+
+def test_stored_values_are_the_json_of_their_text() -> None:
+    """PersonRecord.stored builds its JSON with values_json (issue 18): the same
+    text json.dumps makes, for dates, numbers, quotes, backslashes and control
+    characters, empty values left out, in field order."""
+    import json
+
+    from taizhang.ingest.records import PersonKey, PersonRecord
+
+    fields = {"name": '王"五\\', "arrival_date": date(2022, 2, 1), "remarks": "a\u2028b\x01",
+              "trip_no": 1234, "address": "", "sex": None, "unknown_field": "x"}
+    record = PersonRecord(2, PersonKey("", False, '王"五\\', "", "平阳村"), "平阳村", fields)
+    texts, as_json = record.stored()
+    assert texts == {"name": '王"五\\', "arrival_date": "2022-02-01", "remarks": "a\u2028b\x01",
+                     "trip_no": "1234", "village": "平阳村"}
+    assert as_json == json.dumps(texts, ensure_ascii=False)
+    assert list(json.loads(as_json)) == ["name", "arrival_date", "remarks", "trip_no", "village"]

@@ -10,7 +10,6 @@ sheets a `FileResult`. Every person is named by a `PersonKey`.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import date
 from json.encoder import encode_basestring as quote  # in C, non-ASCII kept
@@ -39,6 +38,9 @@ COLUMN_LABELS: dict[str, str] = {
     "status": "状态", "status_date": "状态日期", "guardian": "包保责任人", "doctor": "村医",
     "remarks": "备注",
 }
+
+
+_PERSON_FIELD_SET = frozenset(PERSON_FIELDS)
 
 
 def stored_text(value: Any) -> str | None:
@@ -134,9 +136,9 @@ class PersonRecord:
         before sending the record, so the merging process does not."""
         if self._stored is None:
             values = {**self.fields, "village": self.village}
-            texts = {f: t for f, v in values.items()
-                     if f in PERSON_FIELDS and (t := stored_text(v)) is not None}
-            self._stored = texts, json.dumps(texts, ensure_ascii=False)
+            texts = {f: t for f, v in values.items() if f in _PERSON_FIELD_SET and (
+                t := (v or None) if type(v) is str else stored_text(v)) is not None}
+            self._stored = texts, values_json(texts)  # the text json.dumps makes, faster
         return self._stored
 
     def __reduce__(self) -> tuple[Any, ...]:  # as a tuple of fields: see PersonKey
