@@ -9,18 +9,16 @@ column means (by `headers`), which rows hold data, and which kind of sheet it is
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
 from taizhang.ingest.cell_kinds import place_by_cells
+from taizhang.ingest.data_rows import data_rows, lead_kind, looks_like_data
 from taizhang.ingest.header_words import field_from_words
 from taizhang.ingest.headers import (
     REGISTRATION,
     SLOT_WORDS,
-    T2S,
     TEMPERATURES,
     embedded_test_number,
     header_date,
@@ -30,22 +28,6 @@ from taizhang.ingest.headers import (
 )
 from taizhang.ingest.kinds import detect_kind, settle_dates, used_fields
 from taizhang.ingest.values import DateResult, clean_text
-
-_FOOTER_RE = re.compile(r"^(填表人|填报人|审核人|制表人|统计人|负责人|联系电话|填表日期|填报日期|"
-                        r"报送日期|村负责人|村医签字|签字)")
-_ID_LIKE_RE = re.compile(r"^\d{15}(\d{2}[\dXx])?$")
-_TOTAL_RE = re.compile(r"^(合计|总计|小计|共计|汇总)")
-# Notes blocks (SPEC §2: "Notes blocks are not people"), matched on the NFKC text
-# of a row's first cell: a note word (注意：, 填表说明, 备注：…), a numbered item
-# (1、证件类型取值… / (2) / 三、), or a sentence (punctuation no name or value has).
-_NOTES_RE = re.compile(r"^(?:(?:填表|填报|填写)(?:说明|须知|要求)|注意事项|温馨提示|特别提示|特别说明|"
-                       r"(?:说明|注意|提示|备注|注)(?:$|[:0-9一二三四五六七八九十(]))")
-_ITEM_RE = re.compile(r"^\(?(?:\d{1,2}|[一二三四五六七八九十]{1,3})[)、.](?![\d.])\S{4}")
-_CIRCLED_RE = re.compile(r"\s*[①-⑳]")  # before NFKC, which makes ① a plain 1
-_SENTENCE_RE = re.compile(r"[,。;!?]|(?<!\d):|:(?!\d)")
-# What only a person's row holds besides its first text: a date written out
-# (1月28日, 2022.1.28, 1.28), as well as ID- or phone-like text (_looks_like_data).
-_DATE_TEXT_RE = re.compile(r"^\d{1,4}[年./-]\d{1,2}([月./-]\d{1,2}日?)?$|^\d{1,2}月\d{1,2}日$")
 
 
 @dataclass(slots=True)
@@ -139,7 +121,7 @@ def _row_score(texts: Sequence[str], declared: dict[str, str] | None = None) -> 
             fields.add(f)
         elif embedded_test_number(t):
             extra += 1
-        elif not _looks_like_data(t) and (w := field_from_words(t)):
+        elif not looks_like_data(t) and (w := field_from_words(t)):
             worded.add(w)
     return len(fields) + min(extra, 2) + (len(worded - fields) if fields else 0)
 
@@ -168,7 +150,7 @@ def detect_layout(
     best_row, best_score = -1, 1
     for r in range(min(scan_rows, len(grid))):
         first = next((t for t in texts(r) if t), "")
-        if first and _lead_kind(first) == "notes" and lookup_field(first) is None:
+        if first and lead_kind(first) == "notes" and lookup_field(first) is None:
             continue  # 注意：必填项 | 姓名 | 身份证号 … names the header, it is not one
         score = _row_score(texts(r), declared)
         if score > best_score:
@@ -192,7 +174,7 @@ def detect_layout(
     title_lines = [" ".join(t for t in texts(r) if t) for r in range(start)]
     title_lines = [t for t in title_lines if t]
     layout = SheetLayout(start, end, columns, kind, title_lines)
-    layout.data_rows = _data_rows(grid, end + 1, columns, texts)
+    layout.data_rows = data_rows(grid, end + 1, columns, texts)
     place_by_cells(grid, layout)
     if layout.kind is None:
         layout.kind = detect_kind(columns)
@@ -219,7 +201,7 @@ def _is_header_pair(
     if top < 0 or not any(texts(sub)) or not any(texts(top)):
         return False
     top_texts, sub_texts = texts(top), texts(sub)
-    if any(_looks_like_data(t) for t in sub_texts):
+    if any(looks_like_data(t) for t in sub_texts):
         return False
     groups = 0
     for (r1, c1), (r2, c2) in merged:
@@ -240,20 +222,12 @@ def _is_header_pair(
     return False
 
 
-_DATA_LIKE_RE = re.compile(r"^[\d\s.+\-/:Xx]{7,}$")
-
-
-def _looks_like_data(text: str) -> bool:
-    """An ID number, phone or full date: a data row, never a header."""
-    return bool(text) and bool(_DATA_LIKE_RE.match(text))
-
-
 def _header_like(text: str) -> bool:
     """Sub-header text: a known field, a slot word, or short text that is not a value."""
     key = normalize_header(text)
     if lookup_field(text) or key in SLOT_WORDS or embedded_test_number(text):
         return True
-    return 0 < len(key) <= 12 and not _looks_like_data(text) and not re.fullmatch(r"[\d.]+", key)
+    return 0 < len(key) <= 12 and not looks_like_data(text) and not re.fullmatch(r"[\d.]+", key)
 
 
 def _make_column(index: int, top_raw: Any, sub_raw: Any, two_rows: bool,
@@ -316,91 +290,3 @@ def _make_column(index: int, top_raw: Any, sub_raw: Any, two_rows: bool,
             return col
     col.source = None
     return col
-
-
-@lru_cache(maxsize=65536)
-def _lead_kind(first_value: str) -> str | None:
-    """What a row's first text says the row is, or None for a value (cached:
-    a sheet's first column repeats its names): "total" for 合计, "footer" for
-    填表人/审核人…, "notes" for a note word (注意：…), "item" for a numbered
-    item (1、证件类型取值…) and "sentence" for text with sentence punctuation,
-    which no name, ID, phone or date has. The last three are notes only when
-    the rest of the row agrees (`_is_note`)."""
-    lead = unicodedata.normalize("NFKC", first_value).translate(T2S).replace(" ", "")
-    if _TOTAL_RE.match(lead):
-        return "total"
-    if _FOOTER_RE.match(lead):
-        return "footer"
-    if _NOTES_RE.match(lead):
-        return "notes"
-    if _looks_like_data(lead) or _DATE_TEXT_RE.match(lead):
-        return None
-    if _ITEM_RE.match(lead) or _CIRCLED_RE.match(first_value):
-        return "item"
-    if len(lead) >= 8 and _SENTENCE_RE.search(lead):
-        return "sentence"
-    return None
-
-
-def _is_note(raw_row: Sequence[Any], texts: Sequence[str], first_value: str, lead: str) -> bool:
-    """Whether a row led by a note word, a numbered item or a sentence is a
-    notes row (SPEC §2) rather than a person whose first filled cell happens
-    to read so. No other cell may hold an ID, a phone, a date or a number:
-    those make it data. A note word then suffices; a sentence must also stand
-    alone, in one cell or merged across the row (`fill_merged` copies it into
-    every cell); a numbered item may also have fragments beside it in column
-    A (a CSV line split at its commas)."""
-    text = clean_text(first_value)
-    others = [(v, t) for v, t in zip(raw_row, texts, strict=False) if t and t != text]
-    if any(not isinstance(v, str) or _looks_like_data(t) or _DATE_TEXT_RE.match(t)
-           for v, t in others):
-        return False
-    return lead == "notes" or not others or (lead == "item" and clean_text(raw_row[0]) == text)
-
-
-def _data_rows(grid: list[list[Any]], first: int, columns: Sequence[Column], texts: Any
-               ) -> list[int]:
-    """Rows below the header that hold data: blank rows, footers (填表人…),
-    合计 rows, notes blocks (注意：1、…, `_is_note`) and repeated header rows
-    are not data."""
-    header_keys = [normalize_header(c.header) for c in columns]
-    header_set = set(header_keys)  # membership per row: a set, the sheet may be 100,000 wide
-    rows = []
-    # first cells found to make their row data whatever else it holds (a CSV's
-    # 序号 "1", "2", … is text): such a row is taken without a second look
-    plain: set[str] = set()
-    for r in range(first, len(grid)):
-        raw_row = grid[r]
-        first_value = raw_row[0] if raw_row else None
-        if type(first_value) is str:
-            if first_value in plain:
-                rows.append(r)
-                continue
-        elif first_value is not None:
-            rows.append(r)  # a number or date first (序号): data, never a footer or 合计
-            continue
-        if not (type(first_value) is str and first_value and not first_value.isspace()):
-            first_value = next((v for v in raw_row if v is not None and v != "" and
-                                not (isinstance(v, str) and not v.strip())), None)
-        if first_value is None:
-            continue
-        if not isinstance(first_value, str):
-            rows.append(r)  # a number or date first after blank cells
-            continue
-        lead = _lead_kind(first_value)
-        if lead == "total":
-            continue
-        if lead in ("notes", "item", "sentence"):
-            if _is_note(raw_row, texts(r), first_value, lead):
-                continue
-        elif lead == "footer":
-            if not any(_ID_LIKE_RE.match(t) for t in texts(r) if t):
-                continue  # 填表人/审核人 footers, also when spread over label and value cells
-        elif (first_value.lower() if first_value.isascii() and first_value.isalnum()
-              else normalize_header(first_value)) in header_set:  # (the same for 序号 "12")
-            if [normalize_header(t) for t in texts(r)[: len(header_keys)]] == header_keys:
-                continue  # the header repeated (tables pasted one under another)
-        elif first_value is raw_row[0]:
-            plain.add(first_value)
-        rows.append(r)
-    return rows
