@@ -191,9 +191,60 @@ def test_all_tests_in_chunks_equals_one_query(tmp_path: Path, write_csv) -> None
         expected = sorted((p, date.fromisoformat(d).toordinal(), {"negative": 0, "positive": 1}.get(r, 2))
                           for p, d, r in store.db.execute("SELECT person_id, sample_date, result FROM tests"))
         for chunk in (1, 2, 3, 1_000_000):
-            got = _all_tests(store, columns, "retracted_by IS NULL", chunk)
+            got = _all_tests(store.db, columns, "retracted_by IS NULL", chunk)
             assert got.dtype == np.int64 and sorted(map(tuple, got.tolist())) == expected, chunk
         assert len(expected) == 7
+
+
+def test_the_records_read_beside_the_persons_give_the_same_snapshot(
+        tmp_path: Path, write_csv, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A full rebuild reads tests and readings on a second connection in a
+    thread while it reads the persons (issue 18). The arrays are those of
+    reading in turn, which is also what happens inside a transaction (another
+    connection would not see its writes) and when the second connection
+    cannot read (here: refused)."""
+    import sqlite3
+
+    import numpy as np
+    from conftest import make_id
+
+    from taizhang.ingest.validation import Validator
+    from taizhang.ledger import snapshot
+    from taizhang.ledger.importer import import_paths
+
+    a, b = make_id(seq="113"), make_id(seq="225")
+    files = [write_csv("登记.csv", [["姓名", "身份证号", "村", "返乡日期"], ["甲", a, "平阳村", "2022-01-28"],
+                                   ["乙", b, "平阳村", "2022-01-29"]]),
+             write_csv("核酸.csv", [["姓名", "身份证号", "采样日期", "检测结果"], ["甲", a, "2022-01-28", "阴性"],
+                                   ["乙", b, "2022-01-30", "待出"]]),
+             write_csv("体温.csv", [["姓名", "身份证号", "日期", "时段", "体温"],
+                                   ["乙", b, "2022-02-04", "上午", "38.1"],
+                                   ["甲", a, "2022-02-05", "下午", "36.6"]])]
+    with Store(tmp_path / "t.db", create=True) as store:
+        import_paths(store, files, Validator(as_of=date(2022, 2, 8)), date(2022, 2, 8))
+        beside = snapshot._records_beside(store)
+        assert beside is not None and beside.result() is not None  # the thread did read
+        threaded = snapshot._build_snapshot(store)
+        monkeypatch.setattr(snapshot, "_records_beside", lambda _store: None)
+        in_turn = snapshot._build_snapshot(store)
+        monkeypatch.undo()
+        store.db.execute("BEGIN")
+        assert snapshot._records_beside(store) is None  # in a transaction: read in turn
+        store.db.execute("ROLLBACK")
+        real_connect = sqlite3.connect
+
+        def refuse(target: str, *args: object, **kwargs: object) -> sqlite3.Connection:
+            if "mode=ro" in str(target):
+                raise sqlite3.OperationalError("unable to open database file")
+            return real_connect(target, *args, **kwargs)
+
+        monkeypatch.setattr(sqlite3, "connect", refuse)
+        refused = snapshot._build_snapshot(store)
+    assert len(threaded["test_person"]) == 2 and len(threaded["hot_person"]) == 1
+    for other in (in_turn, refused):
+        assert set(other) == set(threaded)
+        for key in threaded:
+            assert np.array_equal(other[key], threaded[key]), key
 
 
 @pytest.mark.parametrize("offset", [-3, -2, 0])

@@ -11,6 +11,8 @@ whom the arrays leave out, are read by `unregistered_fevers`.
 
 from __future__ import annotations
 
+import sqlite3
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -37,6 +39,18 @@ def _ordinals(values: list[str | None]) -> Any:
 
 HOT_FLOOR = 37.0  # readings at or above this are kept in the snapshot for fever look-backs
 
+ACTIVE_TESTS = "retracted_by IS NULL AND result IS NOT NULL AND sample_date IS NOT NULL"
+
+
+def test_columns() -> tuple[str, str, str]:
+    """A test as three ints computed by SQLite — person, day ordinal, result
+    code: a million tests come back as small ints, not as strings to parse."""
+    from taizhang.policy.arrays import RESULT_CODE
+
+    codes = " ".join(f"WHEN '{name}' THEN {code}" for name, code in RESULT_CODE.items())
+    return ("person_id", f"CAST(julianday(sample_date) - {JULIAN_ORDINAL_OFFSET} AS INTEGER)",
+            f"CASE result {codes} ELSE {RESULT_CODE['pending']} END")
+
 
 # Bumped when the snapshot's arrays change, so a file of an older taizhang is rebuilt.
 SNAPSHOT_FORMAT = "s2:"
@@ -55,9 +69,10 @@ def _build_snapshot(store: Store, only: list[int] | None = None) -> dict[str, An
     """Registered people, all active test records and the readings at or above
     HOT_FLOOR, as arrays: what every due-today and daily-report needs. With
     `only`, just those persons (to splice into an existing snapshot)."""
-    from taizhang.policy.arrays import DATE_COLUMNS, RESULT_CODE, TEXT_COLUMNS
+    from taizhang.policy.arrays import DATE_COLUMNS, TEXT_COLUMNS
 
     subset, args = "", ()
+    later = _records_beside(store) if only is None else None  # read while the persons are
     if only is not None:
         store.db.execute("CREATE TEMP TABLE IF NOT EXISTS snapshot_ids (id INTEGER PRIMARY KEY)")
         store.db.execute("DELETE FROM snapshot_ids")
@@ -83,25 +98,20 @@ def _build_snapshot(store: Store, only: list[int] | None = None) -> dict[str, An
         mapped[inside] = index[found[inside]]
         return mapped
 
-    # day ordinals and result codes computed by SQLite: a million tests come
-    # back as small ints, not as strings to parse
-    codes = " ".join(f"WHEN '{name}' THEN {code}" for name, code in RESULT_CODE.items())
-    columns = ("person_id", f"CAST(julianday(sample_date) - {JULIAN_ORDINAL_OFFSET} AS INTEGER)",
-               f"CASE result {codes} ELSE {RESULT_CODE['pending']} END")
-    active = "retracted_by IS NULL AND result IS NOT NULL AND sample_date IS NOT NULL"
     if only is None:
-        found = _all_tests(store, columns, active)
+        found, temps = (later.result() if later is not None else None) or _records(store.db)
     else:
-        found = np.array(store.db.execute(f"SELECT {', '.join(columns)} FROM tests WHERE {active}"
-                                          f"{subset.format(col='person_id')}").fetchall(),
+        found = np.array(store.db.execute(f"SELECT {', '.join(test_columns())} FROM tests WHERE "
+                                          f"{ACTIVE_TESTS}{subset.format(col='person_id')}").fetchall(),
                          dtype=np.int64).reshape(-1, 3)
+        temps = readings.load(store.db, "WHERE r.retracted_by IS NULL"
+                              f"{subset.format(col='r.person_id')}")
     t_person = people(found[:, 0])
     keep = t_person >= 0
     snap["test_person"] = t_person[keep]
     snap["test_date"] = found[keep, 1]
     snap["test_result"] = found[keep, 2].astype(np.int8)
-    found = readings.load(store.db, "WHERE r.retracted_by IS NULL"
-                          f"{subset.format(col='r.person_id')}")
+    found = temps
     r_person = people(found.person)
     registered = r_person >= 0
     # every reading's (person, day): the temperature duty counts them per day
@@ -118,15 +128,53 @@ def _build_snapshot(store: Store, only: list[int] | None = None) -> dict[str, An
     return snap
 
 
-def _all_tests(store: Store, columns: tuple[str, ...], where: str, chunk: int = 1_000_000) -> Any:
+def _records(db: sqlite3.Connection) -> tuple[Any, Readings]:
+    """Every active test (`test_columns`) and every live reading."""
+    return (_all_tests(db, test_columns(), ACTIVE_TESTS),
+            readings.load(db, "WHERE r.retracted_by IS NULL"))
+
+
+def _records_beside(store: Store) -> Future[tuple[Any, Readings] | None] | None:
+    """`_records` read in a thread on a connection of its own, while the
+    caller reads the persons: SQLite and numpy let go of the interpreter lock
+    while they work, so a full rebuild — the end of a county's first import,
+    its only serial part — takes the longer of the two instead of their sum.
+    None (read in turn) for a ledger served read-only (`Store.read_only`) or
+    in the middle of a transaction (another connection would not see it); the
+    future's result is None when the second connection could not read."""
+    if store.read_only or store.db.in_transaction:
+        return None
+    uri = f"{store.path.resolve().as_uri()}?mode=ro"
+
+    def read() -> tuple[Any, Readings] | None:
+        try:
+            db = sqlite3.connect(uri, uri=True, timeout=30)
+        except sqlite3.Error:
+            return None
+        try:
+            return _records(db)
+        except sqlite3.Error:
+            return None
+        finally:
+            db.close()
+
+    pool = ThreadPoolExecutor(1, thread_name_prefix="snapshot")
+    try:
+        return pool.submit(read)
+    finally:
+        pool.shutdown(wait=False)
+
+
+def _all_tests(db: sqlite3.Connection, columns: tuple[str, ...], where: str,
+               chunk: int = 1_000_000) -> Any:
     """Every active test as rows of ints. SQLite joins a million rows into one
     text and numpy parses it: a third of the time of fetching a million tuples."""
-    last = store.db.execute("SELECT coalesce(max(id), 0) FROM tests").fetchone()[0]
+    last = db.execute("SELECT coalesce(max(id), 0) FROM tests").fetchone()[0]
     parts = [np.zeros((0, len(columns)), dtype=np.int64)]
     joined = " || ',' || ".join(columns)
     for start in range(0, last + 1, chunk):
-        text = store.db.execute(f"SELECT group_concat({joined}) FROM tests WHERE {where} "
-                                "AND id >= ? AND id < ?", (start, start + chunk)).fetchone()[0]
+        text = db.execute(f"SELECT group_concat({joined}) FROM tests WHERE {where} "
+                          "AND id >= ? AND id < ?", (start, start + chunk)).fetchone()[0]
         if text:
             parts.append(np.fromstring(text, dtype=np.int64, sep=",").reshape(-1, len(columns)))
     return np.concatenate(parts)
