@@ -12,16 +12,18 @@ whom the arrays leave out, are read by `unregistered_fevers`.
 from __future__ import annotations
 
 import sqlite3
-from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from taizhang.ingest.packed import Readings
 from taizhang.ledger import readings
 from taizhang.ledger.store import Store
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 # julianday('0001-01-01') is 1721425.5 and that day's ordinal is 1
@@ -144,6 +146,8 @@ def _records_beside(store: Store) -> Future[tuple[Any, Readings] | None] | None:
     future's result is None when the second connection could not read."""
     if store.read_only or store.db.in_transaction:
         return None
+    from concurrent.futures import ThreadPoolExecutor  # only for a rebuild: lists load the file
+
     uri = f"{store.path.resolve().as_uri()}?mode=ro"
 
     def read() -> tuple[Any, Readings] | None:
