@@ -45,6 +45,8 @@ _PERSON_FIELD_SET = frozenset(PERSON_FIELDS)
 
 def stored_text(value: Any) -> str | None:
     """A value as the ledger stores it: ISO dates, None for empty."""
+    if type(value) is str:  # most values: text as it is
+        return value or None
     if value is None or value == "":
         return None
     if isinstance(value, date):
@@ -136,8 +138,8 @@ class PersonRecord:
         before sending the record, so the merging process does not."""
         if self._stored is None:
             values = {**self.fields, "village": self.village}
-            texts = {f: t for f, v in values.items() if f in _PERSON_FIELD_SET and (
-                t := (v or None) if type(v) is str else stored_text(v)) is not None}
+            texts = {f: t for f, v in values.items()
+                     if f in _PERSON_FIELD_SET and (t := stored_text(v)) is not None}
             self._stored = texts, values_json(texts)  # the text json.dumps makes, faster
         return self._stored
 

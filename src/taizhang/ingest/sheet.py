@@ -74,6 +74,7 @@ class SheetValidator:
         # on a sheet whose rows are people: (name, village) -> the rows of the
         # people known by those alone (see `_namesake`)
         self._namesake_rows: dict[tuple[str, str], list[int]] = {}
+        self._date_cells: dict[tuple[type, Any], DateResult] = {}  # see `parsed_date`
 
     def rows_are_people(self) -> bool:
         """Whether each row of this sheet is a person of its own (a registration
@@ -134,6 +135,15 @@ class SheetValidator:
                     text = stems[0]
             return text, "column"
         return self.sheet_village, self.sheet_village_source
+
+    def parsed_date(self, raw: Any) -> DateResult:
+        """`parse_date` of a cell, once per distinct cell of the sheet: a sheet
+        of a thousand rows has a few dozen dates (by type too: 1 == 1.0 == True)."""
+        key = (type(raw), raw)
+        parsed = self._date_cells.get(key)
+        if parsed is None:
+            parsed = self._date_cells[key] = parse_date(raw)
+        return parsed
 
     def _date(self, r: int, col: Column | None, fld: str, parsed: DateResult | None = None,
               raw: Any = None) -> date | None:
@@ -233,19 +243,13 @@ class SheetValidator:
         date_cols = [self.cols[f] for f in (*DATE_FIELDS, "sample_date", "date")
                      if f in self.cols]
         found: list[int] = []
-        # a sheet has a few dozen distinct dates: each read once (by type too: 1 == 1.0 == True)
-        ordinals: dict[tuple[type, Any], int | None] = {}
         as_of, grid = self.o.as_of, self.grid
         for r in self.layout.data_rows[:2000]:
             row = grid[r]
             for col in date_cols:
-                raw = row[col.index] if col.index < len(row) else None
-                key = (type(raw), raw)
-                if key not in ordinals:
-                    value = parse_date(raw).value
-                    ordinals[key] = value.toordinal() if value is not None and value <= as_of else None
-                if (ordinal := ordinals[key]) is not None:
-                    found.append(ordinal)
+                value = self.parsed_date(row[col.index] if col.index < len(row) else None).value
+                if value is not None and value <= as_of:
+                    found.append(value.toordinal())
         for col in self.layout.columns:
             if col.temp_date is not None and col.temp_date.value is not None:
                 found.append(col.temp_date.value.toordinal())

@@ -22,10 +22,8 @@ from taizhang.ingest.records import DATE_FIELDS, TEXT_FIELDS, PersonKey, PersonR
 from taizhang.ingest.sheet import SheetValidator, shown_header
 from taizhang.ingest.sheet_tests import result_problem
 from taizhang.ingest.values import (
-    DateResult,
     clean_text,
     is_blank,
-    parse_date,
     parse_result,
     raw_repr,
     split_embedded_test,
@@ -56,7 +54,6 @@ class RegistrationSheet(SheetValidator):
         # the [values.result] table, for `第N次核酸` cells holding date and result
         self._result_codes: dict[str, str] | None = coding_tables(self.o.values).get("result")
         self._roster: bool = "arrival_date" not in self.cols and "registration_date" not in self.cols
-        self._dates: dict[tuple[type, Any], DateResult] = {}  # by type too: 1 == 1.0 == True
         self._test_groups: list[dict[str, Column]] | None = None
         # the sheet's date and text columns with their positions, found once (`row`)
         cols = self.cols
@@ -84,11 +81,7 @@ class RegistrationSheet(SheetValidator):
                                   "phone": person.phone}
         for fld, col, at in self._date_at:
             raw = row[at] if at < size else None
-            key = (type(raw), raw)  # a few dozen distinct dates a sheet: each parsed once
-            parsed = self._dates.get(key)
-            if parsed is None:
-                parsed = self._dates[key] = parse_date(raw)
-            values[fld] = self._date(r, col, fld, parsed, raw)
+            values[fld] = self._date(r, col, fld, self.parsed_date(raw), raw)
         if self._roster:  # under observation from the day they were found (SPEC §2)
             values["registration_date"] = self.o.as_of
             values[ASSUMED] = True
@@ -146,10 +139,10 @@ class RegistrationSheet(SheetValidator):
                     continue
                 if isinstance(raw, str):
                     date_text, result_text = split_embedded_test(raw)
-                    parsed = parse_date(date_text)
+                    parsed = self.parsed_date(date_text)
                 else:
                     result_text = ""
-                    parsed = parse_date(raw)
+                    parsed = self.parsed_date(raw)
                 date_col, result_col = col, col
             else:
                 date_col, result_col = parts.get("date"), parts.get("result")
@@ -157,7 +150,7 @@ class RegistrationSheet(SheetValidator):
                 result_raw = self.cell(r, result_col)
                 if is_blank(raw) and is_blank(result_raw):
                     continue
-                parsed = parse_date(raw)
+                parsed = self.parsed_date(raw)
                 result_text = clean_text(result_raw)
             if parsed.value is None and not parsed.yearless and not parsed.error:
                 self.problem(r, date_col, "sample_date", "date_invalid/no_sample_date", raw_repr(raw),

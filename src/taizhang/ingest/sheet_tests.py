@@ -13,7 +13,7 @@ from typing import Any
 from taizhang.ingest.codes import decode_codes, is_code
 from taizhang.ingest.records import PersonKey, SheetResult
 from taizhang.ingest.sheet import SheetValidator, shown_header
-from taizhang.ingest.values import DateResult, clean_text, is_blank, parse_date, parse_result
+from taizhang.ingest.values import DateResult, clean_text, is_blank, parse_result
 
 
 def result_problem(text: str, embedded: bool = False) -> str:
@@ -30,7 +30,8 @@ class NucleicTestSheet(SheetValidator):
     def run(self) -> SheetResult:
         decode_codes(self.grid, self.layout, self.o.values)  # [values.FIELD], before any parsing
         # A sheet of a thousand tests has a few dozen dates, two results and a
-        # few sites: each distinct cell is read once (by type too: 1 == 1.0 == True)
+        # few sites: each distinct cell is read once (by type too: 1 == 1.0 == True);
+        # a sample-date cell's reading is kept with its date when that is plain (`row`)
         self._dates: dict[tuple[type, Any], tuple[DateResult, date | None]] = {}
         self._results: dict[tuple[type, Any], tuple[str, str | None]] = {}
         self._sites: dict[tuple[type, Any], str] = {}
@@ -52,7 +53,7 @@ class NucleicTestSheet(SheetValidator):
             key = (type(sample_raw), sample_raw)
             known = self._dates.get(key)
             if known is None:
-                parsed = parse_date(sample_raw)
+                parsed = self.parsed_date(sample_raw)
                 # a plain date read once; a blank, wrong, yearless or future one per row
                 plain = (parsed.value if parsed.value is not None and not parsed.error
                          and not parsed.yearless and parsed.value <= self.o.as_of else None)

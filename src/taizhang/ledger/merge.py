@@ -248,8 +248,6 @@ class _Merger:
         """Record a row's values (`texts`: as stored, see PersonRecord.stored);
         `assumed`: its 登记日期 is a roster's as-of date (see `roster`)."""
         pid = self.ids[key.key]
-        if not registered and (pid not in self.new or pid in self.named or pid in self.registered):
-            return  # test and temperature rows only name people nobody registered
         texts, as_json = without_masked(texts, as_json)  # never store `138****5678` over a number
         if registered:
             reg_date, arr_date = (self.current[pid][i] for i in _DATES)
@@ -258,7 +256,7 @@ class _Merger:
                 texts, as_json = settled, None
             self._check_conflicts(pid, key.key, texts, sheet, row)
             self.registered.add(pid)
-        else:
+        else:  # (asked by `named_only` for a person nobody registered)
             self.named.add(pid)
         self.value_rows.append((pid, sheet, row, texts, as_json, registered))
         self.touched.add(pid)

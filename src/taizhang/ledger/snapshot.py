@@ -44,7 +44,7 @@ HOT_FLOOR = 37.0  # readings at or above this are kept in the snapshot for fever
 ACTIVE_TESTS = "retracted_by IS NULL AND result IS NOT NULL AND sample_date IS NOT NULL"
 
 
-def test_columns() -> tuple[str, str, str]:
+def _tests_as_ints() -> tuple[str, str, str]:
     """A test as three ints computed by SQLite — person, day ordinal, result
     code: a million tests come back as small ints, not as strings to parse."""
     from taizhang.policy.arrays import RESULT_CODE
@@ -103,7 +103,7 @@ def _build_snapshot(store: Store, only: list[int] | None = None) -> dict[str, An
     if only is None:
         found, temps = (later.result() if later is not None else None) or _records(store.db)
     else:
-        found = np.array(store.db.execute(f"SELECT {', '.join(test_columns())} FROM tests WHERE "
+        found = np.array(store.db.execute(f"SELECT {', '.join(_tests_as_ints())} FROM tests WHERE "
                                           f"{ACTIVE_TESTS}{subset.format(col='person_id')}").fetchall(),
                          dtype=np.int64).reshape(-1, 3)
         temps = readings.load(store.db, "WHERE r.retracted_by IS NULL"
@@ -131,8 +131,8 @@ def _build_snapshot(store: Store, only: list[int] | None = None) -> dict[str, An
 
 
 def _records(db: sqlite3.Connection) -> tuple[Any, Readings]:
-    """Every active test (`test_columns`) and every live reading."""
-    return (_all_tests(db, test_columns(), ACTIVE_TESTS),
+    """Every active test (`_tests_as_ints`) and every live reading."""
+    return (_all_tests(db, _tests_as_ints(), ACTIVE_TESTS),
             readings.load(db, "WHERE r.retracted_by IS NULL"))
 
 
