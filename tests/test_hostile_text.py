@@ -100,3 +100,18 @@ def test_the_neighbours_of_a_stray_quote() -> None:
     # a stray quote in the last row swallows nothing: nothing to say
     assert parse_csv(HEADER + row(0) + row(1, '"未闭合'), notes)[-1][4] == "未闭合"
     assert notes == []
+
+
+def test_a_stray_quote_is_found_whatever_the_line_ends() -> None:
+    """The stray-quote search runs only when the text has more line breaks than
+    rows: with CRLF, LF or old-Mac CR line ends and blank lines between rows,
+    a stray quote is still found, and a clean file keeps its blank rows."""
+    for end in ("\r\n", "\n", "\r"):
+        text = (HEADER + row(0, '"阳光小区3栋') + row(1) + row(2)).replace("\n", end)
+        notes: list[str] = []
+        rows = parse_csv(text, notes)
+        assert len(rows) == 4 and "第2行" in notes[0], (end, rows)
+        notes = []
+        clean = (HEADER + row(0) + "\n" + row(1)).replace("\n", end)
+        rows = parse_csv(clean, notes)
+        assert notes == [] and [len(r) for r in rows] == [5, 5, 0, 5], (end, rows)

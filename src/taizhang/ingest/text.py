@@ -157,7 +157,10 @@ def parse_csv(text: str, notes: list[str] | None = None) -> list[list[Any]]:
         if "field larger than field limit" in str(exc):
             raise ValueError(f"单元格内容超过{csv.field_size_limit():,}个字符") from None
         raise ValueError(f"CSV格式错误（{exc}）") from None
-    stray = _swallowing_row(rows, dialect.delimiter)
+    # a cell holds a line break only if there are fewer rows than line breaks in the
+    # text: counted in C, so a county's CSVs are not searched cell by cell
+    breaks = text.count("\n") + text.count("\r") - text.count("\r\n")
+    stray = None if len(rows) >= breaks else _swallowing_row(rows, dialect.delimiter)
     if stray is None:
         if rows and rows[-1]:  # a quote left open in the last row keeps the final line break
             rows[-1][-1] = rows[-1][-1].rstrip("\r\n")
@@ -176,7 +179,8 @@ _LINE_RE = re.compile(r"\r\n|\n|\r")
 def _swallowing_row(rows: list[list[Any]], delimiter: str) -> int | None:
     """The line number (1-based) of the row with a cell that swallowed lines
     which are rows themselves (as many delimiters as a row has), else None.
-    A cell with a line break of its own (Excel writes those quoted) is not."""
+    A cell with a line break of its own (Excel writes those quoted) is not.
+    Reached only when the text has more line breaks than rows (`parse_csv`)."""
     if len(rows) < 2:
         return None
     widths = sorted(len(r) for r in rows)
@@ -185,10 +189,12 @@ def _swallowing_row(rows: list[list[Any]], delimiter: str) -> int | None:
         return None
     line = 1
     for row in rows:
+        breaks = 0
         for cell in row:
-            if "\n" in cell:
-                swallowed = cell.split("\n")[1:]
+            if "\n" in cell or "\r" in cell:  # CRLF, LF and an old Mac's CR
+                swallowed = _LINE_RE.split(cell)[1:]
                 if any(part.count(delimiter) >= width - 1 for part in swallowed):
                     return line
-        line += 1 + sum(cell.count("\n") for cell in row)
+                breaks += len(swallowed)
+        line += 1 + breaks
     return None
