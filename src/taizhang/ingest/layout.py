@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from taizhang.ingest.cell_kinds import place_by_cells
@@ -116,14 +117,31 @@ def _row_score(texts: Sequence[str], declared: dict[str, str] | None = None) -> 
     for t in texts:
         if not t:
             continue
-        f = (declared.get(normalize_header(t)) if declared else None) or lookup_field(t)
-        if f:
-            fields.add(f)
-        elif embedded_test_number(t):
+        f = declared.get(normalize_header(t)) if declared else None
+        role, found = ("field", f) if f else _cell_role(t)
+        if role == "field":
+            fields.add(found)
+        elif role == "test":
             extra += 1
-        elif not looks_like_data(t) and (w := field_from_words(t)):
-            worded.add(w)
+        elif role == "words":
+            worded.add(found)
     return len(fields) + min(extra, 2) + (len(worded - fields) if fields else 0)
+
+
+@lru_cache(maxsize=65536)
+def _cell_role(text: str) -> tuple[str | None, str | None]:
+    """What a cell's text is to `_row_score`: ("field", f) for a known header,
+    ("test", None) for an embedded test's, ("words", f) for a header understood
+    from its words, else (None, None). Cached: the 30 rows a sheet's header is
+    looked for in hold mostly the same names, dates and readings in every file."""
+    f = lookup_field(text)
+    if f:
+        return "field", f
+    if embedded_test_number(text):
+        return "test", None
+    if not looks_like_data(text) and (w := field_from_words(text)):
+        return "words", w
+    return None, None
 
 
 def detect_layout(
