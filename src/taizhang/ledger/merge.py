@@ -42,6 +42,8 @@ from taizhang.ledger.versions import (
 KEY_FIELDS = ("name", "village", "arrival_date")
 _KEY_POSITIONS = tuple(PERSON_FIELDS.index(f) for f in KEY_FIELDS)
 _DATES = (PERSON_FIELDS.index("registration_date"), PERSON_FIELDS.index("arrival_date"))
+# the newest as-of date of the other live batches, asked once per file (index batches_as_of)
+NEWEST_OTHER = "SELECT max(as_of) FROM batches WHERE id <> ? AND undone_at IS NULL"
 
 
 @dataclass(slots=True)
@@ -306,9 +308,7 @@ class _Merger:
         touched persons' whole history is merged again, in one query."""
         self.outcome.persons_new = len(self.new)
         current = self.current
-        newest_other = self.db.execute(
-            "SELECT max(as_of) FROM batches WHERE id <> ? AND undone_at IS NULL",
-            (self.batch,)).fetchone()[0]
+        newest_other = self.db.execute(NEWEST_OTHER, (self.batch,)).fetchone()[0]
         newest = newest_other is None or self.as_of.isoformat() >= newest_other
         merged: dict[int, dict[str, str]] = {}
         empty = (None,) * len(PERSON_FIELDS)
@@ -361,7 +361,9 @@ class _Merger:
         assignments = ", ".join(f"{f}=?" for f in PERSON_FIELDS)
         self.db.executemany(f"UPDATE persons SET {assignments}, updated_batch=?, "
                             "registered=max(registered, ?) WHERE id=?", updates)
-        self.db.executemany("UPDATE persons SET registered=1 WHERE id=?", [(p,) for p in registered])
+        # already registered (a re-sent 登记表: nearly all): found by the key, not written again
+        self.db.executemany("UPDATE persons SET registered=1 WHERE id=? AND registered=0",
+                            [(p,) for p in registered])
         self.outcome.persons_updated = updated
 
     def _restated(self, stored: list[tuple[Any, ...]]) -> set[int]:
