@@ -151,7 +151,8 @@ class TemperatureSheet(SheetValidator):
         if self._plain is None:
             wide = self._wide_columns()
             self._plain = plain_rows(self.grid, self.layout.data_rows, self._cells,
-                                     [w[1] for w in wide], [w[2] for w in wide], [w[3] for w in wide])
+                                     [w[1] for w in wide], [w[2] for w in wide], [w[3] for w in wide],
+                                     lists=self.o.reading_lists)
         return self._plain
 
     def _reading(self, r: int, out: TempRow, day: int | None, slot: str | None, raw: Any,

@@ -92,6 +92,8 @@ class Validator:
         self.declared = declared_columns(self.columns)
         # True in worker processes: the importer runs `cross_check` itself, in file order
         self.defer_cross_check = False
+        # a wide sheet's readings also as lists (TempRow.days …), not only packed as stored
+        self.reading_lists = True
         # person key -> (name, village, arrival, (file, sheet, row)) first seen in this run
         self._seen: dict[str, tuple[str, str | None, date | None, tuple[str, str, int]]] = {}
 
@@ -151,6 +153,7 @@ class Validator:
         worker = copy.copy(self)
         worker._seen = {}
         worker.defer_cross_check = True
+        worker.reading_lists = False  # a reader process sends the packed readings only (`slim`)
         return worker
 
     def cross_check(self, result: FileResult) -> None:
