@@ -12,10 +12,9 @@ from __future__ import annotations
 
 import operator
 import re
-from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from taizhang.ingest.values import clean_text, is_blank, normalize_identifier, raw_repr
 
@@ -37,13 +36,14 @@ def id_check_char(first17: str) -> str:
     return ID_CHECK_CHARS[total % 11]
 
 
-@dataclass(frozen=True, slots=True)
-class IdResult:
+class IdResult(NamedTuple):
     """An ID number after cleaning.
 
     `text` is what is stored (cleaned, or the raw text when it cannot be
     cleaned, or nothing when it is masked); `valid` says it may serve as a
     person key; `code`/`detail` describe the first problem found, if any.
+    Immutable; a named tuple, made in a quarter of the time of a frozen
+    dataclass: a county's files name 600,000 people.
     """
 
     text: str
@@ -54,8 +54,8 @@ class IdResult:
     sex: str | None = None
 
 
-# Blank cells are the commonest input; frozen results are immutable, so share one
-# instead of building it per cell (a frozen dataclass costs a microsecond to make).
+# Blank cells are the commonest input; results are immutable, so share one
+# instead of building it per cell.
 _NO_ID = IdResult("", False, "missing", "")
 
 _SCI_RE = re.compile(r"^\d(\.\d+)?E\+?\d+$", re.IGNORECASE)
@@ -105,7 +105,7 @@ def _check_id_text(text: str, as_of: date | None) -> IdResult:
         # nobody: its text is not kept, so it never keys a person or replaces
         # a stored number, and the row falls back as if the cell were empty.
         return IdResult("", False, "id_masked", "是打码的号码（含*）")
-    if _SCI_RE.match(text):
+    if not text.isdigit() and _SCI_RE.match(text):  # (digits alone never are)
         return IdResult(text, False, "id_scientific", "是科学计数法，后几位已丢失")
     if len(text) == 18:
         # ASCII digits only: str.isdigit() also accepts ٣ and other scripts' digits
@@ -156,8 +156,9 @@ def id_from_legacy(text15: str) -> str:
 # --------------------------------------------------------------------------- phones
 
 
-@dataclass(frozen=True, slots=True)
-class PhoneResult:
+class PhoneResult(NamedTuple):
+    """A phone number after cleaning (immutable, like IdResult)."""
+
     text: str
     valid: bool
     kind: str = ""  # "mobile" or "landline"
