@@ -69,6 +69,21 @@ def d(month: int, day: int) -> date:
 # --------------------------------------------------------------------------- registration
 
 
+def test_a_gap_inside_a_chinese_name_is_closed_and_nothing_else(tmp_path: Path) -> None:
+    """`张 三` and `李　四` (a space or an ideographic space between two characters)
+    are 张三 and 李四; a name of letters alone is kept as it is, as are the
+    middle dot of 阿依古丽·买买提 and the space of a Latin name."""
+    names = ["张 三", "李\u3000四", "王  伟 ", "阿依古丽·买买提", "John Smith", "刘芳"]
+    path = tmp_path / "平阳村登记.csv"
+    path.write_text("姓名,身份证号,返乡日期\n" + "".join(
+        f"{n},{ident},2022-02-01\n" for n, ident in zip(names, IDS.values(), strict=False)),
+        encoding="utf-8")
+    sheet = one_sheet(check("", path))
+    assert [p.person.name for p in sheet.persons] == [
+        "张三", "李四", "王伟", "阿依古丽·买买提", "John Smith", "刘芳"]
+
+
+
 def test_title_rows_merged_header() -> None:
     result = check("title_rows_merged_header.xlsx")
     assert result.format == "xlsx"

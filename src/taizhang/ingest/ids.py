@@ -195,6 +195,8 @@ def _from_scientific(text: str) -> str | None:
 
 @lru_cache(maxsize=65536)
 def _parse_phone_text(text: str) -> PhoneResult:
+    if len(text) == 11 and text.isascii() and text.isdigit() and _MOBILE_RE.match(text):
+        return PhoneResult(text, True, "mobile")  # as typed nearly always: nothing to clean
     normal = normalize_identifier(text)
     if "*" in normal:  # a masked copy, as for IDs (`_check_id_text`)
         return PhoneResult(text, False, masked=True)

@@ -326,7 +326,9 @@ class SheetValidator:
         """The row's person. A masked ID or phone (`id_masked`) counts as an
         empty cell here: the row is keyed by what else it has, or rejected."""
         name_col, id_col, phone_col = self._name_col, self._id_col, self._phone_col
-        name = _NAME_GAP_RE.sub("", clean_text(name_raw))
+        name = clean_text(name_raw)
+        if not name.isalpha():  # (a name of letters alone has no gap to close)
+            name = _NAME_GAP_RE.sub("", name)
         ident = parse_id(id_raw, self.o.as_of)
         phone = parse_phone(phone_raw)
         if ident.code == "id_masked":
