@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from taizhang.ingest.data_rows import lead_kind
 from taizhang.ingest.files import read_workbook
 from taizhang.ingest.headers import (
     REGISTRATION,
@@ -95,6 +96,22 @@ def test_normalize_header_folds_width_space_marks_and_traditional() -> None:
     assert normalize_header("身份證號") == "身份证号"
     assert normalize_header("联系电话\n（手机）") == "联系电话(手机)"
     assert normalize_header("NO.") == "no."
+    # letters alone (a name, most first cells) take a shorter way to the same result
+    assert normalize_header("身份證號") == normalize_header("身份證號 ") == "身份证号"
+    assert normalize_header("Ｎａｍｅ") == normalize_header("Name") == "name"  # full-width: NFKC
+    assert normalize_header("聯繫電話") == "联系电话" and normalize_header("王伟") == "王伟"
+
+
+@pytest.mark.parametrize(("first", "kind"), [
+    ("张三", None), ("阿依古丽", None), ("John", None), ("合计", "total"), ("合計", "total"),
+    ("签字", "footer"), ("聯繫電話", "footer"), ("注意", "notes"), ("備注", "notes"), ("说明", "notes"),
+    ("一、证件", None), ("一、证件类型取值", "item"), ("①身份证号码必填", "item"),
+    ("请如实填写本表内容。", "sentence"), ("张三李四王五赵六钱七", None)])
+def test_what_a_first_cell_says_its_row_is(first: str, kind: str | None) -> None:
+    """A name (letters alone, shorter than a sentence) is a value without the
+    item, date and sentence patterns being tried; the words of 合计, footers and
+    notes are found in it first, in traditional characters too."""
+    assert lead_kind(first) == kind
 
 
 # --------------------------------------------------------------------------- fixtures

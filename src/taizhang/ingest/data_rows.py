@@ -58,6 +58,8 @@ def lead_kind(first_value: str) -> str | None:
         return "footer"
     if _NOTES_RE.match(lead):
         return "notes"
+    if lead.isalpha() and len(lead) < 8:
+        return None  # a name: no digit, bracket, circled number or punctuation for the rest
     if looks_like_data(lead) or _DATE_TEXT_RE.match(lead):
         return None
     if _ITEM_RE.match(lead) or _CIRCLED_RE.match(first_value):

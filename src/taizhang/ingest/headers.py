@@ -126,6 +126,9 @@ def normalize_header(text: str) -> str:
     """Header text in the form the alias table uses: NFKC (full-width brackets
     to half-width), Traditional to Simplified, no white space, no `*` marks,
     lower case."""
+    if text.isalpha() and unicodedata.is_normalized("NFKC", text):
+        # letters alone (a name in a data row's first cell): nothing to remove
+        return text.translate(T2S).lower()
     text = unicodedata.normalize("NFKC", text).translate(T2S)
     text = re.sub(r"[\s*※:：]+", "", text)
     return text.lower()
