@@ -56,6 +56,21 @@ class TestIdCheckChar:
         # Sum 0 -> 0 % 11 = 0 -> "1".
         assert id_check_char("0" * 17) == "1"
 
+    @given(st.text(alphabet="0123456789", min_size=17, max_size=17))
+    def test_the_weighted_sum_of_the_standard(self, first17):
+        """The check character is computed by a shortcut (base 13); it must
+        agree with GB 11643's weights 7 9 10 5 8 4 2 1 6 3 7 9 10 5 8 4 2."""
+        weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+        total = sum(int(d) * w for d, w in zip(first17, weights, strict=True))
+        assert id_check_char(first17) == "10X98765432"[total % 11]
+
+    def test_not_digits_keep_the_weighted_sum(self):
+        """Full-width or other scripts' digits are never checked this way
+        (parse_id refuses them first); the function still answers as before."""
+        assert id_check_char("1" * 16 + "a") in "10X98765432"
+        with pytest.raises(ValueError):
+            id_check_char("1" * 16)
+
 
 class TestParseIdValid:
     def test_vector_validates(self):
