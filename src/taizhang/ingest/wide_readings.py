@@ -61,7 +61,8 @@ def plain_rows(grid: Sequence[Sequence[Any]], rows: Sequence[int],
     dated = np.array([d is not None for d in days], dtype=bool)
     kept = reading & dated & plain[:, None]  # row-major: each row's readings in column order
     counts = kept.sum(axis=1)
-    ends = np.cumsum(counts).tolist()
+    cumulative = np.cumsum(counts)
+    ends = cumulative.tolist()
     column = np.broadcast_to(np.arange(width), kept.shape)[kept]
     day_values = np.array([d if d is not None else 0 for d in days], dtype="<i4")[column]
     tenth_values = tenths[kept].astype("<i2")
@@ -69,11 +70,11 @@ def plain_rows(grid: Sequence[Sequence[Any]], rows: Sequence[int],
     # each row's slot letters, first and last day: cut from the sheet's, made in numpy
     letters = np.frombuffer("".join(SLOT_LETTERS[s] for s in slots).encode("ascii"),
                             dtype=np.uint8)[column].tobytes().decode("ascii")
-    firsts = np.full(len(rows), 0, dtype=np.int64)
-    lasts = np.full(len(rows), 0, dtype=np.int64)
+    firsts = np.zeros(len(rows), dtype=np.int64)
+    lasts = np.zeros(len(rows), dtype=np.int64)
     some = counts > 0
     if some.any():
-        starts = (np.cumsum(counts) - counts)[some]
+        starts = (cumulative - counts)[some]  # each row's first reading
         firsts[some] = np.minimum.reduceat(day_values, starts)
         lasts[some] = np.maximum.reduceat(day_values, starts)
     first_days, last_days = firsts.tolist(), lasts.tolist()
