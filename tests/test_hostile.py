@@ -273,7 +273,7 @@ def test_older_schema_is_migrated(tmp_path: Path) -> None:
     db.close()
     with Store(db_path, create=True) as store:
         version = store.db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0]
-        assert int(version) == SCHEMA_VERSION == 5
+        assert int(version) == SCHEMA_VERSION == 6
         columns = [r[1] for r in store.db.execute("PRAGMA table_info(batches)")]
         assert {"notes", "file", "rows", "undone_at"} <= set(columns)
         # version 4: batches of older versions cannot be undone, their data rows are estimated
@@ -284,6 +284,9 @@ def test_older_schema_is_migrated(tmp_path: Path) -> None:
         tables = {r[0] for r in store.db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         assert "temperatures" not in tables and "person_values" not in tables
         assert "sightings" in tables  # version 5
+        # version 6: a claim keeps whether the test was retracted and who took it
+        claims = [r[1] for r in store.db.execute("PRAGMA table_info(test_claims)")]
+        assert {"retracted_by", "claimed_by"} <= set(claims)
         assert [(v["field"], v["value"], v["sheet"], v["row"]) for v in store.provenance(1)] == [
             ("name", "张三", "平阳村", 2)]
         rows = store.db.execute("SELECT row, n, retracted_by FROM temperature_rows ORDER BY row")

@@ -187,14 +187,14 @@ def test_failing_file_leaves_the_database_as_before(
     do_import(ledger, good)
     before = snapshot(ledger)
     calls = {"n": 0}
-    real = merge._upsert
+    real = merge.write_tests
 
     def failing(*args, **kwargs):
         calls["n"] += 1
         real(*args, **kwargs)
         raise TaizhangError("模拟写入失败")
 
-    monkeypatch.setattr(merge, "_upsert", failing)
+    monkeypatch.setattr(merge, "write_tests", failing)
     bad = write_csv("b.csv", [HEADER, ["李四", "男", LI, "13912345678", "平阳村", "2022-01-30", "", ""]])
     report = do_import(ledger, bad)
     assert calls["n"] == 1
@@ -380,16 +380,16 @@ def test_person_cache_survives_a_failed_file_and_another_writer(
     head = ["姓名", "身份证号", "采样日期", "检测结果"]
     cache = PersonCache()
     with Store(ledger, create=True) as store:
-        real = merge._upsert
+        real = merge.write_tests
 
         def failing(*args, **kwargs):
             raise TaizhangError("磁盘已满")
 
-        monkeypatch.setattr(merge, "_upsert", failing)
+        monkeypatch.setattr(merge, "write_tests", failing)
         with pytest.raises(TaizhangError):  # rolled back after the person was inserted
             batch(store, "a.csv", [head, ["张三", ZHANG, "2022-01-29", "阴性"]], cache)
         assert not cache.ids and not cache.rows  # the rolled-back person id is not remembered
-        monkeypatch.setattr(merge, "_upsert", real)
+        monkeypatch.setattr(merge, "write_tests", real)
         batch(store, "b.csv", [head, ["张三", ZHANG, "2022-01-30", "阴性"]], cache)
         assert store.person(ZHANG)["name"] == "张三"
         with Store(ledger, create=True) as other:  # another process registers him meanwhile

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from itertools import compress, repeat
@@ -29,6 +28,7 @@ from taizhang.ledger.history import ROW_COLUMNS, Row, current_values
 from taizhang.ledger.namesakes import ambiguous_namesakes
 from taizhang.ledger.person_cache import PersonCache
 from taizhang.ledger.roster import ASSUMED, AssumedDates, merge_values
+from taizhang.ledger.sent_tests import TestRow, write_tests
 from taizhang.ledger.store import Store
 from taizhang.ledger.versions import (
     file_identity,
@@ -117,14 +117,21 @@ def write_batch(store: Store, result: FileResult, path: Path, sha256: str, size:
                     named.add(person.key)
                     merger.named_only(person, sheet.sheet, row)
         merger.finish()
+        test_rows: list[TestRow] = []
         for sheet in result.sheets:
             table = sheet.test_table
             pids = [merger.ids[p.key] for p in table.people]
-            kept, iso = table.stored_columns()
+            stored, iso = table.stored_columns()
             # rows assembled by zip/map/compress, in C: a county sends a million
-            test_rows = compress(zip(map(pids.__getitem__, table.person), iso, table.result, table.site,
-                                     repeat(batch), repeat(sheet.sheet), table.row), kept)
-            outcome.tests += _upsert(db, "tests", ("sample_date", "result"), ("site",), test_rows)
+            test_rows.extend(compress(zip(map(pids.__getitem__, table.person), iso, table.result,
+                                          table.site, repeat(batch), repeat(sheet.sheet), table.row),
+                                      stored))
+        # a newer version's tests: only the new and changed ones written (`sent_tests`)
+        written = write_tests(db, batch, test_rows, previous)
+        outcome.tests = written.sent
+        outcome.retracted_tests = len(written.dropped)
+        outcome.affected.update(pid for _, pid in written.dropped)
+        for sheet in result.sheets:
             temp_rows = [(merger.ids[t.person.key], batch, sheet.sheet, t.row, *packed)
                          for t in sheet.temp_rows if (packed := t.pack()) is not None]
             db.executemany(f"INSERT INTO temperature_rows({READING_COLUMNS}) "
@@ -158,20 +165,6 @@ def write_batch(store: Store, result: FileResult, path: Path, sha256: str, size:
     cache.rows.update(merger.new_rows)
     cache.version = version
     return outcome
-
-
-def _upsert(db: sqlite3.Connection, table: str, keys: tuple[str, ...], extra: tuple[str, ...],
-            rows: Iterable[tuple[Any, ...]]) -> int:
-    """Insert de-duplicated records; a record seen again takes the newer provenance."""
-    cols = ("person_id", *keys, *extra, "batch_id", "sheet", "row")
-    updates = ", ".join(f"{c}=excluded.{c}" for c in (*extra, "batch_id", "sheet", "row"))
-    before = db.total_changes
-    db.executemany(
-        f"INSERT INTO {table}({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))}) "
-        f"ON CONFLICT(person_id, {', '.join(keys)}) DO UPDATE SET {updates}, retracted_by=NULL",
-        rows,
-    )
-    return db.total_changes - before
 
 
 class _Merger:

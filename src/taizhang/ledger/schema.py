@@ -21,8 +21,11 @@ Tables:
   million rows for a county, the biggest write of an import.)
 - `tests`: de-duplicated on (person, date, result); each keeps the
   batch/sheet/row it came from. When a later batch sends the same test again,
-  a trigger keeps the provenance it replaces in `test_claims`, so undoing that
-  batch gives the test back to the file that sent it before.
+  a trigger keeps the provenance it replaces in `test_claims` (whether it was
+  retracted, and by which batch it was taken), so undoing that batch gives the test back to the file that
+  sent it before. A newer version of the same file that sends a test again at
+  the same sheet, row and site leaves it with the older version: the batch is
+  the first of the file's versions that sent it so (`sent_tests`, version 6).
 - `temperature_rows`: the readings of one sheet row, packed (see `ingest.packed`);
   a reading sent twice is resolved when read, newest row first.
 - A newer version of the same file retracts the tests and readings it no
@@ -54,7 +57,7 @@ from typing import Any
 from taizhang.errors import TaizhangError
 from taizhang.ingest.records import PERSON_FIELDS
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 _SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -130,7 +133,9 @@ CREATE TABLE IF NOT EXISTS test_claims (
     batch_id INTEGER NOT NULL REFERENCES batches(id),
     site TEXT,
     sheet TEXT NOT NULL,
-    row INTEGER NOT NULL
+    row INTEGER NOT NULL,
+    retracted_by INTEGER REFERENCES batches(id),
+    claimed_by INTEGER REFERENCES batches(id)
 );
 CREATE INDEX IF NOT EXISTS test_claims_test ON test_claims(test_id);
 CREATE INDEX IF NOT EXISTS test_claims_batch ON test_claims(batch_id);
@@ -177,11 +182,15 @@ _AFTER = (
     # A batch that sends a test again takes it over (the upsert in `merge`);
     # the provenance it replaces is kept, for `undo`. Only a newer batch
     # counts: an undo giving a test back to an older batch is not a claim.
+    # Whether the test was retracted then, and by whom it was taken, are kept
+    # too: a test a newer version of its file sent again unchanged stays with
+    # the older version (`sent_tests`), so the claim alone does not tell which
+    # versions had sent it.
     """CREATE TRIGGER IF NOT EXISTS tests_keep_claims AFTER UPDATE OF batch_id ON tests
        WHEN NEW.batch_id > OLD.batch_id
        BEGIN
-           INSERT INTO test_claims(test_id, batch_id, site, sheet, row)
-           VALUES (OLD.id, OLD.batch_id, OLD.site, OLD.sheet, OLD.row);
+           INSERT INTO test_claims(test_id, batch_id, site, sheet, row, retracted_by, claimed_by)
+           VALUES (OLD.id, OLD.batch_id, OLD.site, OLD.sheet, OLD.row, OLD.retracted_by, NEW.batch_id);
        END""",
 )
 
@@ -241,6 +250,18 @@ def _pack_per_sheet_row(db: sqlite3.Connection) -> None:
     db.execute("DROP TABLE person_values")
 
 
+def _claims_keep_retraction(db: sqlite3.Connection) -> None:
+    """Version 6 leaves a test a newer version of its file sends again unchanged
+    with the older version (`sent_tests`), so a claim records whether the test
+    was retracted when it was taken and by which batch (`retracted_by`,
+    `claimed_by`; the trigger is recreated by `_AFTER`). Older claims, made
+    when every version took its tests over, have no `claimed_by` and are
+    undone as they always were."""
+    _add_columns(db, "test_claims", {"retracted_by": "INTEGER REFERENCES batches(id)",
+                                     "claimed_by": "INTEGER REFERENCES batches(id)"})
+    db.execute("DROP TRIGGER IF EXISTS tests_keep_claims")
+
+
 # Migrations from version N to N+1, applied in order inside one transaction:
 # SQL text, or a function for what SQL alone cannot do.
 MIGRATIONS: dict[int, str | Callable[[sqlite3.Connection], None]] = {
@@ -254,6 +275,8 @@ MIGRATIONS: dict[int, str | Callable[[sqlite3.Connection], None]] = {
     # unknown columns (`person_extras`): new tables, created with the others, so
     # a ledger already at 5 gets them on open too
     4: "",
+    # 6: a test sent again unchanged stays with the older version; claims keep its retraction
+    5: _claims_keep_retraction,
 }
 
 

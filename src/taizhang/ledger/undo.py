@@ -149,34 +149,59 @@ def undo_batch(store: Store, batch: int) -> UndoResult:
 
 def _undo_tests(db: sqlite3.Connection, batch: int, result: UndoResult, persons: set[int],
                 after: Any) -> None:
-    """Tests it holds: back to the newest earlier claim, or deleted; tests it
-    retracted: to the next version of their file, or active again."""
-    held = db.execute("SELECT id, person_id FROM tests WHERE batch_id = ?", (batch,)).fetchall()
-    retracted = db.execute("SELECT id, person_id, batch_id FROM tests WHERE retracted_by = ?",
-                           (batch,)).fetchall()
-    db.execute("DELETE FROM test_claims WHERE batch_id = ?", (batch,))
+    """Tests it holds: to the next live version of its file when that one sent
+    them again unchanged (`sent_tests`), else back to the newest earlier
+    claim, or deleted; tests it retracted: to the next version of their file,
+    or active again."""
+    held = db.execute("SELECT id, person_id, retracted_by FROM tests WHERE batch_id = ?",
+                      (batch,)).fetchall()
+    retracted = db.execute("SELECT id, person_id FROM tests WHERE retracted_by = ?", (batch,)).fetchall()
+    nxt = after(batch)
+    # the next version sent them unless it (or one before it) retracted them
+    passing = [tid for tid, _, gone in held if nxt is not None and (gone is None or gone > nxt)]
+    db.executemany("UPDATE tests SET batch_id = ? WHERE id = ?", [(nxt, tid) for tid in passing])
+    if nxt is not None:  # so do claims taken from it after the next version had sent the test too
+        db.execute("UPDATE test_claims SET batch_id = ? WHERE batch_id = ? AND claimed_by > ? "
+                   "AND (retracted_by IS NULL OR retracted_by > ?)", (nxt, batch, nxt, nxt))
+    db.execute("DELETE FROM test_claims WHERE batch_id = ?", (batch,))  # the pass's own claims too
     db.execute("CREATE TEMP TABLE IF NOT EXISTS undo_tests (id INTEGER PRIMARY KEY)")
     db.execute("DELETE FROM undo_tests")
-    db.executemany("INSERT INTO undo_tests(id) VALUES (?)", [(tid,) for tid, _ in held])
+    moved = set(passing)
+    own = [tid for tid, _, _ in held if tid not in moved]
+    db.executemany("INSERT INTO undo_tests(id) VALUES (?)", [(tid,) for tid in own])
     claims: dict[int, tuple[Any, ...]] = {}  # test id -> its newest earlier claim
-    for claim in db.execute("SELECT c.rowid, c.test_id, c.batch_id, c.site, c.sheet, c.row "
+    for claim in db.execute("SELECT c.rowid, c.test_id, c.batch_id, c.site, c.sheet, c.row, "
+                            "c.retracted_by, c.claimed_by "
                             "FROM undo_tests u CROSS JOIN test_claims c ON c.test_id = u.id"):
         best = claims.get(claim[1])
         if best is None or claim[2] > best[2]:
             claims[claim[1]] = claim
-    gone = [(tid,) for tid, _ in held if tid not in claims]
+    gone = [(tid,) for tid in own if tid not in claims]
     db.executemany("DELETE FROM tests WHERE id = ?", gone)
     db.executemany("UPDATE tests SET batch_id = ?, site = ?, sheet = ?, row = ?, retracted_by = ? "
-                   "WHERE id = ?", [(owner, site, sheet, line, after(owner), tid)
-                                    for _, tid, owner, site, sheet, line in claims.values()])
+                   "WHERE id = ?", [(owner, site, sheet, line, _retracted_after(db, owner, was, by), tid)
+                                    for _, tid, owner, site, sheet, line, was, by in claims.values()])
     db.executemany("DELETE FROM test_claims WHERE rowid = ?", [(c[0],) for c in claims.values()])
-    passed = [(after(owner), tid) for tid, _, owner in retracted]
+    passed = [(nxt, tid) for tid, _ in retracted]
     db.executemany("UPDATE tests SET retracted_by = ? WHERE id = ?", passed)
-    persons.update(pid for _, pid in held)
-    persons.update(pid for _, pid, _ in retracted)
+    persons.update(pid for _, pid, _ in held)
+    persons.update(pid for _, pid in retracted)
     result.tests_removed = len(gone)
     result.tests_returned = len(claims)
-    result.records_restored += sum(1 for nxt, _ in passed if nxt is None)
+    result.records_restored += len(passed) if nxt is None else 0
+
+
+def _retracted_after(db: sqlite3.Connection, owner: int, was: int | None, claimer: int | None) -> int | None:
+    """Who retracts a test given back to `owner` by undoing the batch that had
+    claimed it: the first live version of the owner's file that did not send
+    it. A claim of version 6 (`claimer` known) says which: the versions from
+    the one that had retracted it (`was`) on, else those after the claimer —
+    the ones before had sent it again unchanged (`sent_tests`); a later one
+    that sent it would have taken it. An older claim was made when every
+    version took its tests over: the first live version after the owner."""
+    if claimer is None:
+        return next_version(db, owner)
+    return next_version(db, owner, since=was - 1 if was is not None else claimer)
 
 
 def _undo_readings(db: sqlite3.Connection, batch: int, result: UndoResult, persons: set[int],

@@ -7,8 +7,8 @@ what is printed. Batches imported before the resolved path was recorded
 (`file` is NULL) are matched by the typed path, as they always were.
 
 A newer version retracts the tests and readings the older ones hold and it
-does not (they stay, marked `retracted_by`); `undo` hands a retraction on to
-the next version or lifts it (`next_version`).
+does not (they stay, marked `retracted_by`; the tests in `sent_tests`); `undo`
+hands a retraction on to the next version or lifts it (`next_version`).
 """
 
 from __future__ import annotations
@@ -80,50 +80,43 @@ def older_versions(db: sqlite3.Connection, identity: str, path: str, batch: int
     return ids, kinds
 
 
-def next_version(db: sqlite3.Connection, batch: int) -> int | None:
-    """The first live batch after `batch` that is a version of the same file:
-    the one that retracts what `batch` holds and it does not."""
+def next_version(db: sqlite3.Connection, batch: int, since: int | None = None) -> int | None:
+    """The first live batch after `batch` (after `since` when given) that is a
+    version of the same file: the one that retracts what `batch` holds and it
+    does not."""
     row = db.execute("SELECT file, path FROM batches WHERE id = ?", (batch,)).fetchone()
     if row is None:
         return None
     file, path = row[0], row[1]
+    after = batch if since is None else since
     if file is not None:
-        query = f"SELECT min(id) FROM batches WHERE {SAME_FILE} AND id > :batch AND undone_at IS NULL"
-        args: dict[str, Any] = {"file": file, "path": path, "batch": batch}
+        query = f"SELECT min(id) FROM batches WHERE {SAME_FILE} AND id > :after AND undone_at IS NULL"
+        args: dict[str, Any] = {"file": file, "path": path, "after": after}
     else:  # imported before files were resolved: later imports typed the same path or resolved to it
         query = ("SELECT min(id) FROM batches WHERE (path = :path OR file = :path) "
-                 "AND id > :batch AND undone_at IS NULL")
-        args = {"path": path, "batch": batch}
+                 "AND id > :after AND undone_at IS NULL")
+        args = {"path": path, "after": after}
     return db.execute(query, args).fetchone()[0]
 
 
 def retract(db: sqlite3.Connection, batch: int, previous: list[int], previous_kinds: set[str],
             outcome: Any) -> set[int]:
-    """Retract what the older versions `previous` hold and `batch` does not;
-    count it into `outcome.retracted_tests`/`retracted_readings` and return
-    the persons concerned.
+    """Retract the readings the older versions `previous` hold and `batch` does
+    not; count them into `outcome.retracted_readings` and return the persons
+    concerned. (Tests are retracted as they are written: `sent_tests`.)
 
-    Run after the batch's records are written: a test it sends again has
-    become its own (the upsert), so what is still the older versions' is what
-    this version dropped. Readings are stored per sheet row and every row of
-    the older versions is retracted; the dropped ones are the (person, day,
-    slot) this version no longer has."""
+    Readings are stored per sheet row and every row of the older versions is
+    retracted; the dropped ones are the (person, day, slot) this version no
+    longer has."""
+    if not (previous_kinds & {"temperatures"} or "" in previous_kinds):
+        return set()  # only if the older versions wrote readings
     marks = ",".join("?" * len(previous))
-    persons: set[int] = set()
-    # only the tables the older versions wrote to
-    tables = [t for t, kinds in (("tests", {"tests", "registration"}),
-                                 ("temperature_rows", {"temperatures"}))
-              if previous_kinds & kinds or "" in previous_kinds]
-    for table in tables:
-        pids = [pid for (pid,) in db.execute(
-            f"UPDATE {table} SET retracted_by=? WHERE batch_id IN ({marks}) "
-            "AND retracted_by IS NULL RETURNING person_id", (batch, *previous))]
-        persons.update(pids)
-        if table == "tests":
-            outcome.retracted_tests = len(pids)
-        elif pids:
-            outcome.retracted_readings = _dropped_readings(db, batch, previous)
-    return persons
+    pids = [pid for (pid,) in db.execute(
+        f"UPDATE temperature_rows SET retracted_by=? WHERE batch_id IN ({marks}) "
+        "AND retracted_by IS NULL RETURNING person_id", (batch, *previous))]
+    if pids:
+        outcome.retracted_readings = _dropped_readings(db, batch, previous)
+    return set(pids)
 
 
 def unregister_dropped(db: sqlite3.Connection, batch: int, previous: list[int]) -> set[int]:
