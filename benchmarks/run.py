@@ -159,8 +159,9 @@ def append_test_row(path: Path, as_of: str) -> None:
 
 # What `--check-daily` compares: the persons' current values, the tests and
 # the packed readings that are not retracted, each named by the person's key
-# (never by row ids, batch ids or sheet rows, which differ between a ledger
-# built in two imports and one built in one). The persons are those the ledger
+# (never by row ids or batch ids, which differ between a ledger built in two
+# imports and one built in one; a live test also by its file, sheet and row,
+# which both share). The persons are those the ledger
 # shows: registered, or named by a live test or reading. A person only a
 # retracted record names (yesterday's row with a wrong ID digit, fixed today)
 # stays in the table for the history and `undo`, in no list; a fresh import
@@ -171,9 +172,11 @@ LIVE_PERSON = ("p.registered = 1 "
                "AND t.retracted_by IS NULL)")
 DIGEST_QUERIES = {
     "persons": "SELECT {person_columns} FROM persons p WHERE " + LIVE_PERSON + " ORDER BY key",
-    "tests": "SELECT p.key, t.sample_date, t.result, t.site FROM tests t "
-             "JOIN persons p ON p.id = t.person_id WHERE t.retracted_by IS NULL "
-             "ORDER BY p.key, t.sample_date, t.result, t.site",
+    # with the file (as resolved: the run's inbox in both), sheet and row it came from: a
+    # test sent again unchanged stays with yesterday's version, at the same place
+    "tests": "SELECT p.key, t.sample_date, t.result, t.site, coalesce(b.file, b.path), t.sheet, t.row "
+             "FROM tests t JOIN persons p ON p.id = t.person_id JOIN batches b ON b.id = t.batch_id "
+             "WHERE t.retracted_by IS NULL ORDER BY p.key, t.sample_date, t.result, t.site",
     # the open problems: those of each file's newest live version (what `feedback` sends back)
     "problems": "SELECT p.path, p.sheet, p.row, p.col, p.field, p.code, p.severity, p.value, p.message "
                 "FROM problems p JOIN batches b ON b.id = p.batch_id WHERE b.undone_at IS NULL "
