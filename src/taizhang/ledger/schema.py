@@ -22,8 +22,8 @@ Tables:
 - `tests`: de-duplicated on (person, date, result); each keeps the
   batch/sheet/row it came from. When a later batch sends the same test again,
   a trigger keeps the provenance it replaces in `test_claims` (whether it was
-  retracted, and by which batch it was taken), so undoing that batch gives the test back to the file that
-  sent it before. A newer version of the same file that sends a test again at
+  retracted, and by which batch it was taken), so undoing that batch gives
+  the test back to the file that sent it before. A newer version of the same file that sends a test again at
   the same sheet, row and site leaves it with the older version: the batch is
   the first of the file's versions that sent it so (`sent_tests`, version 6).
 - `temperature_rows`: the readings of one sheet row, packed (see `ingest.packed`);

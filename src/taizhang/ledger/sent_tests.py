@@ -16,8 +16,9 @@ What that asks of the rest of the ledger:
 - `undo` of the version that holds a kept test passes it to the next live
   version of the file, which sent it too (`undo._undo_tests`);
 - a test another file takes from a kept owner records in its claim whether it
-  was retracted then, so an `undo` of that file knows which versions of the
-  owner's file had sent it (`test_claims.retracted_by`, schema version 6).
+  was retracted then and which batch took it, so an `undo` of that batch
+  knows which versions of the owner's file had sent it
+  (`test_claims.retracted_by` and `claimed_by`, schema version 6).
 """
 
 from __future__ import annotations
@@ -35,7 +36,6 @@ class TestsWritten:
     """What writing one file's test records did."""
 
     sent: int = 0  # rows of the file holding a test record (kept or written)
-    kept: int = 0  # distinct tests left with an older version of the file, unchanged
     dropped: list[tuple[int, int]] = field(default_factory=list)  # (test id, person id) retracted
 
 
@@ -67,7 +67,6 @@ def write_tests(db: sqlite3.Connection, batch: int, rows: list[TestRow], previou
             last[row[:3]] = row
         kept = {key for key, row in last.items()
                 if (old := before.get(key)) is not None and old[1:] == (row[3], row[5], row[6])}
-        done.kept = len(kept)
         if kept:
             rows = [row for row in rows if row[:3] not in kept]
         done.dropped = [(old[0], key[0]) for key, old in before.items() if key not in last]

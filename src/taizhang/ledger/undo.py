@@ -178,8 +178,14 @@ def _undo_tests(db: sqlite3.Connection, batch: int, result: UndoResult, persons:
             claims[claim[1]] = claim
     gone = [(tid,) for tid in own if tid not in claims]
     db.executemany("DELETE FROM tests WHERE id = ?", gone)
+    # one lookup per (owner, retraction, claimer), not per test: an older ledger's
+    # undo gives back a file's every re-sent test, all from one claim of one version
+    retractors: dict[tuple[int, int | None, int | None], int | None] = {}
+    for _, _, owner, _, _, _, was, by in claims.values():
+        if (owner, was, by) not in retractors:
+            retractors[owner, was, by] = _retracted_after(db, owner, was, by)
     db.executemany("UPDATE tests SET batch_id = ?, site = ?, sheet = ?, row = ?, retracted_by = ? "
-                   "WHERE id = ?", [(owner, site, sheet, line, _retracted_after(db, owner, was, by), tid)
+                   "WHERE id = ?", [(owner, site, sheet, line, retractors[owner, was, by], tid)
                                     for _, tid, owner, site, sheet, line, was, by in claims.values()])
     db.executemany("DELETE FROM test_claims WHERE rowid = ?", [(c[0],) for c in claims.values()])
     passed = [(nxt, tid) for tid, _ in retracted]
