@@ -17,9 +17,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).parent.parent
 RUN = ROOT / "benchmarks" / "run.py"
-STEPS = ["floor", "import", "reimport", "import-1", "due-today",
+STEPS = ["floor", "readers", "import", "store-floor", "reimport", "import-1", "due-today",
          "report-text", "report-md", "report-html", "report-xlsx", "report-json",
-         "floor-day2", "import-day2", "import-day2-fresh"]
+         "floor-day2", "readers-day2", "import-day2", "import-day2-fresh"]
 
 
 def test_benchmark_small_runs_every_step(tmp_path: Path) -> None:
@@ -48,6 +48,19 @@ def test_benchmark_small_runs_every_step(tmp_path: Path) -> None:
     n_files = len(list((workdir / "inbox").iterdir()))
     assert n_files == 3 * 5
     assert steps["import"]["statuses"] == {"imported": n_files}
+
+    # The lower bounds measured what the import did: the readers read the rows
+    # the import read, the store floor wrote the rows the import stored.
+    imported = json.loads(Path(steps["import"]["stdout"]).read_text(encoding="utf-8"))
+    readers = json.loads(Path(steps["readers"]["stdout"]).read_text(encoding="utf-8"))
+    assert readers["files"] == n_files
+    assert readers["rows"] == sum(f["rows"] for f in imported["files"]) > 0
+    store = json.loads(Path(steps["store-floor"]["stdout"]).read_text(encoding="utf-8"))
+    assert store["tables"]["persons"] == imported["persons_new"] > 0
+    assert store["tables"]["batches"] == n_files
+    assert store["tables"]["tests"] > 0 and store["tables"]["temperature_rows"] > 0
+    assert "readers / floor = " in proc.stdout and "store writes / floor = " in proc.stdout
+    assert "readers-day2 / floor-day2 = " in proc.stdout
 
     # Re-importing the unchanged inbox skipped every file.
     reimport = json.loads(Path(steps["reimport"]["stdout"]).read_text(encoding="utf-8"))
