@@ -364,10 +364,8 @@ def read(path: PathLike, *, kind: str | None = None, village: str | None = None,
     if kind is not None and kind not in KINDS:
         raise UsageError(f"kind 只能是 {'、'.join(KINDS)}，而不是“{kind}”")
     cfg, pol = _resolve_settings(config, policy, None)
-    validator = Validator(as_of=_day(as_of) if as_of is not None else date.today(),
-                          villages=cfg.villages, township=cfg.township, find_regime=pol.find_regime,
-                          regime_examples=pol.regime_examples(), village=village, kind=kind,
-                          encoding=encoding, columns=cfg.columns, values=cfg.values)  # as validate
+    validator = Validator.from_settings(cfg, pol, _day(as_of) if as_of is not None else date.today(),
+                                        village=village, kind=kind, encoding=encoding)  # as validate
     result = validator.validate_file(source, str(path))
     if result.error:
         raise FileReadError(str(path), result.error)

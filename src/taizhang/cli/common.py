@@ -297,19 +297,8 @@ def make_validator(kind: str | None, village: str | None, encoding: str | None) 
 
     check_choice(kind, KINDS, "--kind")
     check_village(village)
-    config, policy = state.config, state.policy
-    return Validator(
-        as_of=state.as_of,
-        villages=config.villages,
-        township=config.township,
-        find_regime=policy.find_regime,
-        regime_examples=policy.regime_examples(),
-        village=village,
-        kind=kind,
-        encoding=encoding,
-        columns=config.columns,
-        values=config.values,
-    )
+    return Validator.from_settings(state.config, state.policy, state.as_of,
+                                   village=village, kind=kind, encoding=encoding)
 
 
 def masker(no_mask: bool) -> Callable[[str, str], str] | None:

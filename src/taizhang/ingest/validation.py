@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from taizhang.errors import FileReadError
 from taizhang.ingest.files import RawSheet, find_input_files, read_workbook
@@ -36,6 +36,17 @@ from taizhang.ingest.sheet_temperatures import TemperatureSheet
 from taizhang.ingest.sheet_tests import NucleicTestSheet
 from taizhang.ingest.values import is_blank
 from taizhang.ingest.villages import find_village
+
+if TYPE_CHECKING:  # the settings are read by the callers; ingest only takes them
+    from taizhang.config import Config
+
+
+class Regimes(Protocol):
+    """What validation takes from the policy (which comes after ingest)."""
+
+    def find_regime(self, text: str) -> str | None: ...
+
+    def regime_examples(self) -> list[str]: ...
 
 # Defined here, or defined in problems/records/sheet and re-exported because code
 # outside ingest imports them from here.
@@ -96,6 +107,15 @@ class Validator:
         self.reading_lists = True
         # person key -> (name, village, arrival, (file, sheet, row)) first seen in this run
         self._seen: dict[str, tuple[str, str | None, date | None, tuple[str, str, int]]] = {}
+
+    @classmethod
+    def from_settings(cls, config: Config, policy: Regimes, as_of: date, **options: Any) -> Validator:
+        """The validator every command builds from the workspace's config and
+        policy (villages, township, [columns], [values], the regimes);
+        `options` are the command's own (`village`, `kind`, `encoding`)."""
+        return cls(as_of=as_of, villages=config.villages, township=config.township,
+                   find_regime=policy.find_regime, regime_examples=policy.regime_examples(),
+                   columns=config.columns, values=config.values, **options)
 
     # ------------------------------------------------------------------ files
 

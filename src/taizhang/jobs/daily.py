@@ -98,10 +98,7 @@ def _run(config: Config, db_path: Path, policy: Policy, day: date, inbox: Path, 
 
     assert isinstance(log, logging.Logger)
     result = DailyResult(True, out_dir)
-    validator = Validator(as_of=day, villages=config.villages, township=config.township,
-                          find_regime=policy.find_regime,
-                          regime_examples=policy.regime_examples(),
-                          columns=config.columns, values=config.values)
+    validator = Validator.from_settings(config, policy, day)
     templates = config.paths.get("templates")
     with Store(db_path, create=True) as store:
         if inbox.exists():
